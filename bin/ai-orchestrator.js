@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// Entry point. ai-orchestrator targets Node.js 24; on an older Node it re-runs itself on the
+// pinned Node from the npm registry when that is installed beside it.
+import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
+import module from "node:module";
+
+const major = Number(process.versions.node.split(".")[0]);
+if (major < 24) {
+  let pinned;
+  try {
+    pinned = createRequire(import.meta.url).resolve("node/bin/node");
+  } catch {
+    process.stderr.write(
+      `ai-orchestrator: needs Node.js 24 or later, found ${process.versions.node}: install Node.js 24 LTS, or run \`npm install\` in the ai-orchestrator folder to fetch the pinned one\n`,
+    );
+    process.exit(2);
+  }
+  const result = spawnSync(pinned, [new URL(import.meta.url).pathname, ...process.argv.slice(2)], { stdio: "inherit" });
+  if (result.signal) process.kill(process.pid, result.signal);
+  process.exit(result.status ?? 1);
+}
+
+module.enableCompileCache?.();
+const { main } = await import("../dist/cli/main.js");
+process.exitCode = await main(process.argv.slice(2));

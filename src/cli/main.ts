@@ -1,0 +1,56 @@
+// The ai-orchestrator command line. Orchestrator options come before the mode name; everything
+// after it goes to the assistant untouched. Each command group lives in its own file.
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { isAppError } from "../errors.ts";
+import { registerConfigCommands } from "./config.ts";
+
+const RUNTIMES = ["auto", "process", "bwrap", "docker"];
+
+export function buildProgram(): Command {
+  const program = new Command("ai-orchestrator")
+    .description("Run AI coding assistants in sealed per-mode sandboxes, and route chat and files across providers.")
+    .version(VERSION, "-V, --version")
+    .option("--config <file>", "config file (default: $AI_ORCHESTRATOR_HOME/config.yaml)")
+    .addOption(
+      new Option("--runtime <name>", "sandbox runtime for this run").argParser((value) => {
+        if (!RUNTIMES.includes(value)) throw new InvalidArgumentError(`must be one of ${RUNTIMES.join(", ")}`);
+        return value;
+      }),
+    )
+    .enablePositionalOptions()
+    .passThroughOptions()
+    .showSuggestionAfterError(true);
+
+  registerConfigCommands(program);
+  // -- command groups: each file adds its commands here --
+
+  return program;
+}
+
+const VERSION = "0.1.0";
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram().exitOverride();
+  program.configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (error) {
+    return reportError(error);
+  }
+}
+
+export function reportError(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // Commander has already printed its message (or the help/version text).
+    return error.exitCode === 0 ? 0 : 2;
+  }
+  if (isAppError(error)) {
+    process.stderr.write(`ai-orchestrator: ${error.message}\n`);
+    return error.exitCode;
+  }
+  process.stderr.write(
+    `ai-orchestrator: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  return 70;
+}

@@ -1,0 +1,96 @@
+// Reads config.yaml, validates it, and describes every problem by its path with a fix.
+import { readFileSync } from "node:fs";
+import { isNode, LineCounter, parseDocument } from "yaml";
+import type { z } from "zod";
+import { AppError } from "../errors.ts";
+import { type Config, configSchema } from "./schema/index.ts";
+
+export interface ConfigProblem {
+  /** Dotted path of the offending key, e.g. `providers.zai.anthropicBaseUrl`; empty for the file itself. */
+  path: string;
+  message: string;
+  line?: number;
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** The file that was read, or undefined when none exists and defaults apply. */
+  file: string | undefined;
+}
+
+export type ConfigCheck = { ok: true; loaded: LoadedConfig } | { ok: false; file: string; problems: ConfigProblem[] };
+
+/** Validates the file (or the defaults, when it does not exist) and returns every problem found. */
+export function checkConfig(file: string): ConfigCheck {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    if (isMissingFile(error)) return { ok: true, loaded: { config: configSchema.parse({}), file: undefined } };
+    return { ok: false, file, problems: [{ path: "", message: `cannot be read: ${describeIoError(error)}` }] };
+  }
+
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    return {
+      ok: false,
+      file,
+      problems: document.errors.map((error) => ({
+        path: "",
+        message: `is not valid YAML: ${error.message.split("\n")[0]}`,
+        line: lineCounter.linePos(error.pos[0]).line,
+      })),
+    };
+  }
+
+  const raw: unknown = document.toJS() ?? {};
+  const result = configSchema.safeParse(raw);
+  if (result.success) return { ok: true, loaded: { config: result.data, file } };
+
+  const problems = result.error.issues.flatMap((issue) => describeIssue(issue)).map((problem) => {
+    const node = problem.path ? document.getIn(problem.path.split("."), true) : undefined;
+    const offset = isNode(node) ? node.range?.[0] : undefined;
+    return offset === undefined ? problem : { ...problem, line: lineCounter.linePos(offset).line };
+  });
+  return { ok: false, file, problems };
+}
+
+/** Loads the configuration or throws one AppError naming the first problem and the fix. */
+export function loadConfig(file: string): LoadedConfig {
+  const check = checkConfig(file);
+  if (check.ok) return check.loaded;
+  const first = check.problems[0];
+  const more = check.problems.length > 1 ? ` (and ${check.problems.length - 1} more)` : "";
+  throw new AppError(
+    "config",
+    `${formatProblem(check.file, first ?? { path: "", message: "is invalid" })}${more}; run \`ai-orchestrator config check\` to see every problem`,
+  );
+}
+
+export function formatProblem(file: string, problem: ConfigProblem): string {
+  const where = problem.line === undefined ? file : `${file}:${problem.line}`;
+  return problem.path ? `${where}: ${problem.path}: ${problem.message}` : `${where}: ${problem.message}`;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): ConfigProblem[] {
+  const path = issue.path.map(String).join(".");
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys.map((key) => ({
+      path: path ? `${path}.${key}` : key,
+      message: "is not a known setting; remove it or check its spelling",
+    }));
+  }
+  if (issue.code === "invalid_type" && issue.expected === "object" && issue.input === null) {
+    return [{ path, message: "is empty; give it settings or remove it" }];
+  }
+  return [{ path, message: issue.message }];
+}
+
+function isMissingFile(error: unknown): boolean {
+  return error instanceof Error && "code" in error && error.code === "ENOENT";
+}
+
+function describeIoError(error: unknown): string {
+  return error instanceof Error && "code" in error ? String(error.code) : String(error);
+}

@@ -1,0 +1,21 @@
+// The whole of config.yaml. Every key is optional: with no file at all the tool runs on defaults.
+import { z } from "zod";
+import { identifier, runtimeName } from "./common.ts";
+import { dockerSchema } from "./docker.ts";
+import { modeConfigSchema } from "./modes.ts";
+import { providerConfigSchema } from "./providers.ts";
+import { resilienceSchema } from "./resilience.ts";
+
+export const configSchema = z.strictObject({
+  runtime: runtimeName.default("auto").describe("Default sandbox runtime: auto picks the strongest available."),
+  providers: z.record(identifier, providerConfigSchema).default({}),
+  modes: z.record(identifier, modeConfigSchema).default({}),
+  docker: dockerSchema.default({}),
+  resilience: resilienceSchema.default({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export { ASSISTANT_CLIS, type AssistantCli, type ModeConfig } from "./modes.ts";
+export { PROVIDER_APIS, type ProviderApi, type ProviderConfig } from "./providers.ts";
+export type { RuntimeChoice } from "./common.ts";

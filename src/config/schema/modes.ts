@@ -1,0 +1,27 @@
+// `modes.<name>`: what a person launches. The built-in modes (claude, gemini, glm, kimi) need no
+// entry; any other name defines a new mode from an assistant CLI and a provider.
+import { z } from "zod";
+import { envName, runtimeName } from "./common.ts";
+
+export const ASSISTANT_CLIS = ["claude", "gemini"] as const;
+export type AssistantCli = (typeof ASSISTANT_CLIS)[number];
+
+export const modeConfigSchema = z.strictObject({
+  cli: z
+    .enum(ASSISTANT_CLIS, { error: `must be one of ${ASSISTANT_CLIS.join(", ")}` })
+    .optional()
+    .describe("The assistant CLI this mode runs."),
+  provider: z.string().optional().describe("The provider id this mode's CLI talks to."),
+  model: z.string().min(1).optional().describe("The model the mode's CLI is told to use."),
+  smallModel: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("Claude Code modes: the model for background/haiku-class work."),
+  runtime: runtimeName.optional().describe("Sandbox runtime for this mode; overrides the top-level runtime."),
+  env: z
+    .record(envName, z.string())
+    .optional()
+    .describe("Extra non-secret environment variables for the assistant."),
+});
+export type ModeConfig = z.infer<typeof modeConfigSchema>;

@@ -1,0 +1,59 @@
+// Resolves a mode name into its CLI, its provider and its settings, merging config over the
+// built-in definitions.
+import type { AssistantCli, Config, RuntimeChoice } from "../config/schema/index.ts";
+import { AppError } from "../errors.ts";
+import { type ResolvedProvider, resolveProvider } from "../providers/registry.ts";
+import { BUILTIN_MODES } from "./definitions.ts";
+
+export interface ResolvedMode {
+  name: string;
+  cli: AssistantCli;
+  provider: ResolvedProvider;
+  model: string | undefined;
+  smallModel: string | undefined;
+  env: Readonly<Record<string, string>>;
+  runtime: RuntimeChoice;
+}
+
+export function modeNames(config: Config): string[] {
+  return [...new Set([...Object.keys(BUILTIN_MODES), ...Object.keys(config.modes)])];
+}
+
+export function isMode(config: Config, name: string): boolean {
+  return name in BUILTIN_MODES || name in config.modes;
+}
+
+export function resolveMode(config: Config, name: string): ResolvedMode {
+  const builtin = BUILTIN_MODES[name];
+  const entry = config.modes[name];
+  if (!builtin && !entry) {
+    throw new AppError(
+      "usage",
+      `unknown mode "${name}": known modes are ${modeNames(config).join(", ")} (define new ones under \`modes:\` in config.yaml)`,
+    );
+  }
+  const cli = entry?.cli ?? builtin?.cli;
+  const providerId = entry?.provider ?? builtin?.provider;
+  if (!cli || !providerId) {
+    throw new AppError("config", `modes.${name}: a new mode needs both \`cli\` (claude or gemini) and \`provider\``);
+  }
+  const provider = resolveProvider(config, providerId);
+  if (cli === "gemini" && provider.api !== "google") {
+    throw new AppError("config", `modes.${name}: the gemini CLI only speaks to a google provider, not ${provider.id}`);
+  }
+  if (cli === "claude" && !provider.anthropicBaseUrl) {
+    throw new AppError(
+      "config",
+      `modes.${name}: provider ${provider.id} has no Anthropic-compatible endpoint; set providers.${provider.id}.anthropicBaseUrl`,
+    );
+  }
+  return {
+    name,
+    cli,
+    provider,
+    model: entry?.model ?? builtin?.model,
+    smallModel: entry?.smallModel ?? builtin?.smallModel,
+    env: { ...builtin?.env, ...entry?.env },
+    runtime: entry?.runtime ?? config.runtime,
+  };
+}

@@ -1,0 +1,47 @@
+// Resolves a provider id (built-in or defined in config) into one complete description.
+import type { Config, ProviderApi } from "../config/schema/index.ts";
+import { AppError } from "../errors.ts";
+import { PROVIDER_DEFINITIONS } from "./definitions.ts";
+
+export interface ResolvedProvider {
+  id: string;
+  /** The built-in API this provider speaks. */
+  api: ProviderApi;
+  displayName: string;
+  baseUrl: string;
+  anthropicBaseUrl: string | undefined;
+  credentialEnv: readonly string[];
+  /** Name of the file under secrets/ written by `ai-orchestrator login <id>`. */
+  secretName: string;
+}
+
+export function providerIds(config: Config): string[] {
+  return [...new Set([...Object.keys(PROVIDER_DEFINITIONS), ...Object.keys(config.providers)])];
+}
+
+export function resolveProvider(config: Config, id: string): ResolvedProvider {
+  const entry = config.providers[id];
+  const builtin = id in PROVIDER_DEFINITIONS ? PROVIDER_DEFINITIONS[id as ProviderApi] : undefined;
+  const api = entry?.extends ?? builtin?.id;
+  if (!api) {
+    const known = providerIds(config).join(", ");
+    throw new AppError(
+      "config",
+      builtin || entry
+        ? `providers.${id}: a custom provider needs \`extends: anthropic|google|zai|moonshot\``
+        : `unknown provider "${id}"; known providers: ${known} (define new ones under \`providers:\` in config.yaml)`,
+    );
+  }
+  const base = PROVIDER_DEFINITIONS[api];
+  const isBuiltin = builtin !== undefined;
+  const credentialEnv = entry?.apiKeyEnv ? [entry.apiKeyEnv] : isBuiltin ? base.credentialEnv : [];
+  return {
+    id,
+    api,
+    displayName: isBuiltin ? base.displayName : `${id} (${base.displayName} API)`,
+    baseUrl: entry?.baseUrl ?? base.baseUrl,
+    anthropicBaseUrl: entry?.anthropicBaseUrl ?? (isBuiltin || entry?.baseUrl === undefined ? base.anthropicBaseUrl : undefined),
+    credentialEnv,
+    secretName: id,
+  };
+}

@@ -1,0 +1,47 @@
+// A Runtime executes a SandboxSpec: the same spec runs as a scrubbed child process, under
+// bubblewrap, or in a Docker container.
+import type { SandboxSpec } from "../sandbox/spec.ts";
+
+export type RuntimeName = "process" | "bwrap" | "docker";
+
+export type Availability = { available: true; detail: string } | { available: false; reason: string };
+
+export interface RunOptions {
+  /** "inherit" hands the terminal to the assistant; "pipe" is for tests and benchmarks. */
+  stdio: "inherit" | "pipe";
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  exitCode: number;
+  signal: NodeJS.Signals | null;
+  stdout?: string;
+  stderr?: string;
+}
+
+export interface SessionStatus {
+  mode: string;
+  state: "running" | "stopped" | "exited";
+  startedAt?: Date;
+  detail?: string;
+}
+
+export interface Runtime {
+  readonly name: RuntimeName;
+  /** Whether this runtime can run here, and why not. */
+  probe(): Promise<Availability>;
+  /** Runs the assistant to completion with the spec's environment, HOME and workspace. */
+  run(spec: SandboxSpec, options: RunOptions): Promise<RunResult>;
+  /**
+   * Persistent sessions (`<mode> start|stop|restart|status`). A runtime that cannot keep one
+   * leaves this undefined, and the CLI says so.
+   */
+  readonly sessions?: SessionManager;
+}
+
+export interface SessionManager {
+  start(spec: SandboxSpec): Promise<SessionStatus>;
+  stop(mode: string): Promise<SessionStatus>;
+  status(mode: string): Promise<SessionStatus>;
+  list(): Promise<SessionStatus[]>;
+}
