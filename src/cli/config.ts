@@ -1,12 +1,14 @@
 // `config check|show|path|schema`: look at the configuration without running anything.
 import type { Command } from "commander";
-import { z } from "zod";
-import { checkConfig, formatProblem } from "../config/load.ts";
-import { configSchema } from "../config/schema/index.ts";
-import { AppError } from "../errors.ts";
-import { cliContext, print, printJson } from "./context.ts";
-import { redactConfig } from "../config/redact.ts";
 import { stringify } from "yaml";
+import { z } from "zod";
+import { type ConfigProblem, checkConfig, formatProblem } from "../config/load.ts";
+import { redactConfig } from "../config/redact.ts";
+import { type Config, configSchema } from "../config/schema/index.ts";
+import { AppError, isAppError } from "../errors.ts";
+import { modeNames, resolveMode } from "../modes/registry.ts";
+import { resolveProvider } from "../providers/registry.ts";
+import { cliContext, print, printJson } from "./context.ts";
 
 export function registerConfigCommands(program: Command): void {
   const config = program.command("config").description("check, show or locate the configuration");
@@ -17,12 +19,17 @@ export function registerConfigCommands(program: Command): void {
     .action((_options, command: Command) => {
       const { paths } = cliContext(command);
       const check = checkConfig(paths.configFile);
-      if (check.ok) {
-        print(check.loaded.file ? `${check.loaded.file}: OK` : `${paths.configFile}: not found; defaults apply`);
+      const problems = check.ok ? crossReferenceProblems(check.loaded.config) : check.problems;
+      if (problems.length === 0) {
+        print(
+          check.ok && check.loaded.file
+            ? `${check.loaded.file}: OK`
+            : `${paths.configFile}: not found; defaults apply`,
+        );
         return;
       }
-      for (const problem of check.problems) process.stderr.write(`${formatProblem(check.file, problem)}\n`);
-      throw new AppError("config", `${check.problems.length} problem(s) in ${check.file}`);
+      for (const problem of problems) process.stderr.write(`${formatProblem(paths.configFile, problem)}\n`);
+      throw new AppError("config", `${problems.length} problem(s) in ${paths.configFile}`);
     });
 
   config
@@ -45,6 +52,36 @@ export function registerConfigCommands(program: Command): void {
     .command("schema")
     .description("print the JSON Schema of config.yaml, for editors")
     .action(() => printJson(configJsonSchema()));
+}
+
+/** Problems the schema cannot see alone: modes naming unknown providers, custom providers without `extends`. */
+function crossReferenceProblems(config: Config): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const id of Object.keys(config.providers)) {
+    try {
+      resolveProvider(config, id);
+    } catch (error) {
+      problems.push({
+        path: `providers.${id}`,
+        message: isAppError(error) ? stripPath(error.message) : String(error),
+      });
+    }
+  }
+  for (const name of modeNames(config)) {
+    try {
+      resolveMode(config, name);
+    } catch (error) {
+      problems.push({
+        path: `modes.${name}`,
+        message: isAppError(error) ? stripPath(error.message) : String(error),
+      });
+    }
+  }
+  return problems;
+}
+
+function stripPath(message: string): string {
+  return message.replace(/^(providers|modes)\.[a-z0-9-]+: /, "");
 }
 
 export function configJsonSchema(): unknown {

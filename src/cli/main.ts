@@ -8,12 +8,15 @@ const RUNTIMES = ["auto", "process", "bwrap", "docker"];
 
 export function buildProgram(): Command {
   const program = new Command("ai-orchestrator")
-    .description("Run AI coding assistants in sealed per-mode sandboxes, and route chat and files across providers.")
+    .description(
+      "Run AI coding assistants in sealed per-mode sandboxes, and route chat and files across providers.",
+    )
     .version(VERSION, "-V, --version")
     .option("--config <file>", "config file (default: $AI_ORCHESTRATOR_HOME/config.yaml)")
     .addOption(
       new Option("--runtime <name>", "sandbox runtime for this run").argParser((value) => {
-        if (!RUNTIMES.includes(value)) throw new InvalidArgumentError(`must be one of ${RUNTIMES.join(", ")}`);
+        if (!RUNTIMES.includes(value))
+          throw new InvalidArgumentError(`must be one of ${RUNTIMES.join(", ")}`);
         return value;
       }),
     )

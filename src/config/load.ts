@@ -18,7 +18,9 @@ export interface LoadedConfig {
   file: string | undefined;
 }
 
-export type ConfigCheck = { ok: true; loaded: LoadedConfig } | { ok: false; file: string; problems: ConfigProblem[] };
+export type ConfigCheck =
+  | { ok: true; loaded: LoadedConfig }
+  | { ok: false; file: string; problems: ConfigProblem[] };
 
 /** Validates the file (or the defaults, when it does not exist) and returns every problem found. */
 export function checkConfig(file: string): ConfigCheck {
@@ -26,8 +28,13 @@ export function checkConfig(file: string): ConfigCheck {
   try {
     text = readFileSync(file, "utf8");
   } catch (error) {
-    if (isMissingFile(error)) return { ok: true, loaded: { config: configSchema.parse({}), file: undefined } };
-    return { ok: false, file, problems: [{ path: "", message: `cannot be read: ${describeIoError(error)}` }] };
+    if (isMissingFile(error))
+      return { ok: true, loaded: { config: configSchema.parse({}), file: undefined } };
+    return {
+      ok: false,
+      file,
+      problems: [{ path: "", message: `cannot be read: ${describeIoError(error)}` }],
+    };
   }
 
   const lineCounter = new LineCounter();
@@ -48,11 +55,13 @@ export function checkConfig(file: string): ConfigCheck {
   const result = configSchema.safeParse(raw);
   if (result.success) return { ok: true, loaded: { config: result.data, file } };
 
-  const problems = result.error.issues.flatMap((issue) => describeIssue(issue)).map((problem) => {
-    const node = problem.path ? document.getIn(problem.path.split("."), true) : undefined;
-    const offset = isNode(node) ? node.range?.[0] : undefined;
-    return offset === undefined ? problem : { ...problem, line: lineCounter.linePos(offset).line };
-  });
+  const problems = result.error.issues
+    .flatMap((issue) => describeIssue(issue))
+    .map((problem) => {
+      const node = problem.path ? document.getIn(problem.path.split("."), true) : undefined;
+      const offset = isNode(node) ? node.range?.[0] : undefined;
+      return offset === undefined ? problem : { ...problem, line: lineCounter.linePos(offset).line };
+    });
   return { ok: false, file, problems };
 }
 

@@ -35,11 +35,17 @@ export function resolveMode(config: Config, name: string): ResolvedMode {
   const cli = entry?.cli ?? builtin?.cli;
   const providerId = entry?.provider ?? builtin?.provider;
   if (!cli || !providerId) {
-    throw new AppError("config", `modes.${name}: a new mode needs both \`cli\` (claude or gemini) and \`provider\``);
+    throw new AppError(
+      "config",
+      `modes.${name}: a new mode needs both \`cli\` (claude or gemini) and \`provider\``,
+    );
   }
   const provider = resolveProvider(config, providerId);
   if (cli === "gemini" && provider.api !== "google") {
-    throw new AppError("config", `modes.${name}: the gemini CLI only speaks to a google provider, not ${provider.id}`);
+    throw new AppError(
+      "config",
+      `modes.${name}: the gemini CLI only speaks to a google provider, not ${provider.id}`,
+    );
   }
   if (cli === "claude" && !provider.anthropicBaseUrl) {
     throw new AppError(

@@ -40,7 +40,9 @@ export function resolveProvider(config: Config, id: string): ResolvedProvider {
     api,
     displayName: isBuiltin ? base.displayName : `${id} (${base.displayName} API)`,
     baseUrl: entry?.baseUrl ?? base.baseUrl,
-    anthropicBaseUrl: entry?.anthropicBaseUrl ?? (isBuiltin || entry?.baseUrl === undefined ? base.anthropicBaseUrl : undefined),
+    anthropicBaseUrl:
+      entry?.anthropicBaseUrl ??
+      (isBuiltin || entry?.baseUrl === undefined ? base.anthropicBaseUrl : undefined),
     credentialEnv,
     secretName: id,
   };

@@ -15,7 +15,15 @@ test("config check names every problem by path and line, and exits non-zero", as
   const home = temporaryHome(t);
   writeFileSync(
     join(home, "config.yaml"),
-    ["providers:", "  zai:", "    anthropicBaseUrl: ftp://example", "modes:", "  glm:", "    modle: glm-4.6", ""].join("\n"),
+    [
+      "providers:",
+      "  zai:",
+      "    anthropicBaseUrl: ftp://example",
+      "modes:",
+      "  glm:",
+      "    modle: glm-4.6",
+      "",
+    ].join("\n"),
   );
   const result = await runCli(["config", "check"], { env: { ...process.env, AI_ORCHESTRATOR_HOME: home } });
   assert.equal(result.code, 2);
@@ -35,7 +43,11 @@ test("broken YAML is reported with its line, not a stack trace", async (t) => {
 
 test("--config and AI_ORCHESTRATOR_CONFIG point elsewhere, --config winning", async (t) => {
   const home = temporaryHome(t);
-  const env = { ...process.env, AI_ORCHESTRATOR_HOME: home, AI_ORCHESTRATOR_CONFIG: join(home, "from-env.yaml") };
+  const env = {
+    ...process.env,
+    AI_ORCHESTRATOR_HOME: home,
+    AI_ORCHESTRATOR_CONFIG: join(home, "from-env.yaml"),
+  };
   assert.equal((await runCli(["config", "path"], { env })).stdout.trim(), join(home, "from-env.yaml"));
   const flagged = await runCli(["--config", join(home, "flag.yaml"), "config", "path"], { env });
   assert.equal(flagged.stdout.trim(), join(home, "flag.yaml"));
@@ -47,4 +59,49 @@ test("config schema prints a JSON Schema that names the provider URLs", async ()
   const schema = JSON.parse(result.stdout);
   assert.equal(schema.type, "object");
   assert.ok(schema.properties.providers);
+});
+
+test("config check catches a mode that names an unknown provider and a custom provider without extends", async (t) => {
+  const home = temporaryHome(t);
+  writeFileSync(
+    join(home, "config.yaml"),
+    [
+      "providers:",
+      "  mystery:",
+      "    baseUrl: http://127.0.0.1:9",
+      "modes:",
+      "  odd:",
+      "    cli: claude",
+      "    provider: nowhere",
+      "",
+    ].join("\n"),
+  );
+  const result = await runCli(["config", "check"], { env: { ...process.env, AI_ORCHESTRATOR_HOME: home } });
+  assert.equal(result.code, 2);
+  assert.match(
+    result.stderr,
+    /providers\.mystery: a custom provider needs `extends: anthropic\|google\|zai\|moonshot`/,
+  );
+  assert.match(result.stderr, /modes\.odd: unknown provider "nowhere"/);
+});
+
+test("config show redacts secret-looking values and keeps variable names", async (t) => {
+  const home = temporaryHome(t);
+  writeFileSync(
+    join(home, "config.yaml"),
+    [
+      "providers:",
+      "  kimi-code:",
+      "    extends: moonshot",
+      "    apiKeyEnv: KIMI_CODE_API_KEY",
+      "    baseUrl: https://user:hunter2@example.com/v1",
+      "",
+    ].join("\n"),
+  );
+  const result = await runCli(["config", "show", "--json"], {
+    env: { ...process.env, AI_ORCHESTRATOR_HOME: home },
+  });
+  assert.equal(result.code, 0, result.stderr);
+  assert.doesNotMatch(result.stdout, /hunter2/);
+  assert.match(result.stdout, /KIMI_CODE_API_KEY/);
 });

@@ -1,16 +1,14 @@
 // Small schema pieces shared by every section of config.yaml.
 import { z } from "zod";
 
-export const httpUrl = z
-  .string({ error: "must be an http(s) URL" })
-  .refine((value) => {
-    try {
-      const url = new URL(value);
-      return url.protocol === "http:" || url.protocol === "https:";
-    } catch {
-      return false;
-    }
-  }, "must be an http(s) URL");
+export const httpUrl = z.string({ error: "must be an http(s) URL" }).refine((value) => {
+  try {
+    const url = new URL(value);
+    return url.protocol === "http:" || url.protocol === "https:";
+  } catch {
+    return false;
+  }
+}, "must be an http(s) URL");
 
 export const identifier = z
   .string()

@@ -7,7 +7,9 @@ import { providerConfigSchema } from "./providers.ts";
 import { resilienceSchema } from "./resilience.ts";
 
 export const configSchema = z.strictObject({
-  runtime: runtimeName.default("auto").describe("Default sandbox runtime: auto picks the strongest available."),
+  runtime: runtimeName
+    .default("auto")
+    .describe("Default sandbox runtime: auto picks the strongest available."),
   providers: z.record(identifier, providerConfigSchema).default({}),
   modes: z.record(identifier, modeConfigSchema).default({}),
   docker: dockerSchema.default({}),
@@ -16,6 +18,6 @@ export const configSchema = z.strictObject({
 
 export type Config = z.infer<typeof configSchema>;
 
+export type { RuntimeChoice } from "./common.ts";
 export { ASSISTANT_CLIS, type AssistantCli, type ModeConfig } from "./modes.ts";
 export { PROVIDER_APIS, type ProviderApi, type ProviderConfig } from "./providers.ts";
-export type { RuntimeChoice } from "./common.ts";
