@@ -2,7 +2,11 @@
 // after it goes to the assistant untouched. Each command group lives in its own file.
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { isAppError } from "../errors.ts";
+import { registerCliCommands } from "./clis.ts";
 import { registerConfigCommands } from "./config.ts";
+import { registerCredentialCommands } from "./credentials.ts";
+import { registerModeCommands } from "./modes.ts";
+import { registerShellCommands } from "./shell.ts";
 
 const RUNTIMES = ["auto", "process", "bwrap", "docker"];
 
@@ -26,6 +30,10 @@ export function buildProgram(): Command {
 
   registerConfigCommands(program);
   // -- command groups: each file adds its commands here --
+  registerCredentialCommands(program);
+  registerModeCommands(program);
+  registerShellCommands(program);
+  registerCliCommands(program);
 
   return program;
 }
