@@ -1,0 +1,47 @@
+// The file operations every provider supports, over one record shape. What only one platform
+// can do (Moonshot's extracted text, Gemini's processing state) lives on that provider's client.
+
+export type FileState = "processing" | "ready" | "failed";
+
+export interface FileRecord {
+  provider: string;
+  /** What the provider calls it: Moonshot/Z.ai/Anthropic id, Gemini `files/{id}`. */
+  id: string;
+  filename: string | undefined;
+  bytes: number | undefined;
+  mimeType: string | undefined;
+  purpose: string | undefined;
+  createdAt: Date | undefined;
+  /** When the provider will delete it on its own (Gemini: 48 h after upload). */
+  expiresAt: Date | undefined;
+  state: FileState;
+  /** Gemini: the URI a request refers to it by. */
+  uri: string | undefined;
+}
+
+export interface FileUpload {
+  filename: string;
+  data: Uint8Array;
+  mimeType: string;
+  /** Provider-specific; each client documents its default. */
+  purpose?: string;
+  signal?: AbortSignal;
+}
+
+export interface FilesClient {
+  upload(upload: FileUpload): Promise<FileRecord>;
+  /** Every file, following the provider's pagination to the end. */
+  list(options?: { signal?: AbortSignal }): Promise<FileRecord[]>;
+  get(id: string, options?: { signal?: AbortSignal }): Promise<FileRecord>;
+  delete(id: string, options?: { signal?: AbortSignal }): Promise<void>;
+}
+
+export function secondsToDate(seconds: number | undefined): Date | undefined {
+  return seconds === undefined ? undefined : new Date(seconds * 1000);
+}
+
+export function isoToDate(value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  const time = Date.parse(value);
+  return Number.isNaN(time) ? undefined : new Date(time);
+}

@@ -1,0 +1,288 @@
+// Gemini generateContent and streamGenerateContent?alt=sse. Each SSE event is a complete
+// GenerateContentResponse chunk and the stream has no end marker: it ends when the body does.
+import { z } from "zod";
+import type {
+  ChatContentPart,
+  ChatFinishReason,
+  ChatMessage,
+  ChatRequest,
+  ChatResponse,
+  ChatStreamEvent,
+  ChatToolCall,
+  ChatUsage,
+} from "../chat.ts";
+import { ProviderError } from "../errors.ts";
+import { type ProviderHttp, parseProviderValue } from "../http.ts";
+import { mapGoogleError } from "./map-google-error.ts";
+
+const partSchema = z.looseObject({
+  text: z.string().optional(),
+  thought: z.boolean().optional(),
+  functionCall: z
+    .looseObject({ id: z.string().optional(), name: z.string(), args: z.unknown().optional() })
+    .optional(),
+});
+
+const responseSchema = z.looseObject({
+  responseId: z.string().optional(),
+  modelVersion: z.string().optional(),
+  candidates: z
+    .array(
+      z.looseObject({
+        content: z.looseObject({ parts: z.array(partSchema).optional() }).optional(),
+        finishReason: z.string().optional(),
+      }),
+    )
+    .optional(),
+  promptFeedback: z.looseObject({ blockReason: z.string().optional() }).optional(),
+  usageMetadata: z
+    .looseObject({
+      promptTokenCount: z.number().optional(),
+      candidatesTokenCount: z.number().optional(),
+      totalTokenCount: z.number().optional(),
+      thoughtsTokenCount: z.number().optional(),
+      cachedContentTokenCount: z.number().optional(),
+    })
+    .optional(),
+});
+type GenerateContentResponse = z.infer<typeof responseSchema>;
+
+const CONTENT_FILTER_REASONS = new Set([
+  "SAFETY",
+  "RECITATION",
+  "BLOCKLIST",
+  "PROHIBITED_CONTENT",
+  "SPII",
+  "IMAGE_SAFETY",
+  "LANGUAGE",
+]);
+
+export function geminiModelPath(model: string): string {
+  return `/v1beta/models/${encodeURIComponent(model.replace(/^models\//, ""))}`;
+}
+
+export function geminiRequestBody(request: ChatRequest, baseUrl: string): Record<string, unknown> {
+  const generationConfig = {
+    ...(request.maxOutputTokens === undefined ? {} : { maxOutputTokens: request.maxOutputTokens }),
+    ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+    ...(request.thinking === undefined
+      ? {}
+      : { thinkingConfig: request.thinking ? { includeThoughts: true } : { thinkingBudget: 0 } }),
+  };
+  return {
+    contents: request.messages.map((message) => wireContent(message, baseUrl)),
+    ...(request.system === undefined ? {} : { systemInstruction: { parts: [{ text: request.system }] } }),
+    ...(Object.keys(generationConfig).length === 0 ? {} : { generationConfig }),
+    ...(request.tools === undefined || request.tools.length === 0
+      ? {}
+      : {
+          tools: [
+            {
+              functionDeclarations: request.tools.map((tool) => ({
+                name: tool.name,
+                ...(tool.description === undefined ? {} : { description: tool.description }),
+                parameters: tool.parameters,
+              })),
+            },
+          ],
+        }),
+  };
+}
+
+function wireContent(message: ChatMessage, baseUrl: string): Record<string, unknown> {
+  if (message.role === "tool") {
+    return {
+      role: "user",
+      parts: [{ functionResponse: { name: message.name, response: toolResponse(message.content) } }],
+    };
+  }
+  if (message.role === "assistant") {
+    const parts: unknown[] = message.content === "" ? [] : [{ text: message.content }];
+    for (const call of message.toolCalls ?? []) {
+      parts.push({ functionCall: { name: call.name, args: parseObject(call.arguments) } });
+    }
+    return { role: "model", parts };
+  }
+  if (typeof message.content === "string") return { role: "user", parts: [{ text: message.content }] };
+  return { role: "user", parts: message.content.map((part) => wirePart(part, baseUrl)) };
+}
+
+function wirePart(part: ChatContentPart, baseUrl: string): Record<string, unknown> {
+  if (part.type === "text") return { text: part.text };
+  if (part.type === "inline-data") {
+    return { inlineData: { mimeType: part.mimeType, data: Buffer.from(part.data).toString("base64") } };
+  }
+  // A Files API name (`files/abc`) or its full URI.
+  const fileUri = /^https?:\/\//.test(part.fileId)
+    ? part.fileId
+    : `${baseUrl.replace(/\/+$/, "")}/v1beta/${part.fileId}`;
+  return { fileData: { mimeType: part.mimeType, fileUri } };
+}
+
+function toolResponse(content: string): Record<string, unknown> {
+  const parsed = parseObject(content);
+  return Object.keys(parsed).length > 0 ? parsed : { content };
+}
+
+function parseObject(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? { ...value } : {};
+  } catch {
+    return {};
+  }
+}
+
+export async function geminiChat(
+  http: ProviderHttp,
+  baseUrl: string,
+  request: ChatRequest,
+): Promise<ChatResponse> {
+  const response = await http.json(
+    {
+      method: "POST",
+      path: `${geminiModelPath(request.model)}:generateContent`,
+      json: geminiRequestBody(request, baseUrl),
+      signal: request.signal,
+    },
+    responseSchema,
+  );
+  const parts = response.candidates?.[0]?.content?.parts ?? [];
+  const toolCalls = parts.flatMap((part, index) =>
+    part.functionCall ? [toolCall(part.functionCall, index)] : [],
+  );
+  const rawFinishReason = response.candidates?.[0]?.finishReason ?? response.promptFeedback?.blockReason;
+  const reasoning = parts.filter((part) => part.thought === true && part.text).map((part) => part.text);
+  return {
+    provider: http.provider,
+    model: response.modelVersion ?? request.model,
+    id: response.responseId,
+    text: parts
+      .filter((part) => part.thought !== true && part.text)
+      .map((part) => part.text)
+      .join(""),
+    reasoning: reasoning.length === 0 ? undefined : reasoning.join(""),
+    toolCalls,
+    finishReason: mapGeminiFinishReason(
+      rawFinishReason,
+      toolCalls.length > 0,
+      response.promptFeedback?.blockReason,
+    ),
+    rawFinishReason,
+    usage: mapUsage(response.usageMetadata),
+  };
+}
+
+export async function* geminiStream(
+  http: ProviderHttp,
+  baseUrl: string,
+  request: ChatRequest,
+): AsyncGenerator<ChatStreamEvent, void, undefined> {
+  const events = http.events({
+    method: "POST",
+    path: `${geminiModelPath(request.model)}:streamGenerateContent`,
+    query: { alt: "sse" },
+    json: geminiRequestBody(request, baseUrl),
+    signal: request.signal,
+  });
+  let started = false;
+  let rawFinishReason: string | undefined;
+  let blockReason: string | undefined;
+  let usage: GenerateContentResponse["usageMetadata"];
+  let toolCalls = 0;
+  for await (const event of events) {
+    let data: unknown;
+    try {
+      data = JSON.parse(event.data);
+    } catch {
+      throw new ProviderError({
+        kind: "protocol",
+        provider: http.provider,
+        message: `${http.provider} sent a stream event that is not JSON: ${event.data.slice(0, 80)}`,
+      });
+    }
+    if (typeof data === "object" && data !== null && "error" in data) {
+      const status = z.looseObject({ error: z.looseObject({ code: z.number() }) }).safeParse(data);
+      throw mapGoogleError({
+        provider: http.provider,
+        status: status.success ? status.data.error.code : 500,
+        headers: {},
+        body: event.data,
+      });
+    }
+    const chunk = parseProviderValue(http.provider, data, responseSchema);
+    if (!started) {
+      started = true;
+      yield { type: "start", id: chunk.responseId, model: chunk.modelVersion };
+    }
+    usage = chunk.usageMetadata ?? usage;
+    blockReason = chunk.promptFeedback?.blockReason ?? blockReason;
+    const candidate = chunk.candidates?.[0];
+    for (const part of candidate?.content?.parts ?? []) {
+      if (part.functionCall) {
+        const call = toolCall(part.functionCall, toolCalls);
+        yield {
+          type: "tool-call-delta",
+          index: toolCalls,
+          id: call.id,
+          name: call.name,
+          argumentsDelta: call.arguments,
+        };
+        toolCalls += 1;
+      } else if (part.text) {
+        yield part.thought === true
+          ? { type: "reasoning-delta", text: part.text }
+          : { type: "text-delta", text: part.text };
+      }
+    }
+    rawFinishReason = candidate?.finishReason ?? rawFinishReason;
+  }
+  if (rawFinishReason === undefined && blockReason === undefined) {
+    throw new ProviderError({
+      kind: "network",
+      provider: http.provider,
+      message: `${http.provider}: the stream ended before the answer was complete`,
+    });
+  }
+  yield {
+    type: "finish",
+    finishReason: mapGeminiFinishReason(rawFinishReason, toolCalls > 0, blockReason),
+    rawFinishReason: rawFinishReason ?? blockReason,
+    usage: mapUsage(usage),
+  };
+}
+
+function toolCall(
+  call: { id?: string | undefined; name: string; args?: unknown },
+  index: number,
+): ChatToolCall {
+  return { id: call.id ?? `call_${index}`, name: call.name, arguments: JSON.stringify(call.args ?? {}) };
+}
+
+export function mapGeminiFinishReason(
+  reason: string | undefined,
+  hasToolCalls: boolean,
+  blockReason?: string,
+): ChatFinishReason {
+  if (reason === undefined && blockReason !== undefined) return "content_filter";
+  if (reason === "STOP") return hasToolCalls ? "tool_calls" : "stop";
+  if (reason === "MAX_TOKENS") return "length";
+  if (reason !== undefined && CONTENT_FILTER_REASONS.has(reason)) return "content_filter";
+  return "other";
+}
+
+/** Gemini counts thoughts apart from the candidates; both are output the caller pays for. */
+function mapUsage(usage: GenerateContentResponse["usageMetadata"]): ChatUsage | undefined {
+  if (usage === undefined) return undefined;
+  const inputTokens = usage.promptTokenCount ?? 0;
+  const outputTokens = (usage.candidatesTokenCount ?? 0) + (usage.thoughtsTokenCount ?? 0);
+  return {
+    inputTokens,
+    outputTokens,
+    totalTokens: usage.totalTokenCount ?? inputTokens + outputTokens,
+    ...(usage.cachedContentTokenCount === undefined
+      ? {}
+      : { cachedInputTokens: usage.cachedContentTokenCount }),
+    ...(usage.thoughtsTokenCount === undefined ? {} : { reasoningTokens: usage.thoughtsTokenCount }),
+  };
+}

@@ -1,0 +1,268 @@
+// The HTTP layer every provider client sits on: one undici connection pool per provider client, with
+// its own connection limit and timeouts (connect, first byte, body idle), so one provider's stuck
+// sockets never hold another's requests. Failures come out as ProviderError, never as raw undici errors.
+import { Agent, type Dispatcher, request } from "undici";
+import type { z } from "zod";
+import {
+  fromTransportError,
+  type HttpFailure,
+  ProviderError,
+  parseJsonBody,
+  redactSecret,
+  requestIdFromHeaders,
+} from "./errors.ts";
+import { createServerSentEventParser, type ServerSentEvent } from "./server-sent-events.ts";
+
+export interface ProviderTimeouts {
+  /** Establishing the TCP/TLS connection. */
+  connectMs: number;
+  /** From sending the request to the response headers (for a stream: its first byte). */
+  firstByteMs: number;
+  /** Longest silence between two chunks of a response body. */
+  bodyIdleMs: number;
+}
+
+export const DEFAULT_PROVIDER_TIMEOUTS: Readonly<ProviderTimeouts> = {
+  connectMs: 10_000,
+  // Non-streaming chat with a large output can take minutes before the first byte.
+  firstByteMs: 300_000,
+  bodyIdleMs: 120_000,
+};
+
+export const DEFAULT_PROVIDER_CONNECTIONS = 16;
+
+export interface ProviderTransportOptions {
+  timeouts?: Partial<ProviderTimeouts> | undefined;
+  /** Most sockets open to one origin of this provider at a time. */
+  connections?: number | undefined;
+  /** Send through this dispatcher instead of a pool of the client's own; the client then never closes it. */
+  dispatcher?: Dispatcher | undefined;
+}
+
+/** One provider's connection pool. */
+export function createProviderAgent(options: Omit<ProviderTransportOptions, "dispatcher"> = {}): Agent {
+  const timeouts = { ...DEFAULT_PROVIDER_TIMEOUTS, ...options.timeouts };
+  return new Agent({
+    connections: options.connections ?? DEFAULT_PROVIDER_CONNECTIONS,
+    connect: { timeout: timeouts.connectMs },
+    headersTimeout: timeouts.firstByteMs,
+    bodyTimeout: timeouts.bodyIdleMs,
+    keepAliveTimeout: 30_000,
+  });
+}
+
+export type HttpMethod = "GET" | "POST" | "DELETE";
+
+export interface HttpRequest {
+  method: HttpMethod;
+  /** Appended to the base URL, or an absolute URL (Gemini's upload session). */
+  path: string;
+  query?: Readonly<Record<string, string | number | undefined>>;
+  headers?: Readonly<Record<string, string>>;
+  /** Sent as application/json. */
+  json?: unknown;
+  body?: Uint8Array | string;
+  signal?: AbortSignal | undefined;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Readonly<Record<string, string>>;
+  text: string;
+}
+
+export interface ProviderHttpOptions extends ProviderTransportOptions {
+  provider: string;
+  baseUrl: string;
+  /** Only used to keep the key out of error messages; authentication travels in `headers`. */
+  apiKey: string;
+  headers: Readonly<Record<string, string>>;
+  mapError: (failure: HttpFailure) => ProviderError;
+}
+
+export interface ProviderHttp {
+  readonly provider: string;
+  /** A successful exchange with its body as text; a non-2xx status throws the mapped ProviderError. */
+  send(request: HttpRequest): Promise<HttpResponse>;
+  /** A successful JSON response, checked against `schema` (a mismatch is a `protocol` error). */
+  json<T>(request: HttpRequest, schema: z.ZodType<T>): Promise<T>;
+  bytes(request: HttpRequest): Promise<Uint8Array>;
+  /** Server-sent events, parsed as they arrive. Breaking out of the loop closes the response. */
+  events(request: HttpRequest): AsyncGenerator<ServerSentEvent, void, undefined>;
+  close(): Promise<void>;
+}
+
+export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
+  const { provider, apiKey } = options;
+  const ownsDispatcher = options.dispatcher === undefined;
+  const dispatcher = options.dispatcher ?? createProviderAgent(options);
+  const baseUrl = options.baseUrl.replace(/\/+$/, "");
+
+  async function open(input: HttpRequest): Promise<Dispatcher.ResponseData> {
+    const headers: Record<string, string> = { ...options.headers, ...input.headers };
+    let body: Uint8Array | string | undefined = input.body;
+    if (input.json !== undefined) {
+      body = JSON.stringify(input.json);
+      headers["content-type"] = "application/json";
+    }
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await request(buildUrl(baseUrl, input), {
+        method: input.method,
+        headers,
+        body: body ?? null,
+        signal: input.signal,
+        dispatcher,
+      });
+    } catch (error) {
+      throw fromTransportError(provider, error);
+    }
+    if (response.statusCode >= 200 && response.statusCode < 300) return response;
+    const responseHeaders = flattenHeaders(response.headers);
+    let text: string;
+    try {
+      text = await response.body.text();
+    } catch (error) {
+      throw fromTransportError(provider, error);
+    }
+    throw options.mapError({
+      provider,
+      status: response.statusCode,
+      headers: responseHeaders,
+      body: redactSecret(text, apiKey),
+    });
+  }
+
+  async function send(input: HttpRequest): Promise<HttpResponse> {
+    const response = await open(input);
+    try {
+      const text = await response.body.text();
+      return { status: response.statusCode, headers: flattenHeaders(response.headers), text };
+    } catch (error) {
+      throw fromTransportError(provider, error);
+    }
+  }
+
+  return {
+    provider,
+    send,
+    async json(input, schema) {
+      const response = await send(input);
+      return parseResponse(provider, response, schema);
+    },
+    async bytes(input) {
+      const response = await open(input);
+      try {
+        return new Uint8Array(await response.body.arrayBuffer());
+      } catch (error) {
+        throw fromTransportError(provider, error);
+      }
+    },
+    async *events(input) {
+      const response = await open({ ...input, headers: { accept: "text/event-stream", ...input.headers } });
+      const parser = createServerSentEventParser();
+      const decoder = new TextDecoder();
+      try {
+        for await (const chunk of response.body) {
+          const text = typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true });
+          yield* parser.push(text);
+        }
+        yield* parser.push(`${decoder.decode()}`);
+        yield* parser.end();
+      } catch (error) {
+        throw fromTransportError(provider, error);
+      } finally {
+        // Stops the download when the consumer leaves early; a no-op once the body has ended.
+        response.body.destroy();
+      }
+    },
+    async close() {
+      if (ownsDispatcher) await dispatcher.close();
+    },
+  };
+}
+
+/** Checks a 2xx body against the schema the client expects; anything else is a `protocol` error. */
+export function parseResponse<T>(provider: string, response: HttpResponse, schema: z.ZodType<T>): T {
+  const value = parseJsonBody(response.text);
+  if (value === undefined) {
+    throw new ProviderError({
+      kind: "protocol",
+      provider,
+      status: response.status,
+      requestId: requestIdFromHeaders(response.headers),
+      message: `${provider} sent a response that is not JSON (HTTP ${response.status})`,
+    });
+  }
+  return parseProviderValue(provider, value, schema, response.status);
+}
+
+export function parseProviderValue<T>(
+  provider: string,
+  value: unknown,
+  schema: z.ZodType<T>,
+  status?: number,
+): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const where = issue?.path.length ? issue.path.map(String).join(".") : "body";
+  throw new ProviderError({
+    kind: "protocol",
+    provider,
+    status,
+    message: `${provider} sent an unexpected response: ${where}: ${issue?.message ?? "invalid"}`,
+  });
+}
+
+function buildUrl(baseUrl: string, input: HttpRequest): string {
+  const url = new URL(/^https?:\/\//.test(input.path) ? input.path : `${baseUrl}${input.path}`);
+  for (const [name, value] of Object.entries(input.query ?? {})) {
+    if (value !== undefined) url.searchParams.set(name, String(value));
+  }
+  return url.toString();
+}
+
+export function flattenHeaders(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return flat;
+}
+
+export type MultipartPart =
+  | { name: string; value: string }
+  | { name: string; filename: string; contentType: string; data: Uint8Array };
+
+/** multipart/form-data, built by hand so the file name (often non-ASCII) is sent exactly as given. */
+export function multipartBody(parts: readonly MultipartPart[]): { body: Uint8Array; contentType: string } {
+  const boundary = `----ai-orchestrator-${crypto.randomUUID()}`;
+  const chunks: Uint8Array[] = [];
+  const encoder = new TextEncoder();
+  for (const part of parts) {
+    if ("data" in part) {
+      chunks.push(
+        encoder.encode(
+          `--${boundary}\r\nContent-Disposition: form-data; name="${quoteField(part.name)}"; filename="${quoteField(part.filename)}"\r\nContent-Type: ${part.contentType}\r\n\r\n`,
+        ),
+        part.data,
+        encoder.encode("\r\n"),
+      );
+    } else {
+      chunks.push(
+        encoder.encode(
+          `--${boundary}\r\nContent-Disposition: form-data; name="${quoteField(part.name)}"\r\n\r\n${part.value}\r\n`,
+        ),
+      );
+    }
+  }
+  chunks.push(encoder.encode(`--${boundary}--\r\n`));
+  return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+function quoteField(value: string): string {
+  return value.replace(/"/g, "%22").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+}

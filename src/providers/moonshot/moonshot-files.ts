@@ -1,0 +1,122 @@
+// Moonshot's Files API. Uploads default to purpose `file-extract` (the one every account accepts);
+// `/content` is documented as text but really sends a JSON wrapper, so both are read.
+import { z } from "zod";
+import { ProviderError, parseJsonBody } from "../errors.ts";
+import type { FileRecord, FileState, FilesClient, FileUpload } from "../files.ts";
+import { secondsToDate } from "../files.ts";
+import { multipartBody, type ProviderHttp } from "../http.ts";
+
+export const MOONSHOT_DEFAULT_PURPOSE = "file-extract";
+
+const fileObjectSchema = z.looseObject({
+  id: z.string(),
+  bytes: z.number().optional(),
+  created_at: z.number().optional(),
+  filename: z.string().optional(),
+  purpose: z.string().optional(),
+  status: z.string().optional(),
+  status_details: z.string().nullish(),
+});
+type MoonshotFileObject = z.infer<typeof fileObjectSchema>;
+
+const fileListSchema = z.looseObject({ data: z.array(fileObjectSchema) });
+const deletedSchema = z.looseObject({ id: z.string().optional(), deleted: z.boolean().optional() });
+const contentWrapperSchema = z.looseObject({
+  content: z.string(),
+  file_type: z.string().optional(),
+  filename: z.string().optional(),
+});
+
+export interface MoonshotFileContent {
+  /** The extracted text. */
+  text: string;
+  fileType: string | undefined;
+  filename: string | undefined;
+}
+
+export interface MoonshotFiles extends FilesClient {
+  /** The text Moonshot extracted from a `file-extract` file. */
+  content(id: string, options?: { signal?: AbortSignal }): Promise<MoonshotFileContent>;
+}
+
+export function createMoonshotFiles(http: ProviderHttp): MoonshotFiles {
+  const toRecord = (file: MoonshotFileObject): FileRecord => ({
+    provider: http.provider,
+    id: file.id,
+    filename: file.filename,
+    bytes: file.bytes,
+    mimeType: undefined,
+    purpose: file.purpose,
+    createdAt: secondsToDate(file.created_at),
+    expiresAt: undefined,
+    state: moonshotFileState(file.status),
+    uri: undefined,
+  });
+  const path = (id: string) => `/files/${encodeURIComponent(id)}`;
+
+  return {
+    async upload(upload: FileUpload) {
+      const form = multipartBody([
+        { name: "file", filename: upload.filename, contentType: upload.mimeType, data: upload.data },
+        { name: "purpose", value: upload.purpose ?? MOONSHOT_DEFAULT_PURPOSE },
+      ]);
+      const file = await http.json(
+        {
+          method: "POST",
+          path: "/files",
+          body: form.body,
+          headers: { "content-type": form.contentType },
+          signal: upload.signal,
+        },
+        fileObjectSchema,
+      );
+      return toRecord(file);
+    },
+    async list(options = {}) {
+      // Moonshot does not paginate: one answer holds every file.
+      const list = await http.json({ method: "GET", path: "/files", signal: options.signal }, fileListSchema);
+      return list.data.map(toRecord);
+    },
+    async get(id, options = {}) {
+      return toRecord(
+        await http.json({ method: "GET", path: path(id), signal: options.signal }, fileObjectSchema),
+      );
+    },
+    async delete(id, options = {}) {
+      const result = await http.json(
+        { method: "DELETE", path: path(id), signal: options.signal },
+        deletedSchema,
+      );
+      if (result.deleted === false) {
+        throw new ProviderError({
+          kind: "server",
+          provider: http.provider,
+          message: `${http.provider}: file ${id} was not deleted`,
+        });
+      }
+    },
+    async content(id, options = {}) {
+      const response = await http.send({
+        method: "GET",
+        path: `${path(id)}/content`,
+        signal: options.signal,
+      });
+      const wrapper = contentWrapperSchema.safeParse(parseJsonBody(response.text));
+      if (wrapper.success) {
+        return {
+          text: wrapper.data.content,
+          fileType: wrapper.data.file_type,
+          filename: wrapper.data.filename,
+        };
+      }
+      return { text: response.text, fileType: response.headers["content-type"], filename: undefined };
+    },
+  };
+}
+
+/** Real traffic says `ok`, newer docs say `ready`; both mean the file can be used. */
+export function moonshotFileState(status: string | undefined): FileState {
+  if (status === undefined || status === "ok" || status === "ready" || status === "processed") return "ready";
+  if (status === "error" || status === "failed") return "failed";
+  return "processing";
+}

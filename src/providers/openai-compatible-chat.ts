@@ -1,0 +1,346 @@
+// Chat completions in the OpenAI wire format, which Moonshot and Z.ai both speak with their own
+// twists (where usage arrives, which finish reasons are failures, how files are referenced). Each of
+// those clients passes its dialect; this module never knows which provider it serves.
+import { z } from "zod";
+import {
+  type ChatContentPart,
+  type ChatFinishReason,
+  type ChatMessage,
+  type ChatRequest,
+  type ChatResponse,
+  type ChatStreamEvent,
+  type ChatUsage,
+  totalUsage,
+} from "./chat.ts";
+import { ProviderError, type ProviderErrorKind } from "./errors.ts";
+import { type ProviderHttp, parseProviderValue } from "./http.ts";
+
+export interface OpenAiCompatibleDialect {
+  maxTokensField: "max_tokens" | "max_completion_tokens";
+  /** finish_reason values that mean the answer failed, e.g. Z.ai's `network_error`. */
+  failureFinishReasons: Readonly<Record<string, { kind: ProviderErrorKind; message: string }>>;
+  /** A content part as this provider takes it, e.g. Moonshot's `ms://<id>` image URLs. */
+  contentPart(part: ChatContentPart): WireContentPart;
+}
+
+export type WireContentPart =
+  | { type: "text"; text: string }
+  | { type: "image_url"; image_url: { url: string } }
+  | { type: "video_url"; video_url: { url: string } };
+
+const usageSchema = z.looseObject({
+  prompt_tokens: z.number(),
+  completion_tokens: z.number(),
+  total_tokens: z.number().optional(),
+  cached_tokens: z.number().optional(),
+  prompt_tokens_details: z.looseObject({ cached_tokens: z.number().optional() }).nullish(),
+  completion_tokens_details: z.looseObject({ reasoning_tokens: z.number().optional() }).nullish(),
+});
+type WireUsage = z.infer<typeof usageSchema>;
+
+const toolCallSchema = z.looseObject({
+  id: z.string(),
+  function: z.looseObject({ name: z.string(), arguments: z.string() }),
+});
+
+const completionSchema = z.looseObject({
+  id: z.string().optional(),
+  model: z.string().optional(),
+  choices: z
+    .array(
+      z.looseObject({
+        message: z.looseObject({
+          content: z.string().nullish(),
+          reasoning_content: z.string().nullish(),
+          tool_calls: z.array(toolCallSchema).nullish(),
+        }),
+        finish_reason: z.string().nullish(),
+        usage: usageSchema.nullish(),
+      }),
+    )
+    .min(1),
+  usage: usageSchema.nullish(),
+});
+
+const chunkSchema = z.looseObject({
+  id: z.string().optional(),
+  model: z.string().optional(),
+  choices: z
+    .array(
+      z.looseObject({
+        delta: z
+          .looseObject({
+            content: z.string().nullish(),
+            reasoning_content: z.string().nullish(),
+            tool_calls: z
+              .array(
+                z.looseObject({
+                  index: z.number().nullish(),
+                  id: z.string().nullish(),
+                  function: z
+                    .looseObject({ name: z.string().nullish(), arguments: z.string().nullish() })
+                    .nullish(),
+                }),
+              )
+              .nullish(),
+          })
+          .nullish(),
+        finish_reason: z.string().nullish(),
+        // Moonshot puts the stream's usage here, inside the last choice.
+        usage: usageSchema.nullish(),
+      }),
+    )
+    .nullish(),
+  usage: usageSchema.nullish(),
+});
+
+export function openAiCompatibleBody(
+  request: ChatRequest,
+  dialect: OpenAiCompatibleDialect,
+  stream: boolean,
+): Record<string, unknown> {
+  const messages: unknown[] = [];
+  if (request.system !== undefined) messages.push({ role: "system", content: request.system });
+  for (const message of request.messages) messages.push(wireMessage(message, dialect));
+  return {
+    model: request.model,
+    messages,
+    ...(request.maxOutputTokens === undefined ? {} : { [dialect.maxTokensField]: request.maxOutputTokens }),
+    ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+    ...(request.thinking === undefined
+      ? {}
+      : { thinking: { type: request.thinking ? "enabled" : "disabled" } }),
+    ...(request.tools === undefined || request.tools.length === 0
+      ? {}
+      : {
+          tools: request.tools.map((tool) => ({
+            type: "function",
+            function: { name: tool.name, description: tool.description, parameters: tool.parameters },
+          })),
+        }),
+    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+  };
+}
+
+function wireMessage(message: ChatMessage, dialect: OpenAiCompatibleDialect): Record<string, unknown> {
+  if (message.role === "tool") {
+    return { role: "tool", tool_call_id: message.toolCallId, name: message.name, content: message.content };
+  }
+  if (message.role === "assistant") {
+    return {
+      role: "assistant",
+      content: message.content,
+      ...(message.reasoning === undefined ? {} : { reasoning_content: message.reasoning }),
+      ...(message.toolCalls === undefined || message.toolCalls.length === 0
+        ? {}
+        : {
+            tool_calls: message.toolCalls.map((call) => ({
+              id: call.id,
+              type: "function",
+              function: { name: call.name, arguments: call.arguments },
+            })),
+          }),
+    };
+  }
+  if (typeof message.content === "string") return { role: "user", content: message.content };
+  const parts = message.content.map((part) => dialect.contentPart(part));
+  const allText = parts.every((part) => part.type === "text");
+  return {
+    role: "user",
+    content: allText ? parts.map((part) => (part.type === "text" ? part.text : "")).join("\n\n") : parts,
+  };
+}
+
+export async function openAiCompatibleChat(
+  http: ProviderHttp,
+  request: ChatRequest,
+  dialect: OpenAiCompatibleDialect,
+): Promise<ChatResponse> {
+  const completion = await http.json(
+    {
+      method: "POST",
+      path: "/chat/completions",
+      json: openAiCompatibleBody(request, dialect, false),
+      signal: request.signal,
+    },
+    completionSchema,
+  );
+  const choice = completion.choices[0];
+  const rawFinishReason = choice?.finish_reason ?? undefined;
+  throwOnFailedFinish(http.provider, rawFinishReason, dialect);
+  const usage = completion.usage ?? choice?.usage ?? undefined;
+  return {
+    provider: http.provider,
+    model: completion.model ?? request.model,
+    id: completion.id,
+    text: choice?.message.content ?? "",
+    reasoning: choice?.message.reasoning_content ?? undefined,
+    toolCalls: (choice?.message.tool_calls ?? []).map((call) => ({
+      id: call.id,
+      name: call.function.name,
+      arguments: call.function.arguments,
+    })),
+    finishReason: mapFinishReason(rawFinishReason),
+    rawFinishReason,
+    usage: usage === undefined ? undefined : mapUsage(usage),
+  };
+}
+
+export async function* openAiCompatibleStream(
+  http: ProviderHttp,
+  request: ChatRequest,
+  dialect: OpenAiCompatibleDialect,
+): AsyncGenerator<ChatStreamEvent, void, undefined> {
+  const events = http.events({
+    method: "POST",
+    path: "/chat/completions",
+    json: openAiCompatibleBody(request, dialect, true),
+    signal: request.signal,
+  });
+  let started = false;
+  let rawFinishReason: string | undefined;
+  let usage: WireUsage | undefined;
+  let done = false;
+  const toolIndexes = new ToolCallIndexes();
+  for await (const event of events) {
+    if (event.data === "[DONE]") {
+      done = true;
+      break;
+    }
+    const chunk = parseProviderValue(http.provider, parseChunkJson(http.provider, event.data), chunkSchema);
+    if (!started) {
+      started = true;
+      yield { type: "start", id: chunk.id, model: chunk.model };
+    }
+    usage = chunk.usage ?? usage;
+    for (const choice of chunk.choices ?? []) {
+      usage = choice.usage ?? usage;
+      const delta = choice.delta;
+      if (delta?.reasoning_content) yield { type: "reasoning-delta", text: delta.reasoning_content };
+      if (delta?.content) yield { type: "text-delta", text: delta.content };
+      for (const call of delta?.tool_calls ?? []) {
+        yield {
+          type: "tool-call-delta",
+          index: toolIndexes.resolve(call.index ?? undefined, call.id ?? undefined),
+          ...(call.id ? { id: call.id } : {}),
+          ...(call.function?.name ? { name: call.function.name } : {}),
+          argumentsDelta: call.function?.arguments ?? "",
+        };
+      }
+      if (choice.finish_reason) {
+        rawFinishReason = choice.finish_reason;
+        throwOnFailedFinish(http.provider, rawFinishReason, dialect);
+      }
+    }
+  }
+  if (!done && rawFinishReason === undefined) {
+    throw new ProviderError({
+      kind: "network",
+      provider: http.provider,
+      message: `${http.provider}: the stream ended before the answer was complete`,
+    });
+  }
+  yield {
+    type: "finish",
+    finishReason: mapFinishReason(rawFinishReason),
+    rawFinishReason,
+    usage: usage === undefined ? undefined : mapUsage(usage),
+  };
+}
+
+/**
+ * Tool-call deltas are matched by `index`; some providers leave it out (or send null). Then a delta
+ * with a new id opens the next call and a delta without one continues the latest.
+ */
+class ToolCallIndexes {
+  #next = 0;
+  #latest = -1;
+  readonly #byId = new Map<string, number>();
+
+  resolve(index: number | undefined, id: string | undefined): number {
+    if (index !== undefined) {
+      this.#latest = index;
+      this.#next = Math.max(this.#next, index + 1);
+      if (id) this.#byId.set(id, index);
+      return index;
+    }
+    if (id) {
+      const known = this.#byId.get(id);
+      if (known !== undefined) {
+        this.#latest = known;
+        return known;
+      }
+      const opened = this.#next;
+      this.#next += 1;
+      this.#byId.set(id, opened);
+      this.#latest = opened;
+      return opened;
+    }
+    if (this.#latest < 0) {
+      this.#latest = this.#next;
+      this.#next += 1;
+    }
+    return this.#latest;
+  }
+}
+
+function parseChunkJson(provider: string, data: string): unknown {
+  try {
+    return JSON.parse(data);
+  } catch {
+    throw new ProviderError({
+      kind: "protocol",
+      provider,
+      message: `${provider} sent a stream event that is not JSON: ${data.slice(0, 80)}`,
+    });
+  }
+}
+
+function throwOnFailedFinish(
+  provider: string,
+  finishReason: string | undefined,
+  dialect: OpenAiCompatibleDialect,
+): void {
+  const failure = finishReason === undefined ? undefined : dialect.failureFinishReasons[finishReason];
+  if (failure === undefined) return;
+  throw new ProviderError({
+    kind: failure.kind,
+    provider,
+    providerCode: finishReason,
+    message: `${provider}: ${failure.message} (finish_reason ${finishReason})`,
+  });
+}
+
+export function mapFinishReason(reason: string | undefined): ChatFinishReason {
+  if (reason === "stop") return "stop";
+  if (reason === "length") return "length";
+  if (reason === "tool_calls" || reason === "function_call") return "tool_calls";
+  if (reason === "content_filter" || reason === "sensitive") return "content_filter";
+  return "other";
+}
+
+function mapUsage(usage: WireUsage): ChatUsage {
+  const cached = usage.prompt_tokens_details?.cached_tokens ?? usage.cached_tokens;
+  const reasoning = usage.completion_tokens_details?.reasoning_tokens;
+  return {
+    ...totalUsage(usage.prompt_tokens, usage.completion_tokens),
+    ...(usage.total_tokens === undefined ? {} : { totalTokens: usage.total_tokens }),
+    ...(cached === undefined ? {} : { cachedInputTokens: cached }),
+    ...(reasoning === undefined ? {} : { reasoningTokens: reasoning }),
+  };
+}
+
+/** `data:` URL for an inline image part. */
+export function dataUrl(mimeType: string, data: Uint8Array): string {
+  return `data:${mimeType};base64,${Buffer.from(data).toString("base64")}`;
+}
+
+export function unsupportedPart(provider: string, part: ChatContentPart, hint: string): ProviderError {
+  const what =
+    part.type === "text" ? "text" : `${part.mimeType} ${part.type === "inline-data" ? "data" : "file"}`;
+  return new ProviderError({
+    kind: "invalid_request",
+    provider,
+    message: `${provider} chat cannot take ${what} in a message: ${hint}`,
+  });
+}

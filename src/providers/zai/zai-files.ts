@@ -1,0 +1,111 @@
+// Z.ai's Files API: upload, list (cursor pages until has_more is false), delete, and content as
+// bytes. Z.ai documents no single-file lookup, so `get` finds the file in the listing.
+import { z } from "zod";
+import { ProviderError } from "../errors.ts";
+import type { FileRecord, FilesClient, FileUpload } from "../files.ts";
+import { secondsToDate } from "../files.ts";
+import { multipartBody, type ProviderHttp } from "../http.ts";
+
+/** The purpose api.z.ai documents; the China platform also takes `file-extract`, `batch`, `code-interpreter`. */
+export const ZAI_DEFAULT_PURPOSE = "agent";
+const PAGE_SIZE = 100;
+
+const fileObjectSchema = z.looseObject({
+  id: z.string(),
+  bytes: z.number().optional(),
+  created_at: z.number().optional(),
+  filename: z.string().optional(),
+  purpose: z.string().optional(),
+  status: z.string().nullish(),
+});
+type ZaiFileObject = z.infer<typeof fileObjectSchema>;
+
+const fileListSchema = z.looseObject({ data: z.array(fileObjectSchema), has_more: z.boolean().optional() });
+const deletedSchema = z.looseObject({ deleted: z.boolean().optional() });
+
+export interface ZaiFiles extends FilesClient {
+  /** The stored bytes; only `batch` and `file-extract` files can be read back. */
+  content(id: string, options?: { signal?: AbortSignal }): Promise<Uint8Array>;
+}
+
+export function createZaiFiles(http: ProviderHttp): ZaiFiles {
+  const toRecord = (file: ZaiFileObject): FileRecord => ({
+    provider: http.provider,
+    id: file.id,
+    filename: file.filename,
+    bytes: file.bytes,
+    mimeType: undefined,
+    purpose: file.purpose,
+    createdAt: secondsToDate(file.created_at),
+    expiresAt: undefined,
+    state: file.status === "failed" || file.status === "error" ? "failed" : "ready",
+    uri: undefined,
+  });
+  const path = (id: string) => `/files/${encodeURIComponent(id)}`;
+
+  async function list(options: { signal?: AbortSignal } = {}): Promise<FileRecord[]> {
+    const files: FileRecord[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await http.json(
+        { method: "GET", path: "/files", query: { limit: PAGE_SIZE, after }, signal: options.signal },
+        fileListSchema,
+      );
+      files.push(...page.data.map(toRecord));
+      const last = page.data.at(-1);
+      if (page.has_more !== true || last === undefined || last.id === after) return files;
+      after = last.id;
+    }
+  }
+
+  return {
+    async upload(upload: FileUpload) {
+      const form = multipartBody([
+        { name: "file", filename: upload.filename, contentType: upload.mimeType, data: upload.data },
+        { name: "purpose", value: upload.purpose ?? ZAI_DEFAULT_PURPOSE },
+      ]);
+      const file = await http.json(
+        {
+          method: "POST",
+          path: "/files",
+          body: form.body,
+          headers: { "content-type": form.contentType },
+          signal: upload.signal,
+        },
+        fileObjectSchema,
+      );
+      return toRecord(file);
+    },
+    list,
+    async get(id, options = {}) {
+      const found = (await list(options)).find((file) => file.id === id);
+      if (found) return found;
+      throw new ProviderError({
+        kind: "not_found",
+        provider: http.provider,
+        message: `${http.provider}: no file ${id}`,
+      });
+    },
+    async delete(id, options = {}) {
+      const result = await http.json(
+        { method: "DELETE", path: path(id), signal: options.signal },
+        deletedSchema,
+      );
+      if (result.deleted === false) {
+        throw new ProviderError({
+          kind: "server",
+          provider: http.provider,
+          message: `${http.provider}: file ${id} was not deleted`,
+        });
+      }
+    },
+    content(id, options = {}) {
+      return http.bytes({
+        method: "GET",
+        path: `${path(id)}/content`,
+        headers: { accept: "application/binary" },
+        signal: options.signal,
+      });
+    },
+  };
+}
