@@ -2,6 +2,7 @@
 // after it goes to the assistant untouched. Each command group lives in its own file.
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { isAppError } from "../errors.ts";
+import { registerAskCommand } from "./ask.ts";
 import { registerCliCommands } from "./clis.ts";
 import { registerConfigCommands } from "./config.ts";
 import { registerCredentialCommands } from "./credentials.ts";
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
 
   registerConfigCommands(program);
   // -- command groups: each file adds its commands here --
+  registerAskCommand(program);
   registerCredentialCommands(program);
   registerModeCommands(program);
   registerShellCommands(program);

@@ -45,3 +45,11 @@ export function isoToDate(value: string | undefined): Date | undefined {
   const time = Date.parse(value);
   return Number.isNaN(time) ? undefined : new Date(time);
 }
+
+/** Whether a file of this type can be read as text (and so inlined into a prompt). */
+export function isTextMime(mimeType: string): boolean {
+  return (
+    mimeType.startsWith("text/") ||
+    /^application\/(json|xml|yaml|x-yaml|javascript|typescript|x-sh|toml|sql)\b/.test(mimeType)
+  );
+}

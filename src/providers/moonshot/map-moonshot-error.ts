@@ -29,7 +29,7 @@ const KIND_BY_TYPE: Readonly<Record<string, ProviderErrorKind>> = {
 };
 
 const errorEnvelope = z.looseObject({
-  error: z.looseObject({ type: z.string().optional(), message: z.string().optional(), code: z.unknown() }),
+  error: z.looseObject({ type: z.string().optional(), message: z.string().optional() }),
 });
 
 /** Unknown routes answer with the gateway's own envelope instead of `{error:{…}}`. */

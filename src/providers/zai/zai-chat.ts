@@ -1,6 +1,7 @@
 // Z.ai's dialect of OpenAI chat completions. A failure in the middle of a stream arrives as a
 // finish_reason, with no error JSON, so those reasons are turned into errors here.
 import type { ChatContentPart } from "../chat.ts";
+import { isTextMime } from "../files.ts";
 import {
   dataUrl,
   type OpenAiCompatibleDialect,
@@ -31,11 +32,4 @@ export function zaiDialect(provider: string): OpenAiCompatibleDialect {
       throw unsupportedPart(provider, part, "Z.ai chat takes text, text files inline, and images");
     },
   };
-}
-
-export function isTextMime(mimeType: string): boolean {
-  return (
-    mimeType.startsWith("text/") ||
-    /^application\/(json|xml|yaml|x-yaml|javascript|typescript|x-sh|toml|sql)\b/.test(mimeType)
-  );
 }
