@@ -1,0 +1,188 @@
+// The Anthropic Messages API as one reusable handler: Anthropic itself serves it, and so do the
+// Anthropic-compatible endpoints of Z.ai and Moonshot (with their own model names and error flavours).
+import { z } from "zod";
+import type { ProviderApi } from "../config/schema/index.ts";
+import { estimateTokens, replyText, streamPieces, textOf, thinkingText } from "./conversation.ts";
+import { anthropicId } from "./ids.ts";
+import { type Call, eventFrame, json, jsonBody, type Problem, type Reply, SimulatedError } from "./wire.ts";
+
+const contentBlock = z.looseObject({ type: z.string() });
+const message = z.looseObject({
+  role: z.enum(["user", "assistant"]),
+  content: z.union([z.string(), z.array(contentBlock)]),
+});
+
+const messagesRequest = z.looseObject({
+  model: z.string().min(1),
+  max_tokens: z.number().int().positive(),
+  messages: z.array(message).min(1),
+  system: z.union([z.string(), z.array(contentBlock)]).optional(),
+  stream: z.boolean().optional(),
+  thinking: z.looseObject({ type: z.string() }).optional(),
+});
+
+const countTokensRequest = z.looseObject({
+  model: z.string().min(1),
+  messages: z.array(message).min(1),
+  system: z.union([z.string(), z.array(contentBlock)]).optional(),
+  tools: z.array(z.unknown()).optional(),
+});
+
+export interface MessagesFlavour {
+  provider: ProviderApi;
+  /** The model name to report, or a not_found problem for a model this platform does not serve. */
+  resolveModel(model: string): string;
+  /** The body of an in-stream `error` event, in this platform's wording. */
+  streamErrorBody(problem: Problem, requestId: string): unknown;
+}
+
+/** Turns a zod failure into the `path: problem` line Anthropic answers with. */
+export function invalidRequest(error: z.ZodError): SimulatedError {
+  const issue = error.issues[0];
+  const where = issue && issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";
+  return new SimulatedError({
+    kind: "invalid_request",
+    message: `${where}${issue?.message ?? "invalid request"}`,
+  });
+}
+
+export function parseWith<T>(schema: z.ZodType<T>, call: Call): T {
+  const parsed = schema.safeParse(jsonBody(call));
+  if (!parsed.success) throw invalidRequest(parsed.error);
+  return parsed.data;
+}
+
+export function handleMessages(call: Call, flavour: MessagesFlavour): Reply {
+  const request = parseWith(messagesRequest, call);
+  const model = flavour.resolveModel(request.model);
+  const lastUser = request.messages.findLast((entry) => entry.role === "user");
+  const quote = textOf(lastUser?.content ?? "");
+  const text = replyText(flavour.provider, quote);
+  const thinking = request.thinking?.type === "enabled" ? thinkingText(quote) : undefined;
+  const inputTokens = estimateTokens(JSON.stringify(request.messages) + JSON.stringify(request.system ?? ""));
+  const outputTokens = estimateTokens(text) + (thinking ? estimateTokens(thinking) : 0);
+  const id = anthropicId("msg");
+  const signature = Buffer.from(`simulated-signature:${id}`).toString("base64");
+  const usage = {
+    input_tokens: inputTokens,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0,
+    output_tokens: outputTokens,
+  };
+
+  if (request.stream !== true) {
+    const content = [
+      ...(thinking ? [{ type: "thinking", thinking, signature }] : []),
+      { type: "text", text },
+    ];
+    return json({
+      id,
+      type: "message",
+      role: "assistant",
+      model,
+      content,
+      stop_reason: "end_turn",
+      stop_sequence: null,
+      usage,
+    });
+  }
+
+  const frames: string[] = [
+    eventFrame("message_start", {
+      type: "message_start",
+      message: {
+        id,
+        type: "message",
+        role: "assistant",
+        model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { ...usage, output_tokens: 1 },
+      },
+    }),
+    eventFrame("ping", { type: "ping" }),
+  ];
+  let index = 0;
+  if (thinking) {
+    frames.push(
+      eventFrame("content_block_start", {
+        type: "content_block_start",
+        index,
+        content_block: { type: "thinking", thinking: "", signature: "" },
+      }),
+      eventFrame("content_block_delta", {
+        type: "content_block_delta",
+        index,
+        delta: { type: "thinking_delta", thinking },
+      }),
+      eventFrame("content_block_delta", {
+        type: "content_block_delta",
+        index,
+        delta: { type: "signature_delta", signature },
+      }),
+      eventFrame("content_block_stop", { type: "content_block_stop", index }),
+    );
+    index += 1;
+  }
+  frames.push(
+    eventFrame("content_block_start", {
+      type: "content_block_start",
+      index,
+      content_block: { type: "text", text: "" },
+    }),
+  );
+  const pieces = streamPieces(text);
+  for (const [position, piece] of pieces.entries()) {
+    frames.push(
+      eventFrame("content_block_delta", {
+        type: "content_block_delta",
+        index,
+        delta: { type: "text_delta", text: piece },
+      }),
+    );
+    if (position === 0 && call.fault?.kind === "stream-error") {
+      // Anthropic reports a failure after the 200 as an `error` event, then ends the stream.
+      frames.push(
+        eventFrame("error", flavour.streamErrorBody({ kind: "overloaded", status: 529 }, call.requestId)),
+      );
+      return { type: "sse", frames };
+    }
+    if (position === 0) frames.push(eventFrame("ping", { type: "ping" }));
+  }
+  frames.push(
+    eventFrame("content_block_stop", { type: "content_block_stop", index }),
+    eventFrame("message_delta", {
+      type: "message_delta",
+      delta: { stop_reason: "end_turn", stop_sequence: null },
+      usage: { output_tokens: outputTokens },
+    }),
+    eventFrame("message_stop", { type: "message_stop" }),
+  );
+  return { type: "sse", frames };
+}
+
+export function handleCountTokens(call: Call, flavour: MessagesFlavour): Reply {
+  const request = parseWith(countTokensRequest, call);
+  flavour.resolveModel(request.model);
+  return json({
+    input_tokens: estimateTokens(
+      JSON.stringify(request.messages) +
+        JSON.stringify(request.system ?? "") +
+        JSON.stringify(request.tools ?? []),
+    ),
+  });
+}
+
+/** `GET /v1/models` in the Anthropic shape, newest first, with Anthropic's cursor fields. */
+export function anthropicModelList(
+  models: readonly { id: string; displayName: string; createdAt: string }[],
+): Reply {
+  const data = models.map((model) => ({
+    type: "model",
+    id: model.id,
+    display_name: model.displayName,
+    created_at: model.createdAt,
+  }));
+  return json({ data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
+}

@@ -1,0 +1,121 @@
+// OpenAI-style chat completions as Z.ai and Moonshot serve them: `reasoning_content` when thinking is
+// on, `data: [DONE]` at the end, and each platform's own quirks (Moonshot's usage inside the final
+// choice, Z.ai's mid-stream failure carried by finish_reason).
+import { z } from "zod";
+import { parseWith } from "./anthropic-messages.ts";
+import { estimateTokens, replyText, streamPieces, textOf, thinkingText } from "./conversation.ts";
+import { hexId } from "./ids.ts";
+import { type Call, dataFrame, json, type Reply } from "./wire.ts";
+
+const chatRequest = z.looseObject({
+  model: z.string().min(1),
+  messages: z
+    .array(
+      z.looseObject({
+        role: z.enum(["system", "user", "assistant", "tool"]),
+        content: z.unknown().optional(),
+      }),
+    )
+    .min(1),
+  stream: z.boolean().optional(),
+  thinking: z.looseObject({ type: z.enum(["enabled", "disabled"]) }).optional(),
+  stream_options: z.looseObject({ include_usage: z.boolean().optional() }).optional(),
+});
+
+export interface ChatFlavour {
+  provider: "zai" | "moonshot";
+  /** The model name to report; throws the platform's own unknown-model error. */
+  resolveModel(model: string): string;
+  /** Whether the model thinks when the request does not say. */
+  thinksByDefault(model: string): boolean;
+}
+
+export function handleChatCompletion(call: Call, flavour: ChatFlavour): Reply {
+  const request = parseWith(chatRequest, call);
+  const model = flavour.resolveModel(request.model);
+  const lastUser = request.messages.findLast((message) => message.role === "user");
+  const quote = textOf(lastUser?.content ?? "");
+  const text = replyText(flavour.provider, quote);
+  const thinks = request.thinking ? request.thinking.type === "enabled" : flavour.thinksByDefault(model);
+  const reasoning = thinks ? thinkingText(quote) : undefined;
+  const promptTokens = estimateTokens(JSON.stringify(request.messages));
+  const completionTokens = estimateTokens(text) + (reasoning ? estimateTokens(reasoning) : 0);
+  const created = Math.floor(call.now() / 1000);
+  const moonshot = flavour.provider === "moonshot";
+  const id = moonshot ? `chatcmpl-${hexId(12)}` : `${created}${hexId(8)}`;
+  const usage = moonshot
+    ? {
+        prompt_tokens: promptTokens,
+        completion_tokens: completionTokens,
+        total_tokens: promptTokens + completionTokens,
+        cached_tokens: 0,
+      }
+    : {
+        prompt_tokens: promptTokens,
+        completion_tokens: completionTokens,
+        prompt_tokens_details: { cached_tokens: 0 },
+        ...(reasoning ? { completion_tokens_details: { reasoning_tokens: estimateTokens(reasoning) } } : {}),
+        total_tokens: promptTokens + completionTokens,
+      };
+  const envelope = moonshot
+    ? { id, object: "chat.completion", created, model }
+    : { id, request_id: id, created, model };
+
+  if (request.stream !== true) {
+    return json({
+      ...envelope,
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: "assistant",
+            content: text,
+            ...(reasoning ? { reasoning_content: reasoning } : {}),
+          },
+          finish_reason: "stop",
+        },
+      ],
+      usage,
+    });
+  }
+
+  const chunkEnvelope = moonshot
+    ? { id, object: "chat.completion.chunk", created, model, system_fingerprint: "fpv0_simulated" }
+    : { id, created, model };
+  const chunk = (delta: Record<string, unknown>, extra: Record<string, unknown> = {}): string =>
+    dataFrame({ ...chunkEnvelope, choices: [{ index: 0, delta, ...extra }] });
+  const frames: string[] = [chunk({ role: "assistant", content: "" }, { finish_reason: null })];
+  if (reasoning) frames.push(chunk({ reasoning_content: reasoning }, { finish_reason: null }));
+  const pieces = streamPieces(text);
+  for (const [position, piece] of pieces.entries()) {
+    frames.push(chunk({ content: piece }, { finish_reason: null }));
+    if (position === 0 && call.fault?.kind === "stream-error") {
+      if (moonshot) {
+        frames.push(
+          dataFrame({ error: { type: "server_error", message: "stream interrupted: engine failure" } }),
+        );
+        return { type: "sse", frames };
+      }
+      // Z.ai reports a failure mid-stream only through finish_reason, never as error JSON.
+      frames.push(
+        dataFrame({
+          ...chunkEnvelope,
+          choices: [{ index: 0, delta: {}, finish_reason: "network_error" }],
+          usage,
+        }),
+        dataFrame("[DONE]"),
+      );
+      return { type: "sse", frames };
+    }
+  }
+  if (moonshot) {
+    // Moonshot puts usage inside the final choice, not at the top level.
+    frames.push(chunk({}, { finish_reason: "stop", usage }));
+  } else {
+    frames.push(
+      dataFrame({ ...chunkEnvelope, choices: [{ index: 0, delta: {}, finish_reason: "stop" }], usage }),
+    );
+  }
+  frames.push(dataFrame("[DONE]"));
+  return { type: "sse", frames };
+}
