@@ -55,7 +55,7 @@ export function registerConfigCommands(program: Command): void {
 }
 
 /** Problems the schema cannot see alone: modes naming unknown providers, custom providers without `extends`. */
-function crossReferenceProblems(config: Config): ConfigProblem[] {
+export function crossReferenceProblems(config: Config): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const id of Object.keys(config.providers)) {
     try {

@@ -6,6 +6,7 @@ import { registerAskCommand } from "./ask.ts";
 import { registerCliCommands } from "./clis.ts";
 import { registerConfigCommands } from "./config.ts";
 import { registerCredentialCommands } from "./credentials.ts";
+import { registerDoctorCommands } from "./doctor.ts";
 import { registerModeCommands } from "./modes.ts";
 import { registerShellCommands } from "./shell.ts";
 
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerModeCommands(program);
   registerShellCommands(program);
   registerCliCommands(program);
+  registerDoctorCommands(program);
 
   return program;
 }
