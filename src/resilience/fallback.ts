@@ -1,0 +1,69 @@
+// Fallback across providers for chat: try each provider of the chain in order, each through its own
+// policy; an open circuit or a full bulkhead moves on at once. Every move is recorded, with the
+// reason, in the result and in the metrics.
+import { isAppError } from "../errors.ts";
+import { resilienceMetrics } from "../observability/metrics.ts";
+import { isProviderError } from "../providers/errors.ts";
+import { type FallbackAttempt, FallbackExhaustedError, isResilienceError } from "./errors.ts";
+import type { ExecuteOptions, ProviderPolicy } from "./policy.ts";
+import type { CallContext } from "./timeouts.ts";
+
+export interface FallbackResult<T> {
+  value: T;
+  /** The provider that answered. */
+  provider: string;
+  /** The providers given up on before it, in order, and why; empty when the first one answered. */
+  fallbacks: FallbackAttempt[];
+}
+
+export interface FallbackOptions extends ExecuteOptions {
+  /** Told of each move to the next provider, e.g. to log it. */
+  onFallback?: (attempt: FallbackAttempt, next: string) => void;
+}
+
+/**
+ * Tries `call` on each provider of `chain` in order and returns the first answer. Throws at once,
+ * without trying the next provider, for errors another provider would not fix (a malformed request,
+ * the caller's abort, a bug); throws FallbackExhaustedError when every provider failed.
+ */
+export async function executeWithFallback<T>(
+  chain: readonly ProviderPolicy[],
+  call: (provider: string, context: CallContext) => Promise<T>,
+  options: FallbackOptions = {},
+): Promise<FallbackResult<T>> {
+  if (chain.length === 0) throw new Error("executeWithFallback needs at least one provider");
+  const fallbacks: FallbackAttempt[] = [];
+  let lastError: unknown;
+  for (const [index, policy] of chain.entries()) {
+    try {
+      const value = await policy.execute((context) => call(policy.provider, context), options);
+      return { value, provider: policy.provider, fallbacks };
+    } catch (error) {
+      if (options.signal?.aborted || !worthFallingBack(error)) throw error;
+      lastError = error;
+      const attempt = describeAttempt(policy.provider, error);
+      fallbacks.push(attempt);
+      const next = chain[index + 1];
+      if (next) {
+        resilienceMetrics.fallbacks.inc({ from: policy.provider, to: next.provider, reason: attempt.kind });
+        options.onFallback?.(attempt, next.provider);
+      }
+    }
+  }
+  throw new FallbackExhaustedError(fallbacks, lastError);
+}
+
+// A request the provider called malformed would be malformed for the next one too; anything we do
+// not recognise is a bug to surface, not to hide behind another provider.
+function worthFallingBack(error: unknown): boolean {
+  if (isProviderError(error)) return error.kind !== "invalid_request";
+  return isResilienceError(error) || isAppError(error);
+}
+
+function describeAttempt(provider: string, error: unknown): FallbackAttempt {
+  if (isProviderError(error) || isResilienceError(error)) {
+    return { provider, kind: error.kind, message: error.message, retryAfterMs: error.retryAfterMs };
+  }
+  if (isAppError(error)) return { provider, kind: error.kind, message: error.message };
+  return { provider, kind: "unknown", message: error instanceof Error ? error.message : String(error) };
+}

@@ -1,0 +1,123 @@
+// The resilience layer of one process: a breaker store chosen by config, and one policy per provider
+// built lazily from `providers.<id>.policy`. Commands and the hub create one and close it at exit.
+import type { Paths } from "../config/paths.ts";
+import type { Config } from "../config/schema/index.ts";
+import { DEFAULT_POLICY, type PolicyConfig } from "../config/schema/resilience.ts";
+import type { Logger } from "../observability/logger.ts";
+import { logger as processLogger } from "../observability/logger.ts";
+import { resilienceMetrics } from "../observability/metrics.ts";
+import { resolveProvider } from "../providers/registry.ts";
+import { openDatabase } from "../store/database.ts";
+import { type BreakerStore, MemoryBreakerStore, SqliteBreakerStore } from "./breaker-store.ts";
+import { executeWithFallback, type FallbackOptions, type FallbackResult } from "./fallback.ts";
+import { createProviderPolicy, type PolicyStatus, type ProviderPolicy } from "./policy.ts";
+import { RedisBreakerStore } from "./redis-breaker-store.ts";
+import type { CallContext } from "./timeouts.ts";
+
+export interface ResilienceOptions {
+  config: Config;
+  paths: Pick<Paths, "databaseFile">;
+  logger?: Logger;
+  now?: () => number;
+  /** Use this store instead of the one config names (tests, benchmarks). */
+  store?: BreakerStore;
+}
+
+export interface Resilience {
+  readonly store: BreakerStore;
+  /** The provider's policy; throws AppError for an unknown provider. */
+  policy(provider: string): ProviderPolicy;
+  /** The provider followed by its `resilience.fallbacks` entry. */
+  chain(provider: string): string[];
+  /** executeWithFallback over `chain(provider)`. */
+  executeWithFallback<T>(
+    provider: string,
+    call: (provider: string, context: CallContext) => Promise<T>,
+    options?: FallbackOptions,
+  ): Promise<FallbackResult<T>>;
+  status(provider: string): PolicyStatus;
+  close(): Promise<void>;
+}
+
+/** The breaker store `resilience.store` names: sqlite (default) at paths.databaseFile, memory, or redis. */
+export function openBreakerStore(
+  config: Config,
+  paths: Pick<Paths, "databaseFile">,
+  logger: Logger,
+  now: () => number = Date.now,
+): BreakerStore {
+  const settings = config.resilience;
+  if (settings.store === "memory") return new MemoryBreakerStore(now);
+  if (settings.store === "redis" && settings.redisUrl !== undefined) {
+    return new RedisBreakerStore({
+      url: settings.redisUrl,
+      keyPrefix: settings.redisKeyPrefix,
+      logger,
+      now,
+      onHealthChange: (up) => resilienceMetrics.sharedStoreUp.set(up ? 1 : 0),
+    });
+  }
+  const database = openDatabase(paths.databaseFile);
+  return new SqliteBreakerStore(database, now, () => database.close());
+}
+
+export function policyConfigFor(config: Config, provider: string): PolicyConfig {
+  return config.providers[provider]?.policy ?? DEFAULT_POLICY;
+}
+
+export function createResilience(options: ResilienceOptions): Resilience {
+  const { config } = options;
+  const now = options.now ?? Date.now;
+  const logger = options.logger ?? processLogger();
+  const store = options.store ?? openBreakerStore(config, options.paths, logger, now);
+  const policies = new Map<string, ProviderPolicy>();
+
+  const policy = (provider: string): ProviderPolicy => {
+    const existing = policies.get(provider);
+    if (existing) return existing;
+    resolveProvider(config, provider);
+    const policyConfig = policyConfigFor(config, provider);
+    const gate = store.gate(provider, policyConfig.breaker, {
+      probeLeaseMs: policyConfig.timeouts.firstByteMs + policyConfig.timeouts.idleMs,
+    });
+    gate.onTransition((from, to) => {
+      const failure = gate.snapshot().lastFailure;
+      const line = {
+        provider,
+        from,
+        to,
+        lastError: failure ? `${failure.kind}: ${failure.message}` : undefined,
+      };
+      if (to === "open") logger.warn(line, `circuit of ${provider} opened`);
+      else logger.info(line, `circuit of ${provider} is ${to}`);
+    });
+    const created = createProviderPolicy({ provider, config: policyConfig, gate, now });
+    policies.set(provider, created);
+    return created;
+  };
+
+  const chain = (provider: string): string[] => [provider, ...(config.resilience.fallbacks[provider] ?? [])];
+
+  return {
+    store,
+    policy,
+    chain,
+    executeWithFallback: (provider, call, fallbackOptions = {}) =>
+      executeWithFallback(
+        chain(provider).map((id) => policy(id)),
+        call,
+        {
+          ...fallbackOptions,
+          onFallback: (attempt, next) => {
+            logger.info(
+              { from: attempt.provider, to: next, reason: attempt.kind },
+              `falling back from ${attempt.provider} to ${next}: ${attempt.message}`,
+            );
+            fallbackOptions.onFallback?.(attempt, next);
+          },
+        },
+      ),
+    status: (provider) => policy(provider).status(),
+    close: () => store.close(),
+  };
+}

@@ -1,0 +1,125 @@
+// Opens orchestrator.db (node:sqlite, no native addon): WAL so readers never wait for the writer, a
+// busy timeout so several processes can share the file, and the versioned migrations applied once.
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { AppError } from "../errors.ts";
+import { MIGRATIONS, type Migration } from "./migrations.ts";
+
+export interface OpenDatabaseOptions {
+  /** Defaults to the project's list; tests pass their own. */
+  migrations?: readonly Migration[];
+  /** How long a statement waits for another process's write lock before failing. */
+  busyTimeoutMs?: number;
+}
+
+/** Opens (creating when missing) the database file and brings its schema up to date. */
+export function openDatabase(file: string, options: OpenDatabaseOptions = {}): DatabaseSync {
+  if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  let database: DatabaseSync;
+  try {
+    database = new DatabaseSync(file, { timeout: options.busyTimeoutMs ?? 5_000 });
+  } catch (error) {
+    throw new AppError(
+      "unavailable",
+      `cannot open the database ${file}: ${describe(error)}; check the directory's permissions`,
+      {
+        cause: error,
+      },
+    );
+  }
+  try {
+    database.exec("PRAGMA journal_mode = WAL");
+    // With WAL, NORMAL never corrupts the file; a power cut can only lose the last commits.
+    database.exec("PRAGMA synchronous = NORMAL");
+    database.exec("PRAGMA foreign_keys = ON");
+    migrate(database, options.migrations ?? MIGRATIONS);
+  } catch (error) {
+    database.close();
+    throw error;
+  }
+  return database;
+}
+
+export interface AppliedMigration {
+  version: number;
+  name: string;
+  appliedAt: number;
+}
+
+/**
+ * Applies the migrations the database has not run yet, each in its own transaction, in order.
+ * Running it again is a no-op; two processes starting at once serialize on the write lock.
+ */
+export function migrate(database: DatabaseSync, migrations: readonly Migration[]): AppliedMigration[] {
+  checkOrder(migrations);
+  database.exec(`
+    CREATE TABLE IF NOT EXISTS schema_migrations (
+      version INTEGER PRIMARY KEY,
+      name TEXT NOT NULL,
+      applied_at INTEGER NOT NULL
+    ) STRICT
+  `);
+  const newest = migrations.at(-1)?.version ?? 0;
+  const current = Number(
+    database.prepare("SELECT coalesce(max(version), 0) AS version FROM schema_migrations").get()?.version,
+  );
+  for (const migration of migrations) {
+    if (migration.version <= current) continue;
+    // BEGIN IMMEDIATE takes the write lock first, so the check below sees every other process's work.
+    database.exec("BEGIN IMMEDIATE");
+    try {
+      const done = database
+        .prepare("SELECT 1 FROM schema_migrations WHERE version = ?")
+        .get(migration.version);
+      if (done === undefined) {
+        migration.up(database);
+        database
+          .prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")
+          .run(migration.version, migration.name, Date.now());
+      }
+      database.exec("COMMIT");
+    } catch (error) {
+      database.exec("ROLLBACK");
+      throw new AppError(
+        "unavailable",
+        `database migration ${migration.version} (${migration.name}) failed: ${describe(error)}`,
+        { cause: error },
+      );
+    }
+  }
+  const applied = appliedMigrations(database);
+  const unknown = applied.find((migration) => migration.version > newest);
+  if (unknown) {
+    throw new AppError(
+      "conflict",
+      `the database was written by a newer ai-orchestrator (schema version ${unknown.version}, this one knows up to ${newest}); upgrade ai-orchestrator`,
+    );
+  }
+  return applied;
+}
+
+export function appliedMigrations(database: DatabaseSync): AppliedMigration[] {
+  return database
+    .prepare("SELECT version, name, applied_at FROM schema_migrations ORDER BY version")
+    .all()
+    .map((row) => ({
+      version: Number(row.version),
+      name: String(row.name),
+      appliedAt: Number(row.applied_at),
+    }));
+}
+
+function checkOrder(migrations: readonly Migration[]): void {
+  migrations.forEach((migration, index) => {
+    if (migration.version !== index + 1) {
+      throw new Error(
+        `migration "${migration.name}" has version ${migration.version} but is number ${index + 1} in the list; versions must be 1, 2, 3, … in order`,
+      );
+    }
+  });
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
