@@ -110,6 +110,8 @@ export interface HttpFailure {
 
 /** The fallback when a body says nothing usable: what the HTTP status alone means. */
 export function kindFromStatus(status: number): ProviderErrorKind {
+  // An error reported inside a successful response (a stream that failed midway) is the server's.
+  if (status < 400) return "server";
   if (status === 401) return "auth";
   if (status === 402) return "quota";
   if (status === 403) return "permission";

@@ -12,7 +12,7 @@ import {
   type ChatUsage,
   totalUsage,
 } from "./chat.ts";
-import { ProviderError, type ProviderErrorKind } from "./errors.ts";
+import { type HttpFailure, ProviderError, type ProviderErrorKind } from "./errors.ts";
 import { type ProviderHttp, parseProviderValue } from "./http.ts";
 
 export interface OpenAiCompatibleDialect {
@@ -21,6 +21,8 @@ export interface OpenAiCompatibleDialect {
   failureFinishReasons: Readonly<Record<string, { kind: ProviderErrorKind; message: string }>>;
   /** A content part as this provider takes it, e.g. Moonshot's `ms://<id>` image URLs. */
   contentPart(part: ChatContentPart): WireContentPart;
+  /** For an error object sent as a stream event after HTTP 200 (Moonshot does this). */
+  mapError(failure: HttpFailure): ProviderError;
 }
 
 export type WireContentPart =
@@ -207,7 +209,11 @@ export async function* openAiCompatibleStream(
       done = true;
       break;
     }
-    const chunk = parseProviderValue(http.provider, parseChunkJson(http.provider, event.data), chunkSchema);
+    const data = parseChunkJson(http.provider, event.data);
+    if (typeof data === "object" && data !== null && "error" in data) {
+      throw dialect.mapError({ provider: http.provider, status: 200, headers: {}, body: event.data });
+    }
+    const chunk = parseProviderValue(http.provider, data, chunkSchema);
     if (!started) {
       started = true;
       yield { type: "start", id: chunk.id, model: chunk.model };

@@ -7,11 +7,13 @@ import {
   unsupportedPart,
   type WireContentPart,
 } from "../openai-compatible-chat.ts";
+import { mapMoonshotError } from "./map-moonshot-error.ts";
 
 export function moonshotDialect(provider: string): OpenAiCompatibleDialect {
   return {
     maxTokensField: "max_completion_tokens",
     failureFinishReasons: {},
+    mapError: mapMoonshotError,
     contentPart(part: ChatContentPart): WireContentPart {
       if (part.type === "text") return { type: "text", text: part.text };
       if (part.mimeType.startsWith("image/")) {

@@ -8,6 +8,7 @@ import {
   unsupportedPart,
   type WireContentPart,
 } from "../openai-compatible-chat.ts";
+import { mapZaiError } from "./map-zai-error.ts";
 
 export function zaiDialect(provider: string): OpenAiCompatibleDialect {
   return {
@@ -20,6 +21,7 @@ export function zaiDialect(provider: string): OpenAiCompatibleDialect {
         message: "the conversation no longer fits the model's context window",
       },
     },
+    mapError: mapZaiError,
     contentPart(part: ChatContentPart): WireContentPart {
       if (part.type === "text") return { type: "text", text: part.text };
       if (part.type === "inline-data" && part.mimeType.startsWith("image/")) {
