@@ -112,6 +112,18 @@ export function formatSeconds(milliseconds: number): string {
   return rest === 0 ? `${minutes} min` : `${minutes} min ${rest} s`;
 }
 
+// Failures of calls that had already handed part of the answer to the user: trying again (on this
+// provider or another) would show that part twice, so neither retry nor fallback touches them.
+const afterDelivery = new WeakSet<object>();
+
+export function markFailedAfterDelivery(error: unknown): void {
+  if (typeof error === "object" && error !== null) afterDelivery.add(error);
+}
+
+export function failedAfterDelivery(error: unknown): boolean {
+  return typeof error === "object" && error !== null && afterDelivery.has(error);
+}
+
 /** How a thrown value bears on the provider's health. */
 export interface FailureClass {
   /** The provider looks down or overloaded: counts toward opening the circuit. */

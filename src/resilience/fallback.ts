@@ -4,7 +4,7 @@
 import { isAppError } from "../errors.ts";
 import { resilienceMetrics } from "../observability/metrics.ts";
 import { isProviderError } from "../providers/errors.ts";
-import { type FallbackAttempt, FallbackExhaustedError, isResilienceError } from "./errors.ts";
+import { type FallbackAttempt, FallbackExhaustedError, failedAfterDelivery, isResilienceError } from "./errors.ts";
 import type { ExecuteOptions, ProviderPolicy } from "./policy.ts";
 import type { CallContext } from "./timeouts.ts";
 
@@ -56,6 +56,7 @@ export async function executeWithFallback<T>(
 // A request the provider called malformed would be malformed for the next one too; anything we do
 // not recognise is a bug to surface, not to hide behind another provider.
 function worthFallingBack(error: unknown): boolean {
+  if (failedAfterDelivery(error)) return false;
   if (isProviderError(error)) return error.kind !== "invalid_request";
   return isResilienceError(error) || isAppError(error);
 }

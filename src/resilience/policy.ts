@@ -21,7 +21,13 @@ import { BREAKER_STATE_VALUES, observeBulkhead, resilienceMetrics } from "../obs
 import { isProviderError } from "../providers/errors.ts";
 import type { BreakerSnapshot, BreakerState, Outcome } from "./breaker.ts";
 import type { BreakerGate, BreakerSharing } from "./breaker-store.ts";
-import { BulkheadFullError, CircuitOpenError, classifyFailure, type FailureSummary } from "./errors.ts";
+import {
+  BulkheadFullError,
+  CircuitOpenError,
+  classifyFailure,
+  type FailureSummary,
+  failedAfterDelivery,
+} from "./errors.ts";
 import { type CallContext, runWithTimeouts } from "./timeouts.ts";
 
 export interface PolicyStatus {
@@ -78,7 +84,7 @@ export function retryDelay(
 
 /** Worth another attempt on the same provider: retryable, and not asked to wait longer than maxRetryAfterMs. */
 export function shouldRetry(config: PolicyConfig["retry"], error: unknown): boolean {
-  if (!isProviderError(error) || !error.retryable) return false;
+  if (!isProviderError(error) || !error.retryable || failedAfterDelivery(error)) return false;
   return (error.retryAfterMs ?? 0) <= config.maxRetryAfterMs;
 }
 

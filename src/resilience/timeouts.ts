@@ -3,7 +3,7 @@
 // deadline, which cannot express "silent for too long" on a stream, hence this small watchdog.
 import type { PolicyConfig } from "../config/schema/resilience.ts";
 import { ProviderError } from "../providers/errors.ts";
-import { formatSeconds } from "./errors.ts";
+import { formatSeconds, markFailedAfterDelivery } from "./errors.ts";
 
 export type TimeoutSettings = PolicyConfig["timeouts"];
 
@@ -18,6 +18,11 @@ export interface CallContext {
   timeouts: TimeoutSettings;
   /** Call when the first byte arrives and on every chunk after it: each call restarts the idle deadline. */
   progress(): void;
+  /**
+   * Call once part of the answer has reached the user (text printed, bytes sent on): a failure after
+   * this is neither retried nor handed to a fallback provider, which would repeat that part.
+   */
+  delivered(): void;
 }
 
 /**
@@ -36,9 +41,11 @@ export function runWithTimeouts<T>(
   return new Promise<T>((resolve, reject) => {
     let receiving = false;
     let settled = false;
+    let delivered = false;
     const fail = (error: unknown): void => {
       if (settled) return;
       settled = true;
+      if (delivered) markFailedAfterDelivery(error);
       clearTimeout(timer);
       callerSignal?.removeEventListener("abort", onCallerAbort);
       controller.abort(error);
@@ -72,6 +79,9 @@ export function runWithTimeouts<T>(
         receiving = true;
         clearTimeout(timer);
         timer = setTimeout(onDeadline, timeouts.idleMs);
+      },
+      delivered() {
+        delivered = true;
       },
     };
     let promise: Promise<T>;
