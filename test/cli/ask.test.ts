@@ -1,0 +1,212 @@
+// `ai-orchestrator ask` as a user runs it, against the simulators: streamed text, --json, --file
+// per provider, failures as one line (or one JSON object) and a non-zero exit.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { stringify } from "yaml";
+import { PROVIDER_APIS, type ProviderApi } from "../../src/config/schema/providers.ts";
+import { PROVIDER_DEFINITIONS } from "../../src/providers/definitions.ts";
+import { type Simulators, startSimulators } from "../../src/simulators/index.ts";
+import { BIN, runCli, temporaryHome } from "../support/cli.ts";
+import { homeEnv } from "./home-env.ts";
+
+const KEY = "sk-ask-test-key-4242";
+
+describe("ask", () => {
+  let simulators: Simulators;
+  let home = "";
+
+  before(async () => {
+    simulators = await startSimulators({
+      keys: Object.fromEntries(PROVIDER_APIS.map((api) => [api, [KEY]])),
+    });
+  });
+  after(async () => {
+    simulators.faults.clear();
+    await simulators.close();
+  });
+
+  const setup = (t: { after(fn: () => void): void }): void => {
+    home = temporaryHome(t);
+    const providers = Object.fromEntries(
+      PROVIDER_APIS.map((api) => [api, { baseUrl: simulators.endpoints[api].baseUrl }]),
+    );
+    writeFileSync(join(home, "config.yaml"), stringify({ providers }));
+  };
+  const env = (api: ProviderApi): NodeJS.ProcessEnv =>
+    homeEnv(home, { [PROVIDER_DEFINITIONS[api].credentialEnv[0] ?? ""]: KEY });
+
+  for (const api of PROVIDER_APIS) {
+    it(`${api}: prints the answer, and with --json one object with text and usage`, async (t) => {
+      setup(t);
+      const plain = await runCli(["ask", "--provider", api, "What is two plus two?"], { env: env(api) });
+      assert.equal(plain.code, 0, plain.stderr);
+      assert.match(plain.stdout, /What is two plus two\?\n$/, "the simulated answer echoes the prompt");
+      assert.equal(plain.stderr, "");
+
+      const json = await runCli(["ask", "--provider", api, "--json", "What is two plus two?"], {
+        env: env(api),
+      });
+      assert.equal(json.code, 0, json.stderr);
+      const result = JSON.parse(json.stdout);
+      assert.equal(result.provider, api);
+      assert.equal(typeof result.model, "string");
+      assert.equal(`${result.text}\n`, plain.stdout);
+      assert.equal(result.finishReason, "stop");
+      assert.ok(result.usage.inputTokens > 0 && result.usage.outputTokens > 0);
+      assert.ok(!json.stdout.includes(KEY) && !plain.stdout.includes(KEY));
+    });
+  }
+
+  it("writes text to stdout as it arrives, before the answer is complete", async (t) => {
+    setup(t);
+    simulators.faults.inject("moonshot", { kind: "stall", afterEvents: 3, times: 1 });
+    const child = spawn(process.execPath, [BIN, "ask", "--provider", "moonshot", "tell me everything"], {
+      env: env("moonshot"),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    t.after(() => child.kill("SIGKILL"));
+    const firstText = await new Promise<string>((resolve, reject) => {
+      child.stdout.setEncoding("utf8").once("data", resolve);
+      child.once("exit", (code) => reject(new Error(`exited ${code} before printing anything`)));
+    });
+    assert.ok(firstText.length > 0);
+    assert.equal(
+      child.exitCode,
+      null,
+      "the answer is still streaming (the provider went silent) while text is shown",
+    );
+  });
+
+  it("with --json, a provider failure prints an error object and exits 1", async (t) => {
+    setup(t);
+    simulators.faults.inject("moonshot", { kind: "status", status: 429, reason: "quota", times: 1 });
+    const result = await runCli(["ask", "--provider", "moonshot", "--json", "hello"], {
+      env: env("moonshot"),
+    });
+    assert.equal(result.code, 1);
+    const { error } = JSON.parse(result.stdout);
+    assert.deepEqual(Object.keys(error).sort(), ["kind", "message", "provider", "retryable", "status"]);
+    assert.equal(error.kind, "quota");
+    assert.equal(error.provider, "moonshot");
+    assert.equal(error.status, 429);
+    assert.equal(error.retryable, false);
+  });
+
+  it("without --json, a provider failure is one line on stderr naming the kind, and exit 1", async (t) => {
+    setup(t);
+    simulators.faults.inject("zai", { kind: "status", status: 429, reason: "rate_limit", times: 1 });
+    const result = await runCli(["ask", "--provider", "zai", "hello"], { env: env("zai") });
+    assert.equal(result.code, 1);
+    assert.equal(result.stdout, "");
+    const lines = result.stderr.trimEnd().split("\n");
+    assert.equal(lines.length, 1, result.stderr);
+    assert.match(
+      lines[0] ?? "",
+      /^ai-orchestrator: zai: \[1302\] .*\(rate_limit, HTTP 429\); try again later$/,
+    );
+  });
+
+  it("without a key, says in one line which variable to set and how to log in", async (t) => {
+    setup(t);
+    simulators.clearRequests();
+    const result = await runCli(["ask", "--provider", "moonshot", "hello"], { env: homeEnv(home) });
+    assert.notEqual(result.code, 0);
+    assert.equal(result.stdout, "");
+    assert.equal(
+      result.stderr,
+      "ai-orchestrator: MOONSHOT_API_KEY is not set: run `ai-orchestrator login moonshot` or export it\n",
+    );
+    assert.equal(simulators.requests().length, 0, "nothing was sent");
+  });
+
+  describe("--file", () => {
+    const textFile = (t: { after(fn: () => void): void }): string => {
+      setup(t);
+      const path = join(home, "notes.md");
+      writeFileSync(path, "# Notes\nThe launch code is 42.\n");
+      return path;
+    };
+
+    it("moonshot: uploads for file-extract, puts the extracted text in a system message, then deletes it", async (t) => {
+      const path = textFile(t);
+      simulators.clearRequests();
+      const result = await runCli(["ask", "--provider", "moonshot", "--file", path, "What is the code?"], {
+        env: env("moonshot"),
+      });
+      assert.equal(result.code, 0, result.stderr);
+      const calls = simulators.requests().filter((request) => request.provider === "moonshot");
+      assert.deepEqual(
+        calls.map((request) => `${request.method} ${request.path.replace(/[a-z0-9]{20}/, "<id>")}`),
+        [
+          "POST /v1/files",
+          "GET /v1/files/<id>/content",
+          "POST /v1/chat/completions",
+          "DELETE /v1/files/<id>",
+        ],
+      );
+      assert.match(calls[0]?.body ?? "", /name="purpose"\r\n\r\nfile-extract/);
+      const chat = JSON.parse(calls[2]?.body ?? "{}");
+      assert.equal(chat.messages[0].role, "system");
+      assert.match(chat.messages[0].content, /launch code is 42/);
+    });
+
+    it("google: sends a small file inline", async (t) => {
+      const path = textFile(t);
+      simulators.clearRequests();
+      const result = await runCli(["ask", "--provider", "google", "--file", path, "What is the code?"], {
+        env: env("google"),
+      });
+      assert.equal(result.code, 0, result.stderr);
+      const [chat] = simulators.requests().filter((request) => request.provider === "google");
+      const body = JSON.parse(chat?.body ?? "{}");
+      const inline = body.contents[0].parts[0].inlineData;
+      assert.equal(inline.mimeType, "text/markdown");
+      assert.match(Buffer.from(inline.data, "base64").toString("utf8"), /launch code is 42/);
+    });
+
+    it("anthropic: uploads through the Files API and sends a document block with the beta header", async (t) => {
+      const path = textFile(t);
+      simulators.clearRequests();
+      const result = await runCli(["ask", "--provider", "anthropic", "--file", path, "What is the code?"], {
+        env: env("anthropic"),
+      });
+      assert.equal(result.code, 0, result.stderr);
+      const calls = simulators.requests().filter((request) => request.provider === "anthropic");
+      assert.deepEqual(
+        calls.map((request) => `${request.method} ${request.path.replace(/file_\w+/, "<id>")}`),
+        ["POST /v1/files", "POST /v1/messages", "DELETE /v1/files/<id>"],
+      );
+      const body = JSON.parse(calls[1]?.body ?? "{}");
+      assert.equal(body.messages[0].content[0].type, "document");
+      assert.match(body.messages[0].content[0].source.file_id, /^file_/);
+      assert.equal(calls[1]?.headers["anthropic-beta"], "files-api-2025-04-14");
+    });
+
+    it("zai: puts a text file's content into the message", async (t) => {
+      const path = textFile(t);
+      simulators.clearRequests();
+      const result = await runCli(["ask", "--provider", "zai", "--file", path, "What is the code?"], {
+        env: env("zai"),
+      });
+      assert.equal(result.code, 0, result.stderr);
+      const [chat] = simulators.requests().filter((request) => request.provider === "zai");
+      const body = JSON.parse(chat?.body ?? "{}");
+      assert.match(body.messages[0].content, /notes\.md:\n# Notes\nThe launch code is 42\./);
+      assert.match(body.messages[0].content, /What is the code\?$/);
+    });
+
+    it("a missing file is one line naming it, before anything is sent", async (t) => {
+      setup(t);
+      simulators.clearRequests();
+      const result = await runCli(["ask", "--provider", "zai", "--file", join(home, "nope.txt"), "hi"], {
+        env: env("zai"),
+      });
+      assert.equal(result.code, 2);
+      assert.match(result.stderr, /^ai-orchestrator: --file .*nope\.txt: cannot be read \(ENOENT\)\n$/);
+      assert.equal(simulators.requests().length, 0);
+    });
+  });
+});
