@@ -9,6 +9,7 @@ import { registerCredentialCommands } from "./credentials.ts";
 import { registerDoctorCommands } from "./doctor.ts";
 import { registerModeCommands } from "./modes.ts";
 import { registerShellCommands } from "./shell.ts";
+import { registerSimulateCommand } from "./simulate.ts";
 
 const RUNTIMES = ["auto", "process", "bwrap", "docker"];
 
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
 
   registerConfigCommands(program);
   // -- command groups: each file adds its commands here --
+  registerSimulateCommand(program);
   registerAskCommand(program);
   registerCredentialCommands(program);
   registerModeCommands(program);

@@ -8,7 +8,8 @@ import { type Call, eventFrame, json, jsonBody, type Problem, type Reply, Simula
 
 const contentBlock = z.looseObject({ type: z.string() });
 const message = z.looseObject({
-  role: z.enum(["user", "assistant"]),
+  // Claude Code 2.1 also sends mid-conversation `system` messages.
+  role: z.enum(["user", "assistant", "system"]),
   content: z.union([z.string(), z.array(contentBlock)]),
 });
 

@@ -100,7 +100,7 @@ export function parseFaultSpec(spec: string): { provider: ProviderApi; fault: Fa
   if (!provider || colon < 0) {
     throw new AppError(
       "usage",
-      `--fault ${JSON.stringify(spec)}: expected <provider>:<fault> with provider one of ${PROVIDER_APIS.join(", ")}, e.g. anthropic:status=529`,
+      `fault ${JSON.stringify(spec)}: expected <provider>:<fault> with provider one of ${PROVIDER_APIS.join(", ")}, e.g. anthropic:status=529`,
     );
   }
   const body = spec.slice(colon + 1).trim();
@@ -111,7 +111,7 @@ export function parseFaultSpec(spec: string): { provider: ProviderApi; fault: Fa
     } catch {
       throw new AppError(
         "usage",
-        `--fault ${JSON.stringify(spec)}: the fault after "${provider}:" is not valid JSON`,
+        `fault ${JSON.stringify(spec)}: the fault after "${provider}:" is not valid JSON`,
       );
     }
   } else {
@@ -135,7 +135,7 @@ export function parseFaultSpec(spec: string): { provider: ProviderApi; fault: Fa
     const where = issue && issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";
     throw new AppError(
       "usage",
-      `--fault ${JSON.stringify(spec)}: ${where}${issue?.message ?? "invalid"}; kinds are status=<code>, latency=<ms>, hang, reset, malformed, stall[=<events>], lost-response, stream-error`,
+      `fault ${JSON.stringify(spec)}: ${where}${issue?.message ?? "invalid"}; kinds are status=<code>, latency=<ms>, hang, reset, malformed, stall[=<events>], lost-response, stream-error`,
     );
   }
   return { provider, fault: parsed.data };
