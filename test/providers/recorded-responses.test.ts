@@ -125,6 +125,17 @@ describe("recorded provider responses", () => {
     }
   });
 
+  it("Moonshot: file content that is plain text, not the JSON wrapper, is returned as it is", async () => {
+    next = { status: 200, contentType: "text/plain", body: "Extracted text, no wrapper.\n" };
+    const client = createMoonshotClient({ apiKey: "sk-test", baseUrl });
+    try {
+      const content = await client.files.content("co3t989kqq4ua4e78urg");
+      assert.equal(content.text, "Extracted text, no wrapper.\n");
+    } finally {
+      await client.close();
+    }
+  });
+
   it("an HTML gateway page instead of JSON is a retryable server error naming the page", async () => {
     next = {
       status: 502,
