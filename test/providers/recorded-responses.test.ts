@@ -3,7 +3,6 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { collectChatStream } from "../../src/providers/chat.ts";
@@ -48,7 +47,10 @@ describe("recorded provider responses", () => {
       pump();
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+    const address = server.address();
+    if (address === null || typeof address === "string")
+      throw new Error("the recording server has no TCP port");
+    baseUrl = `http://127.0.0.1:${address.port}/v1`;
   });
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 

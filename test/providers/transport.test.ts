@@ -1,7 +1,6 @@
 // What the clients make of the network misbehaving and of throttling, against the simulators:
 // resets, hangs, refused connections, the three kinds of 429, and one provider's pool filling up.
 import assert from "node:assert/strict";
-import type { AddressInfo } from "node:net";
 import { createServer } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { DEFAULT_ASK_MODELS } from "../../src/cli/ask.ts";
@@ -121,11 +120,12 @@ describe("transport failures and throttling", () => {
   });
 
   it("a refused connection is a retryable network error", async () => {
-    const closedPort = await new Promise<number>((resolve) => {
+    const closedPort = await new Promise<number>((resolve, reject) => {
       const probe = createServer();
       probe.listen(0, "127.0.0.1", () => {
-        const { port } = probe.address() as AddressInfo;
-        probe.close(() => resolve(port));
+        const address = probe.address();
+        if (address === null || typeof address === "string") return reject(new Error("no TCP port"));
+        probe.close(() => resolve(address.port));
       });
     });
     const refused = createMoonshotClient({ apiKey: KEY, baseUrl: `http://127.0.0.1:${closedPort}/v1` });
