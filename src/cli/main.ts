@@ -7,6 +7,7 @@ import { registerCliCommands } from "./clis.ts";
 import { registerConfigCommands } from "./config.ts";
 import { registerCredentialCommands } from "./credentials.ts";
 import { registerDoctorCommands } from "./doctor.ts";
+import { registerLaunch } from "./launch.ts";
 import { registerModeCommands } from "./modes.ts";
 import { registerShellCommands } from "./shell.ts";
 import { registerSimulateCommand } from "./simulate.ts";
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerShellCommands(program);
   registerCliCommands(program);
   registerDoctorCommands(program);
+  registerLaunch(program);
 
   return program;
 }

@@ -42,8 +42,20 @@ export function resolveProvider(config: Config, id: string): ResolvedProvider {
     baseUrl: entry?.baseUrl ?? base.baseUrl,
     anthropicBaseUrl:
       entry?.anthropicBaseUrl ??
-      (isBuiltin || entry?.baseUrl === undefined ? base.anthropicBaseUrl : undefined),
+      defaultAnthropicBaseUrl(api, base.anthropicBaseUrl, isBuiltin, entry?.baseUrl),
     credentialEnv,
     secretName: id,
   };
+}
+
+// On the Anthropic API the native endpoint is the Anthropic-compatible one, so a moved `baseUrl`
+// moves both; elsewhere a custom `baseUrl` says nothing about where the Anthropic endpoint lives.
+function defaultAnthropicBaseUrl(
+  api: ProviderApi,
+  builtinUrl: string | undefined,
+  isBuiltin: boolean,
+  baseUrl: string | undefined,
+): string | undefined {
+  if (api === "anthropic") return baseUrl ?? builtinUrl;
+  return isBuiltin || baseUrl === undefined ? builtinUrl : undefined;
 }

@@ -44,4 +44,6 @@ export interface SessionManager {
   stop(mode: string): Promise<SessionStatus>;
   status(mode: string): Promise<SessionStatus>;
   list(): Promise<SessionStatus[]>;
+  /** The session's recent output, where the runtime keeps it. */
+  logs?(mode: string): Promise<string>;
 }

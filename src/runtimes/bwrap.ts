@@ -1,0 +1,199 @@
+// The `bwrap` runtime: the assistant inside bubblewrap namespaces, seeing only the system's
+// programs and libraries, a few files of /etc, its own CLI, its own state root (as HOME) and the
+// workspace. The host home, other modes' state and ai-orchestrator's secrets do not exist there.
+import { type ChildProcess, spawnSync } from "node:child_process";
+import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync } from "node:fs";
+import { sep } from "node:path";
+import type { SandboxSpec } from "../sandbox/spec.ts";
+import { runChild } from "./child.ts";
+import type { CliLocator, LocatedCli } from "./locate-cli.ts";
+import { sandboxEnv } from "./process.ts";
+import type { Availability, RunOptions, RunResult, Runtime } from "./runtime.ts";
+
+export interface BwrapRuntimeOptions {
+  locate: CliLocator;
+  /** Default: `bwrap` from PATH. */
+  bwrapPath?: string;
+}
+
+/** Top-level system directories: bound read-only, or re-created as the symlinks they are (merged /usr). */
+const SYSTEM_DIRECTORIES = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"];
+
+/**
+ * The parts of /etc a CLI needs: name resolution, TLS roots, user names, the dynamic loader's
+ * cache, time zone and Debian's alternatives links. Not the rest (no ssh, sudoers, machine-id,
+ * environment or profile files).
+ */
+export const ETC_ENTRIES: readonly string[] = [
+  "resolv.conf",
+  "hosts",
+  "host.conf",
+  "nsswitch.conf",
+  "gai.conf",
+  "passwd",
+  "group",
+  "localtime",
+  "ssl",
+  "ca-certificates",
+  "ca-certificates.conf",
+  "pki",
+  "crypto-policies",
+  "alternatives",
+  "ld.so.cache",
+  "ld.so.conf",
+  "ld.so.conf.d",
+  "terminfo",
+];
+
+interface Mount {
+  kind: "ro-bind" | "bind";
+  source: string;
+  target: string;
+}
+
+export interface BwrapLayout {
+  /** Whether the assistant owns a terminal: then it keeps our session so job control works. */
+  tty: boolean;
+  /** Host filesystem facts; tests pass their own. */
+  exists?: (path: string) => boolean;
+}
+
+/** bwrap's arguments for one run: pure apart from looking at which system paths exist. */
+export function bwrapArguments(spec: SandboxSpec, located: LocatedCli, layout: BwrapLayout): string[] {
+  const exists = layout.exists ?? existsSync;
+  const args = ["--unshare-all", "--share-net", "--die-with-parent", "--info-fd", "3"];
+  // Without a terminal, a new session stops the assistant from pushing keystrokes into ours (TIOCSTI).
+  if (!layout.tty) args.push("--new-session");
+  args.push("--hostname", `${spec.mode}-sandbox`);
+
+  for (const directory of SYSTEM_DIRECTORIES) {
+    const link = symlinkTarget(directory);
+    if (link !== undefined) args.push("--symlink", link, directory);
+    else if (exists(directory)) args.push("--ro-bind", directory, directory);
+  }
+  for (const entry of ETC_ENTRIES) {
+    const path = `/etc/${entry}`;
+    if (!exists(path)) continue;
+    // /etc/resolv.conf and /etc/localtime are often symlinks into /run or /usr: bind what they point to.
+    args.push("--ro-bind", resolvedOrSelf(path), path);
+  }
+  args.push("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/run");
+
+  const mounts: Mount[] = [
+    ...located.readOnlyPaths.map((path): Mount => ({ kind: "ro-bind", source: path, target: path })),
+    { kind: "bind", source: spec.stateRoot, target: spec.stateRoot },
+    { kind: "bind", source: spec.workspace, target: spec.workspace },
+  ];
+  // Parents before children, so a nested mount is not hidden by its parent's.
+  mounts.sort((left, right) => depth(left.target) - depth(right.target));
+  for (const mount of mounts) args.push(`--${mount.kind}`, mount.source, mount.target);
+
+  args.push("--chdir", spec.workspace, "--", located.executable, ...located.leadingArgs, ...spec.args);
+  return args;
+}
+
+export function bwrapRuntime(options: BwrapRuntimeOptions): Runtime {
+  const bwrap = options.bwrapPath ?? "bwrap";
+  return {
+    name: "bwrap",
+    probe: async () => probeBwrap(bwrap),
+    run: (spec: SandboxSpec, runOptions: RunOptions): Promise<RunResult> => {
+      const located = options.locate(spec.cli);
+      const tty = runOptions.stdio === "inherit" && process.stdin.isTTY === true;
+      let sandboxed: number | undefined;
+      return runChild(
+        {
+          executable: bwrap,
+          args: bwrapArguments(spec, located, { tty }),
+          // bwrap hands its own environment to the assistant: exactly the spec's, nothing of ours.
+          env: sandboxEnv(spec),
+          cwd: spec.workspace,
+          extraPipes: 1,
+        },
+        runOptions,
+        {
+          started: (child) => {
+            readInfo(child, (pid) => {
+              sandboxed = pid;
+            });
+          },
+          signalTarget: (child, signal) => forwardSignal(child, sandboxed, signal),
+        },
+      );
+    },
+  };
+}
+
+export function probeBwrap(bwrap = "bwrap"): Availability {
+  if (process.platform !== "linux") return { available: false, reason: "bubblewrap runs only on Linux" };
+  const version = spawnSync(bwrap, ["--version"], { encoding: "utf8" });
+  if (version.error || version.status !== 0) {
+    return { available: false, reason: "bwrap is not installed (install the bubblewrap package)" };
+  }
+  // A trial sandbox proves user namespaces are allowed here, which `--version` does not.
+  const trial = spawnSync(bwrap, ["--unshare-all", "--share-net", "--ro-bind", "/", "/", "--", "true"], {
+    encoding: "utf8",
+  });
+  if (trial.status !== 0) {
+    const reason = trial.stderr.trim().split("\n")[0] ?? `exit ${trial.status}`;
+    return { available: false, reason: `bwrap cannot create namespaces here: ${reason}` };
+  }
+  return { available: true, detail: version.stdout.trim() };
+}
+
+/** bwrap writes `{"child-pid": N}` on the info pipe: N is the sandbox's init, the assistant its child. */
+function readInfo(child: ChildProcess, found: (pid: number) => void): void {
+  const info = child.stdio[3];
+  if (!info || !("setEncoding" in info)) return;
+  let text = "";
+  info.setEncoding("utf8");
+  info.on("data", (chunk: string) => {
+    text += chunk;
+    const match = /"child-pid"\s*:\s*(\d+)/.exec(text);
+    if (match?.[1]) found(Number(match[1]));
+  });
+}
+
+/**
+ * bwrap itself dies on SIGTERM and takes the assistant with it by SIGKILL, without a chance to
+ * save anything: signals go to the assistant instead, found as the child of the sandbox's init.
+ */
+function forwardSignal(child: ChildProcess, init: number | undefined, signal: NodeJS.Signals): void {
+  const assistant = init === undefined ? undefined : firstChild(init);
+  try {
+    if (assistant !== undefined) process.kill(assistant, signal);
+    else child.kill(signal);
+  } catch {
+    child.kill(signal);
+  }
+}
+
+function firstChild(pid: number): number | undefined {
+  try {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/);
+    const first = Number(children[0]);
+    return Number.isInteger(first) && first > 0 ? first : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function symlinkTarget(path: string): string | undefined {
+  try {
+    return lstatSync(path).isSymbolicLink() ? readlinkSync(path) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function resolvedOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+function depth(path: string): number {
+  return path.split(sep).filter(Boolean).length;
+}

@@ -1,0 +1,38 @@
+// The `process` runtime: the assistant as a plain child process with exactly the spec's
+// environment, its state root as HOME and the workspace as its directory. It seals the
+// environment and the state, not the filesystem; it runs wherever Node runs (Linux, macOS).
+import type { SandboxSpec } from "../sandbox/spec.ts";
+import { runChild } from "./child.ts";
+import type { CliLocator } from "./locate-cli.ts";
+import type { RunOptions, RunResult, Runtime } from "./runtime.ts";
+
+export interface ProcessRuntimeOptions {
+  locate: CliLocator;
+}
+
+/** The spec's environment plus the two variables each runtime sets for itself. */
+export function sandboxEnv(spec: SandboxSpec): Record<string, string> {
+  return { ...spec.env, HOME: spec.stateRoot, PWD: spec.workspace };
+}
+
+export function processRuntime(options: ProcessRuntimeOptions): Runtime {
+  return {
+    name: "process",
+    probe: async () => ({
+      available: true,
+      detail: "scrubbed child process (environment and HOME sealed, filesystem shared)",
+    }),
+    run: (spec: SandboxSpec, runOptions: RunOptions): Promise<RunResult> => {
+      const located = options.locate(spec.cli);
+      return runChild(
+        {
+          executable: located.executable,
+          args: [...located.leadingArgs, ...spec.args],
+          env: sandboxEnv(spec),
+          cwd: spec.workspace,
+        },
+        runOptions,
+      );
+    },
+  };
+}

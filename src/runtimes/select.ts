@@ -1,0 +1,75 @@
+// Picks the runtime for a run: the one asked for (flag, mode, config), or with `auto` the
+// strongest that works here: docker (engine answering and image built), then bwrap, then process.
+import type { Paths } from "../config/paths.ts";
+import type { RuntimeChoice } from "../config/schema/index.ts";
+import { AppError } from "../errors.ts";
+import { bwrapRuntime } from "./bwrap.ts";
+import { type CliLocator, cliLocator } from "./locate-cli.ts";
+import { processRuntime } from "./process.ts";
+import type { Availability, Runtime, RuntimeName } from "./runtime.ts";
+
+export interface RuntimeContext {
+  paths: Paths;
+  /** The parent's environment: its PATH is where CLIs are looked for after the orchestrator's prefix. */
+  hostEnv: Readonly<Record<string, string | undefined>>;
+  /** Default: the orchestrator's prefix, then PATH. */
+  locate?: CliLocator;
+}
+
+/** Strongest first: what `auto` tries, in order. */
+export const AUTO_ORDER: readonly RuntimeName[] = ["docker", "bwrap", "process"];
+
+export async function createRuntime(name: RuntimeName, context: RuntimeContext): Promise<Runtime> {
+  const locate =
+    context.locate ?? cliLocator({ clisPrefix: context.paths.clisPrefix, searchPath: context.hostEnv.PATH });
+  switch (name) {
+    case "process":
+      return processRuntime({ locate });
+    case "bwrap":
+      return bwrapRuntime({ locate });
+    case "docker":
+      return dockerRuntimeFor(context);
+  }
+}
+
+export async function selectRuntime(choice: RuntimeChoice, context: RuntimeContext): Promise<Runtime> {
+  if (choice !== "auto") {
+    const runtime = await createRuntime(choice, context);
+    const availability = await runtime.probe();
+    if (!availability.available) {
+      throw new AppError(
+        "unavailable",
+        `the ${choice} runtime is not available here: ${availability.reason}`,
+      );
+    }
+    return runtime;
+  }
+  for (const name of AUTO_ORDER) {
+    const runtime = await createRuntime(name, context);
+    if ((await runtime.probe()).available) return runtime;
+  }
+  // The process runtime always probes available; reaching here means something is badly wrong.
+  throw new AppError("unavailable", "no sandbox runtime is available here");
+}
+
+/** Every runtime with its availability, for `doctor`. */
+export async function probeRuntimes(
+  context: RuntimeContext,
+): Promise<{ name: RuntimeName; availability: Availability }[]> {
+  const results: { name: RuntimeName; availability: Availability }[] = [];
+  for (const name of AUTO_ORDER) {
+    const runtime = await createRuntime(name, context);
+    results.push({ name, availability: await runtime.probe() });
+  }
+  return results;
+}
+
+async function dockerRuntimeFor(_context: RuntimeContext): Promise<Runtime> {
+  return {
+    name: "docker",
+    probe: async () => ({ available: false, reason: "the docker runtime is not part of this build yet" }),
+    run: async () => {
+      throw new AppError("unavailable", "the docker runtime is not part of this build yet");
+    },
+  };
+}

@@ -1,0 +1,171 @@
+// Turns a resolved mode and its one credential into the SandboxSpec every runtime executes.
+// Pure: the environment is built from an empty map by allow-list, never by scrubbing the host's.
+import { isAbsolute, join, relative, sep } from "node:path";
+import type { Paths } from "../config/paths.ts";
+import { modeStateDir } from "../config/paths.ts";
+import { isReservedModeEnv } from "../config/schema/modes.ts";
+import { AppError } from "../errors.ts";
+import type { ResolvedMode } from "../modes/registry.ts";
+import type { Credential } from "../providers/credentials.ts";
+import { PROVIDER_DEFINITIONS } from "../providers/definitions.ts";
+import type { SandboxSpec } from "./spec.ts";
+
+export interface SandboxSpecOptions {
+  /** The assistant's arguments, untouched. */
+  args: readonly string[];
+  /** Absolute path of the directory the assistant works in. */
+  workspace: string;
+  paths: Paths;
+  /** The parent's environment: only the neutral variables below are read from it. */
+  hostEnv: Readonly<Record<string, string | undefined>>;
+}
+
+/** Terminal, locale and search-path variables: they carry no identity and no secret. */
+export const NEUTRAL_ENV: readonly string[] = [
+  "PATH",
+  "TERM",
+  "COLORTERM",
+  "TERM_PROGRAM",
+  "TERM_PROGRAM_VERSION",
+  "LANG",
+  "LANGUAGE",
+  "TZ",
+  "NO_COLOR",
+  "FORCE_COLOR",
+];
+const NEUTRAL_PREFIX = "LC_";
+
+/** What Claude Code needs to stay quiet: no telemetry, no auto-update, no feature-flag fetches. */
+const CLAUDE_QUIET_ENV = { DISABLE_TELEMETRY: "1", CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1" };
+
+export function buildSandboxSpec(
+  mode: ResolvedMode,
+  credential: Credential,
+  options: SandboxSpecOptions,
+): SandboxSpec {
+  const stateRoot = modeStateDir(options.paths, mode.name);
+  assertWorkspaceApart(options.workspace, options.paths.home);
+  for (const name of Object.keys(mode.env)) {
+    if (isReservedModeEnv(name)) {
+      throw new AppError(
+        "config",
+        `modes.${mode.name}.env.${name}: a credential, endpoint or home variable cannot be set here; remove it`,
+      );
+    }
+  }
+  const cliEnv =
+    mode.cli === "claude" ? claudeEnv(mode, credential, stateRoot) : geminiEnv(mode, credential, stateRoot);
+  return {
+    mode: mode.name,
+    cli: mode.cli,
+    args: [...options.args],
+    env: { ...neutralEnv(options.hostEnv), ...mode.env, ...cliEnv.env },
+    secretEnv: [cliEnv.secret],
+    stateRoot,
+    workspace: options.workspace,
+  };
+}
+
+/** Where Claude Code keeps settings and `.claude.json` inside a mode's state root. */
+export function claudeConfigDir(stateRoot: string): string {
+  return join(stateRoot, ".claude");
+}
+
+/**
+ * The workspace is mounted writable: if it held ai-orchestrator's home (every key and every
+ * mode's state), or lay inside it, the sandbox would see all of that.
+ */
+function assertWorkspaceApart(workspace: string, home: string): void {
+  if (contains(workspace, home)) {
+    throw new AppError(
+      "usage",
+      `the workspace ${workspace} contains ai-orchestrator's home ${home} (keys and every mode's state): run from a project directory`,
+    );
+  }
+  if (contains(home, workspace)) {
+    throw new AppError(
+      "usage",
+      `the workspace ${workspace} lies inside ai-orchestrator's home ${home}: run from a project directory`,
+    );
+  }
+}
+
+function contains(outer: string, inner: string): boolean {
+  const path = relative(outer, inner);
+  return path === "" || (path !== ".." && !path.startsWith(`..${sep}`) && !isAbsolute(path));
+}
+
+function neutralEnv(hostEnv: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(hostEnv)) {
+    if (value === undefined) continue;
+    if (NEUTRAL_ENV.includes(name) || name.startsWith(NEUTRAL_PREFIX)) env[name] = value;
+  }
+  return env;
+}
+
+interface CliEnv {
+  env: Record<string, string>;
+  secret: string;
+}
+
+function claudeEnv(mode: ResolvedMode, credential: Credential, stateRoot: string): CliEnv {
+  const provider = mode.provider;
+  const common = { ...CLAUDE_QUIET_ENV, CLAUDE_CONFIG_DIR: claudeConfigDir(stateRoot) };
+  if (provider.api === "anthropic") {
+    // Anthropic's own API takes the key as x-api-key; the bearer variable is blanked so a
+    // token from anywhere else cannot trigger Claude Code's auth conflict.
+    const env: Record<string, string> = {
+      ...common,
+      ANTHROPIC_API_KEY: credential.value,
+      ANTHROPIC_AUTH_TOKEN: "",
+    };
+    const url = provider.anthropicBaseUrl;
+    if (url !== undefined && !sameUrl(url, PROVIDER_DEFINITIONS.anthropic.baseUrl))
+      env.ANTHROPIC_BASE_URL = url;
+    if (mode.model) env.ANTHROPIC_MODEL = mode.model;
+    if (mode.smallModel) env.ANTHROPIC_DEFAULT_HAIKU_MODEL = mode.smallModel;
+    return { env, secret: "ANTHROPIC_API_KEY" };
+  }
+  if (!provider.anthropicBaseUrl) {
+    throw new AppError(
+      "config",
+      `modes.${mode.name}: provider ${provider.id} has no Anthropic-compatible endpoint; set providers.${provider.id}.anthropicBaseUrl`,
+    );
+  }
+  // Compatible platforms (Z.ai, Moonshot, custom) take the key as a bearer token, as their guides say.
+  const env: Record<string, string> = {
+    ...common,
+    ANTHROPIC_AUTH_TOKEN: credential.value,
+    ANTHROPIC_API_KEY: "",
+    ANTHROPIC_BASE_URL: provider.anthropicBaseUrl,
+  };
+  if (mode.model) {
+    env.ANTHROPIC_MODEL = mode.model;
+    env.ANTHROPIC_DEFAULT_OPUS_MODEL = mode.model;
+    env.ANTHROPIC_DEFAULT_SONNET_MODEL = mode.model;
+  }
+  const small = mode.smallModel ?? mode.model;
+  if (small) {
+    env.ANTHROPIC_DEFAULT_HAIKU_MODEL = small;
+    env.ANTHROPIC_SMALL_FAST_MODEL = small;
+  }
+  return { env, secret: "ANTHROPIC_AUTH_TOKEN" };
+}
+
+function geminiEnv(mode: ResolvedMode, credential: Credential, stateRoot: string): CliEnv {
+  const env: Record<string, string> = {
+    GEMINI_API_KEY: credential.value,
+    GEMINI_CLI_HOME: stateRoot,
+    GEMINI_CLI_TRUST_WORKSPACE: "true",
+  };
+  if (!sameUrl(mode.provider.baseUrl, PROVIDER_DEFINITIONS.google.baseUrl)) {
+    env.GOOGLE_GEMINI_BASE_URL = mode.provider.baseUrl;
+  }
+  if (mode.model) env.GEMINI_MODEL = mode.model;
+  return { env, secret: "GEMINI_API_KEY" };
+}
+
+function sameUrl(left: string, right: string): boolean {
+  return left.replace(/\/+$/, "") === right.replace(/\/+$/, "");
+}
