@@ -1,0 +1,148 @@
+// The real Claude Code and Gemini CLIs (devDependencies) complete a prompt against the simulators:
+// proof that the simulated wire formats satisfy the clients that matter most.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, type TestContext, test } from "node:test";
+import type { ProviderApi } from "../../src/config/schema/index.ts";
+import { type Simulators, startSimulators } from "../../src/simulators/index.ts";
+import { requireService } from "../support/services.ts";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+const BIN_DIR = join(ROOT, "node_modules", ".bin");
+const CLAUDE = join(ROOT, "node_modules", "@anthropic-ai", "claude-code", "bin", "claude.exe");
+const GEMINI = join(BIN_DIR, "gemini");
+// The pinned Node 24 first, so Gemini CLI's `#!/usr/bin/env node` finds it.
+const PATH = `${BIN_DIR}:${process.env.PATH ?? "/usr/bin:/bin"}`;
+
+function freshHome(t: TestContext): string {
+  const home = mkdtempSync(join(tmpdir(), "aio-sim-cli-"));
+  t.after(() => rmSync(home, { recursive: true, force: true }));
+  return home;
+}
+
+function run(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env, cwd, stdio: ["ignore", "pipe", "pipe"], timeout: 120_000 });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe("real assistant CLIs against the simulators", () => {
+  let simulators: Simulators;
+  before(async () => {
+    simulators = await startSimulators({
+      keys: { anthropic: ["sk-ant-sim"], zai: ["zai-sim"], moonshot: ["sk-moon-sim"], google: ["gem-sim"] },
+    });
+  });
+  after(() => simulators.close());
+
+  const claudeCases: { provider: ProviderApi; variable: string; key: string; name: string }[] = [
+    { provider: "anthropic", variable: "ANTHROPIC_API_KEY", key: "sk-ant-sim", name: "Anthropic" },
+    { provider: "zai", variable: "ANTHROPIC_AUTH_TOKEN", key: "zai-sim", name: "Z.ai" },
+    { provider: "moonshot", variable: "ANTHROPIC_AUTH_TOKEN", key: "sk-moon-sim", name: "Moonshot" },
+  ];
+  for (const { provider, variable, key, name } of claudeCases) {
+    test(`Claude Code completes a streamed -p prompt against the ${name} simulator`, async (t) => {
+      if (
+        !requireService(
+          t,
+          "Claude Code",
+          existsSync(CLAUDE) ? undefined : `${CLAUDE} is missing: run npm install`,
+        )
+      )
+        return;
+      const home = freshHome(t);
+      writeFileSync(join(home, ".claude.json"), JSON.stringify({ hasCompletedOnboarding: true }));
+      const before = simulators.requests().length;
+      const result = await run(
+        CLAUDE,
+        ["-p", `ping ${provider} simulator`],
+        {
+          PATH,
+          HOME: home,
+          ANTHROPIC_BASE_URL: simulators.endpoints[provider].anthropicBaseUrl ?? "",
+          [variable]: key,
+          DISABLE_TELEMETRY: "1",
+          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+        },
+        home,
+      );
+      assert.equal(result.code, 0, result.stderr || result.stdout);
+      assert.match(
+        result.stdout,
+        new RegExp(`Simulated ${name.replace(".", "\\.")} reply to: ping ${provider} simulator`),
+      );
+      const calls = simulators
+        .requests()
+        .slice(before)
+        .filter((request) => request.path.includes("/v1/messages"));
+      assert.ok(calls.length > 0);
+      assert.ok(calls.every((request) => request.provider === provider));
+      const sent = calls[0]?.headers;
+      assert.equal(
+        variable === "ANTHROPIC_API_KEY" ? sent?.["x-api-key"] : sent?.authorization,
+        variable === "ANTHROPIC_API_KEY" ? key : `Bearer ${key}`,
+      );
+      assert.match(calls[0]?.path ?? "", /\?beta=true$/);
+      assert.equal(JSON.parse(calls[0]?.body ?? "{}").stream, true);
+    });
+  }
+
+  test("Gemini CLI completes a -p prompt against the Gemini simulator via streamGenerateContent", async (t) => {
+    if (
+      !requireService(
+        t,
+        "Gemini CLI",
+        existsSync(GEMINI) ? undefined : `${GEMINI} is missing: run npm install`,
+      )
+    )
+      return;
+    const home = freshHome(t);
+    mkdirSync(join(home, ".gemini"));
+    writeFileSync(
+      join(home, ".gemini", "settings.json"),
+      JSON.stringify({ security: { auth: { selectedType: "gemini-api-key" } } }),
+    );
+    const before = simulators.requests().length;
+    const result = await run(
+      GEMINI,
+      ["-m", "gemini-2.5-flash", "-p", "ping gemini simulator"],
+      {
+        PATH,
+        HOME: home,
+        GEMINI_API_KEY: "gem-sim",
+        GOOGLE_GEMINI_BASE_URL: simulators.endpoints.google.baseUrl,
+        GEMINI_CLI_TRUST_WORKSPACE: "true",
+      },
+      home,
+    );
+    assert.equal(result.code, 0, result.stderr || result.stdout);
+    assert.match(result.stdout, /Simulated Gemini reply to: ping gemini simulator/);
+    const calls = simulators
+      .requests()
+      .slice(before)
+      .filter((request) => request.provider === "google");
+    const streamed = calls.find(
+      (request) => request.path === "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse",
+    );
+    assert.ok(streamed, `no streamed call among ${calls.map((request) => request.path).join(", ")}`);
+    assert.equal(streamed.headers["x-goog-api-key"], "gem-sim");
+  });
+});
