@@ -7,7 +7,7 @@ import { sep } from "node:path";
 import type { SandboxSpec } from "../sandbox/spec.ts";
 import { runChild } from "./child.ts";
 import type { CliLocator, LocatedCli } from "./locate-cli.ts";
-import { sandboxEnv } from "./process.ts";
+import { ensureStateRoot, sandboxEnv } from "./process.ts";
 import type { Availability, RunOptions, RunResult, Runtime } from "./runtime.ts";
 
 export interface BwrapRuntimeOptions {
@@ -99,6 +99,7 @@ export function bwrapRuntime(options: BwrapRuntimeOptions): Runtime {
     probe: async () => probeBwrap(bwrap),
     run: (spec: SandboxSpec, runOptions: RunOptions): Promise<RunResult> => {
       const located = options.locate(spec.cli);
+      ensureStateRoot(spec);
       const tty = runOptions.stdio === "inherit" && process.stdin.isTTY === true;
       let sandboxed: number | undefined;
       return runChild(

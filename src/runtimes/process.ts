@@ -1,6 +1,7 @@
 // The `process` runtime: the assistant as a plain child process with exactly the spec's
 // environment, its state root as HOME and the workspace as its directory. It seals the
 // environment and the state, not the filesystem; it runs wherever Node runs (Linux, macOS).
+import { mkdirSync } from "node:fs";
 import type { SandboxSpec } from "../sandbox/spec.ts";
 import { runChild } from "./child.ts";
 import type { CliLocator } from "./locate-cli.ts";
@@ -15,6 +16,11 @@ export function sandboxEnv(spec: SandboxSpec): Record<string, string> {
   return { ...spec.env, HOME: spec.stateRoot, PWD: spec.workspace };
 }
 
+/** HOME must exist before the assistant starts, seeded or not; private like everything of a mode. */
+export function ensureStateRoot(spec: SandboxSpec): void {
+  mkdirSync(spec.stateRoot, { recursive: true, mode: 0o700 });
+}
+
 export function processRuntime(options: ProcessRuntimeOptions): Runtime {
   return {
     name: "process",
@@ -24,6 +30,7 @@ export function processRuntime(options: ProcessRuntimeOptions): Runtime {
     }),
     run: (spec: SandboxSpec, runOptions: RunOptions): Promise<RunResult> => {
       const located = options.locate(spec.cli);
+      ensureStateRoot(spec);
       return runChild(
         {
           executable: located.executable,
