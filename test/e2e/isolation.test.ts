@@ -1,0 +1,246 @@
+// End to end: the real Claude Code and Gemini CLI, launched through `ai-orchestrator <mode>` under
+// each runtime, against the simulated providers, from a parent shell that holds every provider's
+// key plus a bogus endpoint and bearer token. Each mode must reach only its own provider with
+// only its own key, and no other key may show up in its environment, its files or its traffic.
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { loadConfig } from "../../src/config/load.ts";
+import { type Paths, resolvePaths } from "../../src/config/paths.ts";
+import type { Config } from "../../src/config/schema/index.ts";
+import { resolveMode } from "../../src/modes/registry.ts";
+import { requireCredential } from "../../src/providers/credentials.ts";
+import { probeBwrap } from "../../src/runtimes/bwrap.ts";
+import type { RuntimeName } from "../../src/runtimes/runtime.ts";
+import { createRuntime } from "../../src/runtimes/select.ts";
+import { buildSandboxSpec } from "../../src/sandbox/build-spec.ts";
+import type { SandboxSpec } from "../../src/sandbox/spec.ts";
+import { type Simulators, startSimulators } from "../../src/simulators/index.ts";
+import { runCli } from "../support/cli.ts";
+import { CANARIES, HOSTILE_ENV, sandboxFixture } from "../support/sandbox.ts";
+import { requireService } from "../support/services.ts";
+
+const REPO = join(import.meta.dirname, "..", "..");
+
+interface Expectation {
+  provider: "anthropic" | "google" | "zai" | "moonshot";
+  key: string;
+  /** The one header that must carry the key, with the value it must have. */
+  header: string;
+  value: string;
+  /** Headers that must not carry anything. */
+  absent: string[];
+}
+
+const MODES: Record<string, Expectation> = {
+  glm: {
+    provider: "zai",
+    key: CANARIES.ZAI_API_KEY,
+    header: "authorization",
+    value: `Bearer ${CANARIES.ZAI_API_KEY}`,
+    absent: ["x-api-key"],
+  },
+  kimi: {
+    provider: "moonshot",
+    key: CANARIES.MOONSHOT_API_KEY,
+    header: "authorization",
+    value: `Bearer ${CANARIES.MOONSHOT_API_KEY}`,
+    absent: ["x-api-key"],
+  },
+  claude: {
+    provider: "anthropic",
+    key: CANARIES.ANTHROPIC_API_KEY,
+    header: "x-api-key",
+    value: CANARIES.ANTHROPIC_API_KEY,
+    absent: ["authorization"],
+  },
+  gemini: {
+    provider: "google",
+    key: CANARIES.GEMINI_API_KEY,
+    header: "x-goog-api-key",
+    value: CANARIES.GEMINI_API_KEY,
+    absent: ["authorization", "x-api-key"],
+  },
+};
+
+let simulators: Simulators;
+let fixture: ReturnType<typeof sandboxFixture>;
+let config: Config;
+let paths: Paths;
+let env: NodeJS.ProcessEnv;
+const cleanups: (() => void)[] = [];
+
+before(async () => {
+  fixture = sandboxFixture({ after: (fn) => cleanups.push(fn) });
+  simulators = await startSimulators({
+    keys: {
+      anthropic: [CANARIES.ANTHROPIC_API_KEY],
+      google: [CANARIES.GEMINI_API_KEY],
+      zai: [CANARIES.ZAI_API_KEY],
+      moonshot: [CANARIES.MOONSHOT_API_KEY],
+    },
+  });
+  const { anthropic, google, zai, moonshot } = simulators.endpoints;
+  writeFileSync(
+    join(fixture.home, "config.yaml"),
+    [
+      "providers:",
+      `  anthropic: { baseUrl: "${anthropic.baseUrl}" }`,
+      `  google: { baseUrl: "${google.baseUrl}" }`,
+      `  zai: { anthropicBaseUrl: "${zai.anthropicBaseUrl}" }`,
+      `  moonshot: { anthropicBaseUrl: "${moonshot.anthropicBaseUrl}" }`,
+      "",
+    ].join("\n"),
+  );
+  paths = resolvePaths({ env: { AI_ORCHESTRATOR_HOME: fixture.home } });
+  config = loadConfig(paths.configFile).config;
+  env = {
+    ...process.env,
+    ...HOSTILE_ENV,
+    AI_ORCHESTRATOR_HOME: fixture.home,
+    PATH: `${join(REPO, "node_modules", ".bin")}:${process.env.PATH ?? "/usr/bin:/bin"}`,
+  };
+});
+
+after(async () => {
+  await simulators.close();
+  for (const cleanup of cleanups) cleanup();
+});
+
+const RUNTIMES: RuntimeName[] = ["process", "bwrap"];
+
+function bwrapMissing(runtime: RuntimeName): string | undefined {
+  if (runtime !== "bwrap") return undefined;
+  const probe = probeBwrap();
+  return probe.available ? undefined : probe.reason;
+}
+
+/** Every hostile value but the one this mode is meant to hold. */
+function foreignSecrets(own: string): [string, string][] {
+  return Object.entries(HOSTILE_ENV).filter(([, value]) => value !== own);
+}
+
+function filesUnder(directory: string): string[] {
+  return readdirSync(directory, { recursive: true, encoding: "utf8" })
+    .map((name) => join(directory, name))
+    .filter((path) => statSync(path).isFile());
+}
+
+function specOf(mode: string, args: string[]): SandboxSpec {
+  const resolved = resolveMode(config, mode);
+  return buildSandboxSpec(resolved, requireCredential(resolved.provider, paths, env), {
+    args,
+    workspace: fixture.workspace,
+    paths,
+    hostEnv: env,
+  });
+}
+
+for (const runtime of RUNTIMES) {
+  for (const [mode, expected] of Object.entries(MODES)) {
+    test(`${runtime}: \`${mode} -p\` reaches only ${expected.provider}, with only its key, leaving no other key behind`, async (t) => {
+      if (!requireService(t, "bubblewrap", bwrapMissing(runtime))) return;
+      simulators.clearRequests();
+      const result = await runCli(["--runtime", runtime, mode, "-p", `Say hello from ${mode}`], {
+        env,
+        cwd: fixture.workspace,
+        input: "",
+      });
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(
+        result.stdout,
+        /Simulated .+ reply to: .*Say hello from/,
+        "the simulator's reply is printed",
+      );
+      assert.doesNotMatch(
+        result.stdout + result.stderr,
+        /trust|log ?in|onboarding|Do you want to use this API key/i,
+      );
+
+      // The traffic: only this provider, the key in the expected header, no other key anywhere.
+      const requests = simulators.requests();
+      assert.ok(
+        requests.some((request) => request.method === "POST"),
+        "the CLI made its model call",
+      );
+      for (const request of requests) {
+        assert.equal(request.provider, expected.provider, `${request.method} ${request.path} went elsewhere`);
+        if (request.method !== "POST") continue;
+        assert.equal(request.headers[expected.header], expected.value, `${request.path}: ${expected.header}`);
+        for (const header of expected.absent)
+          assert.ok(!request.headers[header], `${request.path}: ${header} sent`);
+        const wire = JSON.stringify(request.headers) + request.body;
+        for (const [name, value] of foreignSecrets(expected.key)) {
+          assert.equal(wire.includes(value), false, `${name} sent in ${request.path}`);
+        }
+      }
+
+      // The files the run left in the mode's state root.
+      const stateRoot = join(fixture.home, "state", mode);
+      for (const file of filesUnder(stateRoot)) {
+        const content = readFileSync(file, "latin1");
+        for (const [name, value] of foreignSecrets(expected.key)) {
+          assert.equal(content.includes(value), false, `${name} written to ${file}`);
+        }
+      }
+
+      // The environment: the spec, and what a program really receives through the same runtime.
+      const spec = specOf(mode, []);
+      const sandbox = await createRuntime(runtime, {
+        paths,
+        hostEnv: env,
+        locate: (cli) => ({ cli, executable: "/usr/bin/env", leadingArgs: [], readOnlyPaths: [] }),
+      });
+      const dump = await sandbox.run(spec, { stdio: "pipe" });
+      assert.equal(dump.exitCode, 0, dump.stderr);
+      for (const [name, value] of foreignSecrets(expected.key)) {
+        assert.equal(Object.values(spec.env).includes(value), false, `${name} in the spec`);
+        assert.equal(dump.stdout?.includes(value), false, `${name} in the sandbox's environment`);
+      }
+      assert.ok(dump.stdout?.includes(`=${expected.key}\n`), "the mode's own key is there");
+    });
+  }
+}
+
+test("bwrap: what one mode's session wrote, another mode's sandbox can neither read nor change", async (t) => {
+  if (!requireService(t, "bubblewrap", bwrapMissing("bwrap"))) return;
+  const glmState = join(fixture.home, "state", "glm");
+  const run = await runCli(["--runtime", "bwrap", "glm", "-p", "remember this"], {
+    env,
+    cwd: fixture.workspace,
+  });
+  assert.equal(run.code, 0, run.stderr);
+  const written = join(glmState, ".claude", ".claude.json");
+  const before = readFileSync(written, "utf8");
+
+  const sandbox = await createRuntime("bwrap", {
+    paths,
+    hostEnv: env,
+    locate: (cli) => ({
+      cli,
+      executable: "/bin/sh",
+      leadingArgs: ["-c", `cat "${written}" && echo READ; touch "${written}" && echo CHANGED; echo done`],
+      readOnlyPaths: [],
+    }),
+  });
+  const attempt = await sandbox.run(specOf("kimi", []), { stdio: "pipe" });
+  assert.equal(attempt.stdout, "done\n");
+  assert.equal(readFileSync(written, "utf8"), before);
+});
+
+test("process: another mode's real session leaves the first mode's state untouched", async () => {
+  const glmState = join(fixture.home, "state", "glm");
+  const first = await runCli(["--runtime", "process", "glm", "-p", "first"], { env, cwd: fixture.workspace });
+  assert.equal(first.code, 0, first.stderr);
+  const snapshot = new Map(filesUnder(glmState).map((file) => [file, readFileSync(file, "latin1")]));
+  const other = await runCli(["--runtime", "process", "kimi", "-p", "second"], {
+    env,
+    cwd: fixture.workspace,
+  });
+  assert.equal(other.code, 0, other.stderr);
+  assert.deepEqual(
+    new Map(filesUnder(glmState).map((file) => [file, readFileSync(file, "latin1")])),
+    snapshot,
+  );
+});
