@@ -12,8 +12,8 @@ export const configSchema = z.strictObject({
     .describe("Default sandbox runtime: auto picks the strongest available."),
   providers: z.record(identifier, providerConfigSchema).default({}),
   modes: z.record(identifier, modeConfigSchema).default({}),
-  docker: dockerSchema.default({}),
-  resilience: resilienceSchema.default({}),
+  docker: dockerSchema.prefault({}),
+  resilience: resilienceSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;
