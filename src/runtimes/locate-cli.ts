@@ -60,13 +60,13 @@ function candidates(cli: AssistantCli, options: LocateOptions): string[] {
   return directories.map((directory) => join(directory, cli)).filter(isExecutableFile);
 }
 
-function claudeAt(candidate: string): LocatedCli | undefined {
+function claudeAt(candidate: string): LocatedCli {
   const real = realpathSync(candidate);
   // npm's wrapper links bin/claude to a copy of the platform package's binary, or to a stub
   // when install scripts were withheld: the platform package's own executable is the sure one.
-  const native = nativeClaudeBeside(real) ?? (isElf(real) ? real : undefined);
-  if (!native) return undefined;
-  return { cli: "claude", executable: native, leadingArgs: [], readOnlyPaths: [dirname(native)] };
+  // Anything else (the standalone installer's binary, a person's wrapper) runs as it is.
+  const executable = nativeClaudeBeside(real) ?? real;
+  return { cli: "claude", executable, leadingArgs: [], readOnlyPaths: [dirname(executable)] };
 }
 
 function nativeClaudeBeside(wrapperPath: string): string | undefined {
@@ -88,7 +88,7 @@ function nativeClaudeBeside(wrapperPath: string): string | undefined {
 
 function geminiAt(candidate: string, options: LocateOptions): LocatedCli | undefined {
   const real = realpathSync(candidate);
-  if (isElf(real))
+  if (!isNodeScript(real))
     return { cli: "gemini", executable: real, leadingArgs: [], readOnlyPaths: [dirname(real)] };
   const node = realpathSync(options.nodeExecutable ?? process.execPath);
   return {
@@ -119,24 +119,19 @@ function isExecutableFile(path: string): boolean {
   }
 }
 
-function isElf(path: string): boolean {
-  const header = Buffer.alloc(4);
+/** A `.js` file or a script whose `#!` line names node: run by our Node, not through PATH's. */
+function isNodeScript(path: string): boolean {
+  if (/\.[cm]?js$/.test(path)) return true;
+  const head = Buffer.alloc(128);
   let descriptor: number | undefined;
   try {
     descriptor = openSync(path, "r");
-    readSync(descriptor, header, 0, 4, 0);
+    const length = readSync(descriptor, head, 0, head.length, 0);
+    const firstLine = head.subarray(0, length).toString("latin1").split("\n")[0] ?? "";
+    return firstLine.startsWith("#!") && /\bnode\b/.test(firstLine);
   } catch {
     return false;
   } finally {
     if (descriptor !== undefined) closeSync(descriptor);
   }
-  // ELF on Linux, Mach-O (both byte orders, and universal) on macOS.
-  const magic = header.readUInt32BE(0);
-  return (
-    magic === 0x7f454c46 ||
-    magic === 0xcffaedfe ||
-    magic === 0xcefaedfe ||
-    magic === 0xcafebabe ||
-    magic === 0xfeedfacf
-  );
 }

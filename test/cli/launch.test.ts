@@ -1,0 +1,126 @@
+// `ai-orchestrator <mode> …` as a person meets it when something is wrong: one line naming the
+// problem and the fix, a non-zero exit, no stack trace. The runs that succeed are in test/e2e.
+import assert from "node:assert/strict";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { runCli } from "../support/cli.ts";
+import { sandboxFixture } from "../support/sandbox.ts";
+
+/** A parent environment with no provider key and no CLI on PATH beyond the given directory. */
+function bareEnv(home: string, path = "/usr/bin:/bin"): NodeJS.ProcessEnv {
+  return { AI_ORCHESTRATOR_HOME: home, PATH: path, LANG: "C.UTF-8" };
+}
+
+function assertOneLine(stderr: string, pattern: RegExp): void {
+  const lines = stderr.trim().split("\n");
+  assert.equal(lines.length, 1, stderr);
+  assert.match(lines[0] ?? "", pattern);
+  assert.doesNotMatch(stderr, /at .*\.(js|ts):\d+/);
+}
+
+/** A stand-in for an assistant CLI: prints its arguments and a few variables, exits with 5. */
+function fakeCli(directory: string, name: string): void {
+  mkdirSync(directory, { recursive: true });
+  const path = join(directory, name);
+  writeFileSync(
+    path,
+    '#!/bin/sh\nfor a in "$@"; do printf "arg[%s]\\n" "$a"; done\necho "HOME=$HOME"\necho "TOKEN=$ANTHROPIC_AUTH_TOKEN"\nexit 5\n',
+  );
+  chmodSync(path, 0o755);
+}
+
+test("with no mode, the help is printed", async (t) => {
+  const { home } = sandboxFixture(t);
+  const result = await runCli([], { env: bareEnv(home) });
+  assert.equal(result.code, 0);
+  assert.match(result.stdout, /Usage: ai-orchestrator/);
+  assert.match(result.stdout, /\[mode\]/);
+});
+
+test("an unknown mode is one line listing the known ones", async (t) => {
+  const { home, workspace } = sandboxFixture(t);
+  const result = await runCli(["glmm", "-p", "hi"], { env: bareEnv(home), cwd: workspace });
+  assert.equal(result.code, 2);
+  assertOneLine(result.stderr, /unknown mode "glmm": known modes are claude, gemini, glm, kimi/);
+});
+
+test("a missing key is one line naming the variable and `login`", async (t) => {
+  const { home, workspace } = sandboxFixture(t);
+  const result = await runCli(["glm", "-p", "hi"], { env: bareEnv(home), cwd: workspace });
+  assert.equal(result.code, 1);
+  assertOneLine(result.stderr, /ZAI_API_KEY is not set: run `ai-orchestrator login zai` or export it/);
+});
+
+test("a broken config is one line with its file and line", async (t) => {
+  const { home, workspace } = sandboxFixture(t);
+  writeFileSync(
+    join(home, "config.yaml"),
+    "modes:\n  glm:\n    env:\n      ANTHROPIC_BASE_URL: https://evil\n",
+  );
+  const result = await runCli(["glm"], { env: { ...bareEnv(home), ZAI_API_KEY: "k" }, cwd: workspace });
+  assert.equal(result.code, 2);
+  assertOneLine(
+    result.stderr,
+    /config\.yaml:4: modes\.glm\.env\.ANTHROPIC_BASE_URL: is a credential, endpoint or home/,
+  );
+});
+
+test("a missing CLI is one line saying how to install it, and exit 127", async (t) => {
+  const { home, workspace } = sandboxFixture(t);
+  const env = { ...bareEnv(home), ZAI_API_KEY: "k", GEMINI_API_KEY: "g" };
+  const claude = await runCli(["--runtime", "process", "glm", "-p", "hi"], { env, cwd: workspace });
+  assert.equal(claude.code, 127);
+  assertOneLine(
+    claude.stderr,
+    /claude \(Claude Code\) not found: run `ai-orchestrator install-clis` or install @anthropic-ai\/claude-code/,
+  );
+  const gemini = await runCli(["--runtime", "process", "gemini", "-p", "hi"], { env, cwd: workspace });
+  assert.equal(gemini.code, 127);
+  assertOneLine(gemini.stderr, /gemini \(Gemini CLI\) not found/);
+});
+
+test("the assistant gets every argument after the mode untouched, a leading -- dropped, and its exit code is ours", async (t) => {
+  const { home, workspace } = sandboxFixture(t);
+  fakeCli(join(home, "clis", "node_modules", ".bin"), "claude");
+  const env = { ...bareEnv(home), ZAI_API_KEY: "zai-key" };
+  const result = await runCli(["--runtime", "process", "glm", "--", "start", "--verbose", "a b"], {
+    env,
+    cwd: workspace,
+  });
+  assert.equal(result.code, 5);
+  assert.equal(
+    result.stdout,
+    `arg[start]\narg[--verbose]\narg[a b]\nHOME=${join(home, "state", "glm")}\nTOKEN=zai-key\n`,
+  );
+});
+
+test("start/stop/status under a runtime without sessions say that `--runtime docker` is needed", async (t) => {
+  const { home, workspace } = sandboxFixture(t);
+  for (const action of ["start", "status", "stop"]) {
+    const result = await runCli(["--runtime", "process", "glm", action], {
+      env: bareEnv(home),
+      cwd: workspace,
+    });
+    assert.equal(result.code, 2);
+    assertOneLine(result.stderr, /persistent sessions need `--runtime docker`/);
+  }
+});
+
+test("a key shared with another provider, and a workspace injecting settings, are warned about", async (t) => {
+  const { home, workspace } = sandboxFixture(t);
+  fakeCli(join(home, "clis", "node_modules", ".bin"), "claude");
+  mkdirSync(join(workspace, ".claude"));
+  writeFileSync(
+    join(workspace, ".claude", "settings.json"),
+    JSON.stringify({ env: { ANTHROPIC_BASE_URL: "x" } }),
+  );
+  const env = { ...bareEnv(home), ZAI_API_KEY: "same-key", MOONSHOT_API_KEY: "same-key" };
+  const result = await runCli(["--runtime", "process", "glm", "-p", "hi"], { env, cwd: workspace });
+  assert.equal(result.code, 5);
+  const warnings = result.stderr.trim().split("\n");
+  assert.equal(warnings.length, 2, result.stderr);
+  assert.match(warnings[0] ?? "", /warning: mode glm uses the same key as provider moonshot/);
+  assert.match(warnings[1] ?? "", /warning: .*\.claude\/settings\.json sets env ANTHROPIC_BASE_URL/);
+  assert.equal(result.stderr.includes("same-key"), false, "the key itself is never printed");
+});
