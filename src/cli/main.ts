@@ -11,6 +11,7 @@ import { registerLaunch } from "./launch.ts";
 import { registerModeCommands } from "./modes.ts";
 import { registerShellCommands } from "./shell.ts";
 import { registerSimulateCommand } from "./simulate.ts";
+import { registerStateCommands } from "./state.ts";
 
 const RUNTIMES = ["auto", "process", "bwrap", "docker"];
 
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerShellCommands(program);
   registerCliCommands(program);
   registerDoctorCommands(program);
+  registerStateCommands(program);
   registerLaunch(program);
 
   return program;
