@@ -2,8 +2,7 @@
 // Entry point. ai-orchestrator targets Node.js 24; on an older Node it re-runs itself on the
 // pinned Node from the npm registry when that is installed beside it.
 import { spawnSync } from "node:child_process";
-import { createRequire } from "node:module";
-import module from "node:module";
+import module, { createRequire } from "node:module";
 
 const major = Number(process.versions.node.split(".")[0]);
 if (major < 24) {
@@ -16,11 +15,21 @@ if (major < 24) {
     );
     process.exit(2);
   }
-  const result = spawnSync(pinned, [new URL(import.meta.url).pathname, ...process.argv.slice(2)], { stdio: "inherit" });
+  const result = spawnSync(pinned, [new URL(import.meta.url).pathname, ...process.argv.slice(2)], {
+    stdio: "inherit",
+  });
   if (result.signal) process.kill(process.pid, result.signal);
   process.exit(result.status ?? 1);
 }
 
 module.enableCompileCache?.();
-const { main } = await import("../dist/cli/main.js");
-process.exitCode = await main(process.argv.slice(2));
+const argv = process.argv.slice(2);
+// Launching a mode is the hot path: it loads only what launching needs, not every command.
+const { launchFromArgv } = await import("../dist/cli/launch.js");
+const launched = await launchFromArgv(argv);
+if (launched !== undefined) {
+  process.exitCode = launched;
+} else {
+  const { main } = await import("../dist/cli/main.js");
+  process.exitCode = await main(argv);
+}

@@ -3,9 +3,11 @@
 // `<mode> start|stop|restart|status|logs` manage a persistent session where the runtime keeps one.
 import { realpathSync } from "node:fs";
 import type { Command } from "commander";
-import type { Paths } from "../config/paths.ts";
-import type { Config } from "../config/schema/index.ts";
-import { AppError } from "../errors.ts";
+import { loadConfigCached } from "../config/load-cached.ts";
+import { type Paths, resolvePaths } from "../config/paths.ts";
+import type { Config, RuntimeChoice } from "../config/schema/index.ts";
+import { AppError, isAppError } from "../errors.ts";
+import { BUILTIN_MODES } from "../modes/definitions.ts";
 import { type ResolvedMode, resolveMode } from "../modes/registry.ts";
 import { type Credential, findCredential, requireCredential } from "../providers/credentials.ts";
 import { providerIds, resolveProvider } from "../providers/registry.ts";
@@ -15,8 +17,10 @@ import { buildSandboxSpec } from "../sandbox/build-spec.ts";
 import { seedState } from "../sandbox/seed-state.ts";
 import type { SandboxSpec } from "../sandbox/spec.ts";
 import { inspectWorkspace } from "../sandbox/workspace-check.ts";
-import { type CliContext, cliContext, print } from "./context.ts";
+// Only types from context.ts: it loads the schema library, which the launch path avoids.
+import type { CliContext } from "./context.ts";
 
+const RUNTIME_CHOICES: readonly RuntimeChoice[] = ["auto", "process", "bwrap", "docker"];
 const LIFECYCLE = ["start", "stop", "restart", "status", "logs"] as const;
 type LifecycleAction = (typeof LIFECYCLE)[number];
 
@@ -29,8 +33,57 @@ export function registerLaunch(program: Command): void {
         command.outputHelp();
         return;
       }
+      const { cliContext } = await import("./context.ts");
       process.exitCode = await launch(cliContext(command), mode, args);
     });
+}
+
+/**
+ * The launch path without the rest of the program: `[--config F] [--runtime R] <built-in mode> …`
+ * runs here without loading every command group (providers, HTTP clients, the hub), which would
+ * cost a person more than a tenth of a second on every start. Anything else (another command, a
+ * mode defined only in config.yaml, help, an option this parser does not know) returns undefined
+ * and goes to the full program, which behaves the same.
+ */
+export async function launchFromArgv(argv: readonly string[]): Promise<number | undefined> {
+  const options: { config?: string; runtime?: RuntimeChoice } = {};
+  let index = 0;
+  while (index < argv.length) {
+    const [flag, inline] = splitOption(argv[index] ?? "");
+    if (flag !== "--config" && flag !== "--runtime") break;
+    const value = inline ?? argv[index + 1];
+    if (value === undefined) return undefined;
+    if (flag === "--config") options.config = value;
+    else if (isRuntimeChoice(value)) options.runtime = value;
+    else return undefined;
+    index += inline === undefined ? 2 : 1;
+  }
+  const mode = argv[index];
+  if (mode === undefined || !Object.hasOwn(BUILTIN_MODES, mode)) return undefined;
+  const paths = resolvePaths({ configFile: options.config });
+  try {
+    const loaded = await loadConfigCached(paths);
+    const context: CliContext = { options, paths, config: () => loaded };
+    return await launch(context, mode, argv.slice(index + 1));
+  } catch (error) {
+    if (isAppError(error)) {
+      process.stderr.write(`ai-orchestrator: ${error.message}\n`);
+      return error.exitCode;
+    }
+    process.stderr.write(
+      `ai-orchestrator: internal error: ${error instanceof Error ? error.stack : String(error)}\n`,
+    );
+    return 70;
+  }
+}
+
+function splitOption(word: string): [string, string | undefined] {
+  const equals = word.indexOf("=");
+  return equals < 0 ? [word, undefined] : [word.slice(0, equals), word.slice(equals + 1)];
+}
+
+function isRuntimeChoice(value: string): value is RuntimeChoice {
+  return (RUNTIME_CHOICES as readonly string[]).includes(value);
 }
 
 async function launch(context: CliContext, modeName: string, rawArgs: readonly string[]): Promise<number> {
@@ -116,7 +169,7 @@ async function showLogs(sessions: SessionManager, mode: string): Promise<number>
 function printSession(status: SessionStatus): void {
   const since = status.startedAt ? ` since ${status.startedAt.toISOString()}` : "";
   const detail = status.detail ? ` (${status.detail})` : "";
-  print(`${status.mode}: ${status.state}${since}${detail}`);
+  process.stdout.write(`${status.mode}: ${status.state}${since}${detail}\n`);
 }
 
 /** One key serving two providers is how keys end up crossing: it works, but say so. */

@@ -3,7 +3,7 @@
 import { isAbsolute, join, relative, sep } from "node:path";
 import type { Paths } from "../config/paths.ts";
 import { modeStateDir } from "../config/paths.ts";
-import { isReservedModeEnv } from "../config/schema/modes.ts";
+import { isReservedModeEnv } from "../config/reserved-env.ts";
 import { AppError } from "../errors.ts";
 import type { ResolvedMode } from "../modes/registry.ts";
 import type { Credential } from "../providers/credentials.ts";

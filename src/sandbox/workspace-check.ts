@@ -2,8 +2,8 @@
 // redirection into a sandbox past its allow-list. They are reported, one line each, never edited.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { isReservedModeEnv } from "../config/reserved-env.ts";
 import type { AssistantCli } from "../config/schema/index.ts";
-import { isReservedModeEnv } from "../config/schema/modes.ts";
 import { isJsonObject } from "./json-file.ts";
 
 const CLAUDE_SETTINGS = [".claude/settings.json", ".claude/settings.local.json"];

@@ -25,7 +25,7 @@ function fakeCli(directory: string, name: string): void {
   const path = join(directory, name);
   writeFileSync(
     path,
-    '#!/bin/sh\nfor a in "$@"; do printf "arg[%s]\\n" "$a"; done\necho "HOME=$HOME"\necho "TOKEN=$ANTHROPIC_AUTH_TOKEN"\nexit 5\n',
+    '#!/bin/sh\nfor a in "$@"; do printf "arg[%s]\\n" "$a"; done\necho "HOME=$HOME"\necho "TOKEN=$ANTHROPIC_AUTH_TOKEN"\necho "MODEL=$ANTHROPIC_MODEL"\nexit 5\n',
   );
   chmodSync(path, 0o755);
 }
@@ -91,7 +91,7 @@ test("the assistant gets every argument after the mode untouched, a leading -- d
   assert.equal(result.code, 5);
   assert.equal(
     result.stdout,
-    `arg[start]\narg[--verbose]\narg[a b]\nHOME=${join(home, "state", "glm")}\nTOKEN=zai-key\n`,
+    `arg[start]\narg[--verbose]\narg[a b]\nHOME=${join(home, "state", "glm")}\nTOKEN=zai-key\nMODEL=glm-4.6\n`,
   );
 });
 
@@ -123,4 +123,20 @@ test("a key shared with another provider, and a workspace injecting settings, ar
   assert.match(warnings[0] ?? "", /warning: mode glm uses the same key as provider moonshot/);
   assert.match(warnings[1] ?? "", /warning: .*\.claude\/settings\.json sets env ANTHROPIC_BASE_URL/);
   assert.equal(result.stderr.includes("same-key"), false, "the key itself is never printed");
+});
+
+test("an edited config.yaml takes effect on the next launch, and a broken edit is reported", async (t) => {
+  const { home, workspace } = sandboxFixture(t);
+  fakeCli(join(home, "clis", "node_modules", ".bin"), "claude");
+  const env = { ...bareEnv(home), ZAI_API_KEY: "zai-key" };
+  const launch = () => runCli(["--runtime", "process", "glm"], { env, cwd: workspace });
+  writeFileSync(join(home, "config.yaml"), "modes:\n  glm:\n    model: glm-5\n");
+  assert.match((await launch()).stdout, /^MODEL=glm-5$/m);
+  assert.match((await launch()).stdout, /^MODEL=glm-5$/m);
+  writeFileSync(join(home, "config.yaml"), "modes:\n  glm:\n    model: glm-5.1\n");
+  assert.match((await launch()).stdout, /^MODEL=glm-5\.1$/m);
+  writeFileSync(join(home, "config.yaml"), "modes:\n  glm:\n    modle: glm-5.1\n");
+  const broken = await launch();
+  assert.equal(broken.code, 2);
+  assertOneLine(broken.stderr, /config\.yaml:3: modes\.glm\.modle: is not a known setting/);
 });

@@ -1,0 +1,69 @@
+// loadConfig for the launch path: a config.yaml that validated before, unchanged since, and read
+// by the same schema, is taken from a small cache instead of being parsed and validated again.
+// Loading the YAML parser and the schema library costs more than the rest of a launch together.
+import { createHash } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { LoadedConfig } from "./load.ts";
+import type { Paths } from "./paths.ts";
+import type { Config } from "./schema/index.ts";
+
+interface CacheEntry {
+  key: string;
+  loaded: { config: Config; file: string | undefined };
+}
+
+export async function loadConfigCached(paths: Paths): Promise<LoadedConfig> {
+  const key = cacheKey(paths.configFile);
+  const cacheFile = join(paths.runDir, "config-cache.json");
+  const cached = readCache(cacheFile);
+  if (cached && cached.key === key) return cached.loaded;
+  const { loadConfig } = await import("./load.ts");
+  const loaded = loadConfig(paths.configFile);
+  writeCache(cacheFile, { key, loaded });
+  return loaded;
+}
+
+/** The config file's path and bytes, and the schema modules' identity: any change misses. */
+function cacheKey(configFile: string): string {
+  const hash = createHash("sha256").update(configFile).update("\0");
+  try {
+    hash.update(readFileSync(configFile));
+  } catch {
+    hash.update("(no file)");
+  }
+  const schemaDirectory = new URL("./schema/", import.meta.url);
+  for (const name of readdirSync(schemaDirectory).sort()) {
+    const stat = statSync(new URL(name, schemaDirectory));
+    hash.update(`\0${name}:${stat.size}:${stat.mtimeMs}`);
+  }
+  return hash.digest("hex");
+}
+
+function readCache(file: string): CacheEntry | undefined {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(file, "utf8"));
+    return isCacheEntry(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isCacheEntry(value: unknown): value is CacheEntry {
+  if (typeof value !== "object" || value === null) return false;
+  if (!("key" in value) || typeof value.key !== "string") return false;
+  if (!("loaded" in value) || typeof value.loaded !== "object" || value.loaded === null) return false;
+  return "config" in value.loaded && typeof value.loaded.config === "object" && value.loaded.config !== null;
+}
+
+function writeCache(file: string, entry: CacheEntry): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  try {
+    mkdirSync(join(file, ".."), { recursive: true, mode: 0o700 });
+    writeFileSync(temporary, JSON.stringify(entry), { mode: 0o600 });
+    renameSync(temporary, file);
+  } catch {
+    // A cache that cannot be written only costs the next launch some time.
+    rmSync(temporary, { force: true });
+  }
+}
