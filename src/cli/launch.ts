@@ -117,6 +117,7 @@ async function prepare(
   const runtime = await selectRuntime(context.options.runtime ?? mode.runtime, {
     paths: context.paths,
     hostEnv: process.env,
+    docker: config.docker,
   });
   seedState(spec);
   return { spec, runtime };
@@ -131,6 +132,7 @@ async function manageSession(
   const runtime = await selectRuntime(context.options.runtime ?? mode.runtime, {
     paths: context.paths,
     hostEnv: process.env,
+    docker: config.docker,
   });
   const sessions = runtime.sessions;
   if (!sessions) {

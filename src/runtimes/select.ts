@@ -1,6 +1,8 @@
 // Picks the runtime for a run: the one asked for (flag, mode, config), or with `auto` the
 // strongest that works here: docker (engine answering and image built), then bwrap, then process.
+// Only the process and bwrap runtimes use the CLI locator; the docker image carries its own CLIs.
 import type { Paths } from "../config/paths.ts";
+import type { DockerConfig } from "../config/schema/docker.ts";
 import type { RuntimeChoice } from "../config/schema/index.ts";
 import { AppError } from "../errors.ts";
 import { bwrapRuntime } from "./bwrap.ts";
@@ -14,6 +16,8 @@ export interface RuntimeContext {
   hostEnv: Readonly<Record<string, string | undefined>>;
   /** Default: the orchestrator's prefix, then PATH. */
   locate?: CliLocator;
+  /** config.yaml's `docker:` section; default: its defaults. */
+  docker?: DockerConfig;
 }
 
 /** Strongest first: what `auto` tries, in order. */
@@ -64,12 +68,9 @@ export async function probeRuntimes(
   return results;
 }
 
-async function dockerRuntimeFor(_context: RuntimeContext): Promise<Runtime> {
-  return {
-    name: "docker",
-    probe: async () => ({ available: false, reason: "the docker runtime is not part of this build yet" }),
-    run: async () => {
-      throw new AppError("unavailable", "the docker runtime is not part of this build yet");
-    },
-  };
+/** Loaded only when docker is asked for or tried: the launch path under process or bwrap skips it. */
+async function dockerRuntimeFor(context: RuntimeContext): Promise<Runtime> {
+  const { dockerRuntime } = await import("./docker.ts");
+  const docker = context.docker ?? (await import("../config/schema/docker.ts")).dockerSchema.parse({});
+  return dockerRuntime({ config: docker, paths: context.paths });
 }
