@@ -24,9 +24,10 @@ const env = {
 };
 const claude = locateCli("claude", { clisPrefix: resolvePaths({ env }).clisPrefix, searchPath: env.PATH });
 
-function median(command: string, args: readonly string[]): number {
+function median(command: string, args: readonly string[], beforeEach?: () => void): number {
   const samples: number[] = [];
   for (let run = 0; run < WARMUP + RUNS; run += 1) {
+    beforeEach?.();
     const started = process.hrtime.bigint();
     const result = spawnSync(command, args, { env, cwd: workspace, stdio: ["ignore", "pipe", "pipe"] });
     const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
@@ -43,6 +44,14 @@ try {
   rows.push([
     "ai-orchestrator --runtime process claude --version",
     median(process.execPath, [BIN, "--runtime", "process", "claude", "--version"]),
+  ]);
+  // The first launch after config.yaml changed parses and validates it (YAML and schema libraries).
+  const cache = join(home, "run", "config-cache.json");
+  rows.push([
+    "… process, first launch after a config change",
+    median(process.execPath, [BIN, "--runtime", "process", "claude", "--version"], () =>
+      rmSync(cache, { force: true }),
+    ),
   ]);
   const bwrap = probeBwrap();
   if (bwrap.available) {
