@@ -66,12 +66,21 @@ export function installedCliPath(clisPrefix: string, cli: AssistantCli): string 
  * Runs `<binary> --version` and returns the version it reports (the first x.y.z), or undefined
  * when it does not run. Both CLIs answer without credentials or network.
  */
-export function readCliVersion(binary: string, timeoutMs = 20_000): Promise<string | undefined> {
+export function readCliVersion(
+  binary: string,
+  leadingArgs: readonly string[] = [],
+  timeoutMs = 20_000,
+): Promise<string | undefined> {
   return new Promise((resolve) => {
-    execFile(binary, ["--version"], { timeout: timeoutMs, encoding: "utf8" }, (error, stdout) => {
-      if (error) return resolve(undefined);
-      resolve(/\d+\.\d+\.\d+[\w.-]*/.exec(stdout)?.[0]);
-    });
+    execFile(
+      binary,
+      [...leadingArgs, "--version"],
+      { timeout: timeoutMs, encoding: "utf8" },
+      (error, stdout) => {
+        if (error) return resolve(undefined);
+        resolve(/\d+\.\d+\.\d+[\w.-]*/.exec(stdout)?.[0]);
+      },
+    );
   });
 }
 

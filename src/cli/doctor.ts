@@ -1,14 +1,26 @@
 // `doctor`: what each mode's sandbox receives (variable names, never values), where its state
 // lives, which CLI and runtime it gets — and the checks that fail loudly when isolation is at risk.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { checkConfig, formatProblem } from "../config/load.ts";
 import { modeStateDir, type Paths } from "../config/paths.ts";
-import type { Config } from "../config/schema/index.ts";
+import type { AssistantCli, Config, RuntimeChoice } from "../config/schema/index.ts";
 import { isAppError } from "../errors.ts";
 import { modeNames, type ResolvedMode, resolveMode } from "../modes/registry.ts";
-import { type CredentialSource, describeSource, findCredential } from "../providers/credentials.ts";
+import {
+  type Credential,
+  type CredentialSource,
+  describeSource,
+  findCredential,
+} from "../providers/credentials.ts";
+import { dockerDoctorChecks } from "../runtimes/docker-doctor.ts";
+import { locateCli } from "../runtimes/locate-cli.ts";
+import type { RuntimeName } from "../runtimes/runtime.ts";
+import { AUTO_ORDER, probeRuntimes } from "../runtimes/select.ts";
+import { buildSandboxSpec } from "../sandbox/build-spec.ts";
+import { inspectWorkspace } from "../sandbox/workspace-check.ts";
+import { readCliVersion } from "./clis.ts";
 import { crossReferenceProblems } from "./config.ts";
 import { cliContext, print, printJson } from "./context.ts";
 import { credentialStatus, type ModeCredentialStatus } from "./modes.ts";
@@ -17,24 +29,58 @@ export type CheckStatus = "ok" | "warn" | "fail";
 
 export interface DoctorCheck {
   status: CheckStatus;
-  /** Short topic: config, secrets, keys, cli, workspace, docker… */
+  /** Short topic: config, secrets, keys, cli, runtime, workspace, docker. */
   topic: string;
   message: string;
 }
 
+export interface SandboxVariable {
+  name: string;
+  /** Holds the provider key (values are never shown). */
+  secret: boolean;
+  /** Set to the empty string on purpose, so that a value from elsewhere cannot apply. */
+  blank: boolean;
+}
+
+export interface CliProgram {
+  cli: AssistantCli;
+  /** The program that runs, and what goes before the assistant's arguments (a Node CLI's script). */
+  command: string[];
+  version: string | undefined;
+}
+
 export interface ModeReport {
   mode: string;
-  cli: string;
+  cli: AssistantCli;
   provider: string;
   stateRoot: string;
   credential: ModeCredentialStatus;
+  /** Undefined when no sandbox can be built for this workspace (the checks say why). */
+  sandboxEnv: SandboxVariable[] | undefined;
+  program: CliProgram | undefined;
+  runtime: { choice: RuntimeChoice; selected: RuntimeName | undefined };
+}
+
+export interface RuntimeReport {
+  name: RuntimeName;
+  available: boolean;
+  detail: string;
 }
 
 export interface DoctorReport {
   configFile: string;
   workspace: string;
+  runtimes: RuntimeReport[];
   modes: ModeReport[];
   checks: DoctorCheck[];
+}
+
+export interface DiagnoseOptions {
+  paths: Paths;
+  workspace: string;
+  /** `--runtime` given before `doctor`: what every mode would run under. */
+  runtime?: RuntimeChoice | undefined;
+  env?: NodeJS.ProcessEnv;
 }
 
 export function registerDoctorCommands(program: Command): void {
@@ -45,7 +91,11 @@ export function registerDoctorCommands(program: Command): void {
     .option("--json", "print JSON")
     .action(async (options: { workspace?: string; json?: boolean }, command: Command) => {
       const context = cliContext(command);
-      const report = await diagnose(context.paths, resolve(options.workspace ?? process.cwd()));
+      const report = await diagnose({
+        paths: context.paths,
+        workspace: resolve(options.workspace ?? process.cwd()),
+        runtime: context.options.runtime,
+      });
       if (options.json) printJson(report);
       else printReport(report);
       const failures = report.checks.filter((check) => check.status === "fail").length;
@@ -58,11 +108,9 @@ export function registerDoctorCommands(program: Command): void {
     });
 }
 
-export async function diagnose(
-  paths: Paths,
-  workspace: string,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<DoctorReport> {
+export async function diagnose(options: DiagnoseOptions): Promise<DoctorReport> {
+  const { paths, workspace } = options;
+  const env = options.env ?? process.env;
   const checks: DoctorCheck[] = [];
   const config = configChecks(paths, checks);
   const modes: ResolvedMode[] = [];
@@ -78,25 +126,155 @@ export async function diagnose(
   }
   checks.push(...secretPermissionChecks(paths));
   checks.push(...sharedKeyChecks(modes, paths, env));
-  checks.push(...workspaceChecks(workspace, config));
+  checks.push(...workspaceChecks(workspace, [...new Set(modes.map((mode) => mode.cli))]));
 
-  const reports = modes.map((mode) => ({
-    mode: mode.name,
-    cli: mode.cli,
-    provider: mode.provider.id,
-    stateRoot: modeStateDir(paths, mode.name),
-    credential: credentialStatus(mode, paths, env),
+  const runtimes = (await probeRuntimes({ paths, hostEnv: env })).map(({ name, availability }) => ({
+    name,
+    available: availability.available,
+    detail: availability.available ? availability.detail : availability.reason,
   }));
-  for (const report of reports) {
-    if (!report.credential.set) {
+  const programs = await locatePrograms(modes, paths, env, checks);
+  const reports: ModeReport[] = [];
+  for (const mode of modes) {
+    const credential = credentialStatus(mode, paths, env);
+    if (!credential.set) {
       checks.push({
         status: "warn",
         topic: "keys",
-        message: `mode ${report.mode} has no ${report.provider} key (looked in ${report.credential.source}): run \`ai-orchestrator login ${report.provider}\``,
+        message: `mode ${mode.name} has no ${mode.provider.id} key (looked in ${credential.source}): run \`ai-orchestrator login ${mode.provider.id}\``,
+      });
+    }
+    const choice = options.runtime ?? mode.runtime;
+    reports.push({
+      mode: mode.name,
+      cli: mode.cli,
+      provider: mode.provider.id,
+      stateRoot: modeStateDir(paths, mode.name),
+      credential,
+      sandboxEnv: sandboxVariables(mode, paths, workspace, env, checks),
+      program: programs.get(mode.cli),
+      runtime: { choice, selected: selectedRuntime(mode.name, choice, runtimes, checks) },
+    });
+  }
+  if (config) checks.push(...(await dockerDoctorChecks(config.docker)));
+  return { configFile: paths.configFile, workspace, runtimes, modes: reports, checks: dedupe(checks) };
+}
+
+/** The names the mode's sandbox environment holds; built with a blank key when none is stored. */
+function sandboxVariables(
+  mode: ResolvedMode,
+  paths: Paths,
+  workspace: string,
+  env: NodeJS.ProcessEnv,
+  checks: DoctorCheck[],
+): SandboxVariable[] | undefined {
+  const credential: Credential = findCredential(mode.provider, paths, env) ?? {
+    value: "",
+    source: { kind: "env", name: mode.provider.credentialEnv[0] ?? "" },
+  };
+  try {
+    const spec = buildSandboxSpec(mode, credential, { args: [], workspace, paths, hostEnv: env });
+    return Object.entries(spec.env)
+      .map(([name, value]) => {
+        const secret = spec.secretEnv.includes(name);
+        return { name, secret, blank: value === "" && !secret };
+      })
+      .sort((left, right) => left.name.localeCompare(right.name));
+  } catch (error) {
+    if (!isAppError(error)) throw error;
+    checks.push({ status: "warn", topic: "workspace", message: error.message });
+    return undefined;
+  }
+}
+
+/** Each CLI located once: its program, its version, and one FAIL naming the modes that need it. */
+async function locatePrograms(
+  modes: readonly ResolvedMode[],
+  paths: Paths,
+  env: NodeJS.ProcessEnv,
+  checks: DoctorCheck[],
+): Promise<Map<AssistantCli, CliProgram>> {
+  const programs = new Map<AssistantCli, CliProgram>();
+  for (const cli of new Set(modes.map((mode) => mode.cli))) {
+    const users = modes.filter((mode) => mode.cli === cli).map((mode) => mode.name);
+    try {
+      const located = locateCli(cli, { clisPrefix: paths.clisPrefix, searchPath: env.PATH });
+      const command = [located.executable, ...located.leadingArgs];
+      const version = await readCliVersion(located.executable, located.leadingArgs);
+      programs.set(cli, { cli, command, version });
+      checks.push(
+        version
+          ? { status: "ok", topic: "cli", message: `${cli} ${version}: ${command.join(" ")}` }
+          : {
+              status: "fail",
+              topic: "cli",
+              message: `${command.join(" ")} does not answer \`--version\` (needed by ${users.join(", ")}): reinstall it with \`ai-orchestrator install-clis\``,
+            },
+      );
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      checks.push({
+        status: "fail",
+        topic: "cli",
+        message: `${error.message} (needed by ${users.join(", ")})`,
       });
     }
   }
-  return { configFile: paths.configFile, workspace, modes: reports, checks };
+  return programs;
+}
+
+function selectedRuntime(
+  mode: string,
+  choice: RuntimeChoice,
+  runtimes: readonly RuntimeReport[],
+  checks: DoctorCheck[],
+): RuntimeName | undefined {
+  if (choice === "auto") {
+    return AUTO_ORDER.find((name) => runtimes.some((runtime) => runtime.name === name && runtime.available));
+  }
+  const runtime = runtimes.find((entry) => entry.name === choice);
+  if (runtime?.available) return choice;
+  checks.push({
+    status: "fail",
+    topic: "runtime",
+    message: `mode ${mode} asks for the ${choice} runtime, which is not available here${runtime ? `: ${runtime.detail}` : ""}; set \`runtime: auto\` or fix the runtime`,
+  });
+  return undefined;
+}
+
+/** The workspace files an assistant loads on its own that would carry keys or endpoints into its sandbox. */
+function workspaceChecks(workspace: string, clis: readonly AssistantCli[]): DoctorCheck[] {
+  // A file read by both CLIs is reported once, in Gemini CLI's words (it loads it; Claude Code's tools only could).
+  const lines = new Map<string, string>();
+  for (const cli of [...clis].sort().reverse()) {
+    for (const line of inspectWorkspace(workspace, cli)) {
+      const file = line.replace(/ (sets|defines) .*$/, "");
+      if (!lines.has(file)) lines.set(file, line);
+    }
+  }
+  const checks: DoctorCheck[] = [...lines.values()].map((message) => ({
+    status: "fail",
+    topic: "workspace",
+    message,
+  }));
+  if (checks.length === 0) {
+    checks.push({
+      status: "ok",
+      topic: "workspace",
+      message: `${workspace}: no file there injects keys or endpoints`,
+    });
+  }
+  return checks;
+}
+
+function dedupe(checks: readonly DoctorCheck[]): DoctorCheck[] {
+  const seen = new Set<string>();
+  return checks.filter((check) => {
+    const key = `${check.status} ${check.topic} ${check.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 function configChecks(paths: Paths, checks: DoctorCheck[]): Config | undefined {
@@ -184,79 +362,15 @@ export function sharedKeyChecks(
   return checks;
 }
 
-// Credentials, endpoints and model redirections: what a workspace file could use to hijack a sandbox.
-const KEY_VARIABLE =
-  /^(ANTHROPIC_\w+|CLAUDE_CODE_OAUTH_TOKEN|GOOGLE_GEMINI_BASE_URL|\w*(API_KEY|AUTH_TOKEN|_CREDENTIALS))$/;
-
-/**
- * Workspace files the assistants read on their own and that can carry keys or endpoints into a
- * sandbox: Claude Code's `.claude/settings*.json` env block, Gemini CLI's `.env` files.
- */
-export function workspaceChecks(workspace: string, config: Config | undefined): DoctorCheck[] {
-  const configured = new Set(
-    Object.values(config?.providers ?? {}).flatMap((provider) =>
-      provider.apiKeyEnv ? [provider.apiKeyEnv] : [],
-    ),
-  );
-  const isKeyVariable = (name: string) => KEY_VARIABLE.test(name) || configured.has(name);
-  const checks: DoctorCheck[] = [];
-
-  for (const file of [".claude/settings.json", ".claude/settings.local.json"]) {
-    const path = join(workspace, file);
-    const text = readOptional(path);
-    if (text === undefined) continue;
-    let names: string[];
-    try {
-      const parsed: unknown = JSON.parse(text);
-      const block = parsed && typeof parsed === "object" && "env" in parsed ? parsed.env : undefined;
-      names = block && typeof block === "object" ? Object.keys(block) : [];
-    } catch {
-      checks.push({
-        status: "warn",
-        topic: "workspace",
-        message: `${path} is not valid JSON; Claude Code may ignore it`,
-      });
-      continue;
-    }
-    const found = names.filter(isKeyVariable);
-    if (found.length > 0) {
-      checks.push({
-        status: "fail",
-        topic: "workspace",
-        message: `${path} sets ${found.join(", ")} in its env block, which Claude Code applies inside the sandbox: remove them from the file`,
-      });
-    }
-  }
-
-  for (const file of [".env", ".gemini/.env"]) {
-    const path = join(workspace, file);
-    const text = readOptional(path);
-    if (text === undefined) continue;
-    const found = text
-      .split("\n")
-      .map((line) => /^\s*(?:export\s+)?([A-Za-z_]\w*)\s*=/.exec(line)?.[1])
-      .filter((name): name is string => name !== undefined && isKeyVariable(name));
-    if (found.length > 0) {
-      checks.push({
-        status: "fail",
-        topic: "workspace",
-        message: `${path} defines ${found.join(", ")}, which Gemini CLI loads inside the sandbox: move them out of the workspace`,
-      });
-    }
-  }
-  if (checks.length === 0) {
-    checks.push({
-      status: "ok",
-      topic: "workspace",
-      message: `${workspace}: no settings or .env file sets keys`,
-    });
-  }
-  return checks;
-}
-
 function printReport(report: DoctorReport): void {
   print(`config     ${report.configFile}`);
   print(`workspace  ${report.workspace}`);
+  print("runtimes");
+  for (const runtime of report.runtimes) {
+    print(
+      `  ${runtime.name.padEnd(8)} ${runtime.available ? "available" : "unavailable"}: ${runtime.detail}`,
+    );
+  }
   for (const mode of report.modes) {
     print();
     print(`mode ${mode.mode}: ${mode.cli} CLI on ${mode.provider}`);
@@ -264,21 +378,24 @@ function printReport(report: DoctorReport): void {
     print(
       `  credential   ${mode.credential.set ? mode.credential.source : `not set (${mode.credential.source})`}`,
     );
+    if (mode.sandboxEnv) {
+      const names = mode.sandboxEnv.map(
+        (variable) => `${variable.name}${variable.secret ? " (secret)" : variable.blank ? " (blank)" : ""}`,
+      );
+      print(`  sandbox env  ${names.join(", ")}`);
+    }
+    print(
+      `  cli          ${mode.program ? `${mode.program.command.join(" ")} (${mode.program.version ?? "version unknown"})` : "not found"}`,
+    );
+    print(
+      `  runtime      ${mode.runtime.choice}${mode.runtime.choice === "auto" ? ` → ${mode.runtime.selected ?? "none"}` : ""}`,
+    );
   }
   print();
   print("checks");
   for (const check of report.checks) {
-    print(
-      `  ${check.status === "fail" ? "FAIL" : check.status === "warn" ? "warn" : "ok  "}  ${check.topic}: ${check.message}`,
-    );
-  }
-}
-
-function readOptional(path: string): string | undefined {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return undefined;
+    const label = check.status === "fail" ? "FAIL" : check.status === "warn" ? "warn" : "ok  ";
+    print(`  ${label}  ${check.topic}: ${check.message}`);
   }
 }
 
