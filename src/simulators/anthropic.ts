@@ -48,10 +48,11 @@ const ERRORS: Readonly<Record<ProblemKind, { status: number; type: string; messa
     type: "rate_limit_error",
     message: "This request would exceed the rate limit for your organization. Please try again later.",
   },
+  // Newer docs: running out of credit is 402 billing_error, not a 429.
   quota: {
-    status: 429,
-    type: "rate_limit_error",
-    message: "This request would exceed your organization's usage limit.",
+    status: 402,
+    type: "billing_error",
+    message: "Your credit balance is too low to access the Anthropic API.",
   },
   overloaded: { status: 529, type: "overloaded_error", message: "Overloaded" },
   server: { status: 500, type: "api_error", message: "Internal server error" },

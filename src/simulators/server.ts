@@ -283,6 +283,7 @@ export function statusProblem(
   if (status === 503) return { kind: "unavailable", status, ...withRetry };
   if (status >= 500) return { kind: "server", status, ...withRetry };
   if (status === 401) return { kind: "invalid_key", status };
+  if (status === 402) return { kind: "quota", status };
   if (status === 403) return { kind: "permission", status };
   if (status === 404) return { kind: "not_found", status };
   if (status === 413) return { kind: "too_large", status };

@@ -15,15 +15,14 @@ import { type Simulators, startSimulators } from "../../src/simulators/index.ts"
 const KEY = "sk-transport-test";
 
 /**
- * What the simulators' "out of credit" 429 maps to. Moonshot and Z.ai say so in error.type / code 1113.
- * Anthropic's simulator words it as a 429 rate_limit_error (real out-of-credit is 402 billing_error,
- * covered in error-mapping.test.ts); Gemini's RESOURCE_EXHAUSTED without a per-day QuotaFailure cannot
+ * What the simulators' "out of credit" 429 maps to. Moonshot and Z.ai say so in error.type / code 1113,
+ * Anthropic in error.type billing_error (its real out-of-credit status is 402); Gemini's RESOURCE_EXHAUSTED without a per-day QuotaFailure cannot
  * be told apart from a per-minute limit, and it carries a retry delay.
  */
 const QUOTA_429_KIND: Readonly<Record<ProviderApi, ProviderErrorKind>> = {
   moonshot: "quota",
   zai: "quota",
-  anthropic: "rate_limit",
+  anthropic: "quota",
   google: "rate_limit",
 };
 

@@ -34,6 +34,13 @@ describe("simulator faults", () => {
     assert.equal((await postJson(`${anthropic}/v1/messages`, chat, key)).status, 200);
   });
 
+  test("anthropic: out of credit is 402 billing_error with the request id", async () => {
+    simulators.faults.inject("anthropic", { kind: "status", status: 402, times: 1 });
+    const reply = await postJson(`${anthropic}/v1/messages`, chat, key);
+    assert.equal(reply.status, 402);
+    assert.match(reply.text, /^\{"type":"error","error":\{"type":"billing_error","message":"[^"]+"\},"request_id":"req_/);
+  });
+
   test("latency delays the answer but keeps it intact", async () => {
     simulators.faults.inject("anthropic", { kind: "latency", ms: 150, times: 1 });
     const started = performance.now();
