@@ -3,7 +3,12 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { policySchema } from "../../src/config/schema/resilience.ts";
-import { type Admission, type BreakerSettings, CircuitBreaker, type Outcome } from "../../src/resilience/breaker.ts";
+import {
+  type Admission,
+  type BreakerSettings,
+  CircuitBreaker,
+  type Outcome,
+} from "../../src/resilience/breaker.ts";
 
 const overloaded: Outcome = {
   type: "failure",
@@ -30,7 +35,10 @@ function call(breaker: CircuitBreaker, outcome: Outcome): Admission {
 describe("consecutive-failure mode", () => {
   test("opens after the threshold of failures in a row, and refuses calls until open-until", () => {
     const clock = fakeClock();
-    const breaker = new CircuitBreaker(settings({ consecutiveFailures: 3, failureRate: 0, openMs: 30_000 }), clock.read);
+    const breaker = new CircuitBreaker(
+      settings({ consecutiveFailures: 3, failureRate: 0, openMs: 30_000 }),
+      clock.read,
+    );
     call(breaker, overloaded);
     call(breaker, overloaded);
     assert.equal(breaker.state(), "closed");
@@ -46,7 +54,10 @@ describe("consecutive-failure mode", () => {
   });
 
   test("a success in between starts the count again (the old breaker never did)", () => {
-    const breaker = new CircuitBreaker(settings({ consecutiveFailures: 3, failureRate: 0 }), fakeClock().read);
+    const breaker = new CircuitBreaker(
+      settings({ consecutiveFailures: 3, failureRate: 0 }),
+      fakeClock().read,
+    );
     for (let round = 0; round < 5; round += 1) {
       call(breaker, overloaded);
       call(breaker, overloaded);
@@ -56,7 +67,10 @@ describe("consecutive-failure mode", () => {
   });
 
   test("errors that are the caller's fault never open the circuit", () => {
-    const breaker = new CircuitBreaker(settings({ consecutiveFailures: 2, failureRate: 0 }), fakeClock().read);
+    const breaker = new CircuitBreaker(
+      settings({ consecutiveFailures: 2, failureRate: 0 }),
+      fakeClock().read,
+    );
     const invalid: Outcome = {
       type: "neutral",
       failure: { kind: "invalid_request", message: "bad model", status: 400, at: 0 },
@@ -152,7 +166,10 @@ describe("half-open", () => {
 
   test("a provider's Retry-After longer than the open time keeps the circuit open that long", () => {
     const clock = fakeClock();
-    const breaker = new CircuitBreaker(settings({ consecutiveFailures: 1, failureRate: 0, openMs: 10_000 }), clock.read);
+    const breaker = new CircuitBreaker(
+      settings({ consecutiveFailures: 1, failureRate: 0, openMs: 10_000 }),
+      clock.read,
+    );
     call(breaker, { ...overloaded, retryAfterMs: 25_000 });
     assert.equal(breaker.snapshot().openUntil, clock.now + 25_000);
   });
@@ -170,7 +187,10 @@ describe("half-open", () => {
   test("reports every transition in order", () => {
     const transitions: string[] = [];
     const clock = fakeClock();
-    const breaker = new CircuitBreaker(settings({ consecutiveFailures: 1, failureRate: 0, openMs: 1_000 }), clock.read);
+    const breaker = new CircuitBreaker(
+      settings({ consecutiveFailures: 1, failureRate: 0, openMs: 1_000 }),
+      clock.read,
+    );
     breaker.onTransition((from, to) => transitions.push(`${from}->${to}`));
     call(breaker, overloaded);
     clock.now += 1_000;
@@ -189,7 +209,10 @@ describe("half-open", () => {
 
 test("a snapshot restores into a new breaker with the same open-until; half-open starts a fresh trial", () => {
   const clock = fakeClock();
-  const first = new CircuitBreaker(settings({ consecutiveFailures: 1, failureRate: 0, openMs: 10_000 }), clock.read);
+  const first = new CircuitBreaker(
+    settings({ consecutiveFailures: 1, failureRate: 0, openMs: 10_000 }),
+    clock.read,
+  );
   call(first, overloaded);
   clock.now += 10_000;
   assert.ok(first.admit().admitted, "probe in flight in the first process");

@@ -27,7 +27,8 @@ before(async () => {
       moonshot: { baseUrl: simulators.endpoints.moonshot.baseUrl },
     },
   });
-  for (const id of ["zai", "moonshot"]) clients.set(id, createProviderClient(resolveProvider(config, id), "sk-test-0001"));
+  for (const id of ["zai", "moonshot"])
+    clients.set(id, createProviderClient(resolveProvider(config, id), "sk-test-0001"));
 });
 after(async () => {
   await Promise.all([...clients.values()].map((client) => client.close()));
@@ -49,7 +50,9 @@ function chat(provider: string, context: CallContext): Promise<string> {
     messages: [{ role: "user", content: "Say hello." }],
     signal: context.signal,
   });
-  return collectChatStream(provider, MODELS[provider] ?? "", events, () => context.progress()).then((response) => response.text);
+  return collectChatStream(provider, MODELS[provider] ?? "", events, () => context.progress()).then(
+    (response) => response.text,
+  );
 }
 
 function policyFor(provider: string, overrides: Record<string, unknown> = {}): ProviderPolicy {
@@ -78,65 +81,106 @@ describe("retry", () => {
   test("gives up after maxAttempts with the provider's own error", async () => {
     simulators.faults.inject("zai", { kind: "status", status: 500 });
     const policy = policyFor("zai", { retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } });
-    await assert.rejects(policy.execute((context) => chat("zai", context)), (error) => {
-      assert.ok(isProviderError(error));
-      assert.equal(error.kind, "server");
-      return true;
-    });
+    await assert.rejects(
+      policy.execute((context) => chat("zai", context)),
+      (error) => {
+        assert.ok(isProviderError(error));
+        assert.equal(error.kind, "server");
+        return true;
+      },
+    );
     assert.equal(requestsTo("zai"), 2);
   });
 
   test("a wrong request or a bad key is not retried", async () => {
     simulators.faults.inject("zai", { kind: "status", status: 401 });
     const policy = policyFor("zai");
-    await assert.rejects(policy.execute((context) => chat("zai", context)), { kind: "auth" });
+    await assert.rejects(
+      policy.execute((context) => chat("zai", context)),
+      { kind: "auth" },
+    );
     assert.equal(requestsTo("zai"), 1);
   });
 
   test("a Retry-After longer than maxRetryAfterMs is not waited for", async () => {
     simulators.faults.inject("moonshot", { kind: "status", status: 429, retryAfterSeconds: 60 });
     const policy = policyFor("moonshot");
-    await assert.rejects(policy.execute((context) => chat("moonshot", context)), (error) => {
-      assert.ok(isProviderError(error));
-      assert.equal(error.kind, "rate_limit");
-      assert.equal(error.retryAfterMs, 60_000);
-      return true;
-    });
+    await assert.rejects(
+      policy.execute((context) => chat("moonshot", context)),
+      (error) => {
+        assert.ok(isProviderError(error));
+        assert.equal(error.kind, "rate_limit");
+        assert.equal(error.retryAfterMs, 60_000);
+        return true;
+      },
+    );
     assert.equal(requestsTo("moonshot"), 1);
   });
 
   test("the backoff is jittered under an exponential cap and never shorter than Retry-After", () => {
     const retry = policySchema.parse({ retry: { baseDelayMs: 100, maxDelayMs: 1_000 } }).retry;
-    assert.equal(retryDelay(retry, 1, undefined, () => 1), 100);
-    assert.equal(retryDelay(retry, 3, undefined, () => 1), 400);
-    assert.equal(retryDelay(retry, 10, undefined, () => 1), 1_000);
-    assert.equal(retryDelay(retry, 3, undefined, () => 0.5), 200);
-    const asked = new ProviderError({ kind: "rate_limit", provider: "zai", message: "slow down", retryAfterMs: 3_000 });
-    assert.equal(retryDelay(retry, 1, asked, () => 1), 3_000);
+    assert.equal(
+      retryDelay(retry, 1, undefined, () => 1),
+      100,
+    );
+    assert.equal(
+      retryDelay(retry, 3, undefined, () => 1),
+      400,
+    );
+    assert.equal(
+      retryDelay(retry, 10, undefined, () => 1),
+      1_000,
+    );
+    assert.equal(
+      retryDelay(retry, 3, undefined, () => 0.5),
+      200,
+    );
+    const asked = new ProviderError({
+      kind: "rate_limit",
+      provider: "zai",
+      message: "slow down",
+      retryAfterMs: 3_000,
+    });
+    assert.equal(
+      retryDelay(retry, 1, asked, () => 1),
+      3_000,
+    );
   });
 });
 
 describe("deadlines", () => {
   test("a provider that never answers fails as a timeout after firstByteMs", async () => {
     simulators.faults.inject("zai", { kind: "hang" });
-    const policy = policyFor("zai", { retry: { maxAttempts: 1 }, timeouts: { firstByteMs: 200, idleMs: 5_000 } });
-    await assert.rejects(policy.execute((context) => chat("zai", context)), (error) => {
-      assert.ok(isProviderError(error));
-      assert.equal(error.kind, "timeout");
-      assert.match(error.message, /did not start answering within 1 s \(firstByteMs\)/);
-      return true;
+    const policy = policyFor("zai", {
+      retry: { maxAttempts: 1 },
+      timeouts: { firstByteMs: 200, idleMs: 5_000 },
     });
+    await assert.rejects(
+      policy.execute((context) => chat("zai", context)),
+      (error) => {
+        assert.ok(isProviderError(error));
+        assert.equal(error.kind, "timeout");
+        assert.match(error.message, /did not start answering within 1 s \(firstByteMs\)/);
+        return true;
+      },
+    );
   });
 
   test("a stream that goes silent midway fails after idleMs, not after firstByteMs", async () => {
     simulators.faults.inject("moonshot", { kind: "stall", afterEvents: 2 });
-    const policy = policyFor("moonshot", { retry: { maxAttempts: 1 }, timeouts: { firstByteMs: 30_000, idleMs: 200 } });
-    await assert.rejects(policy.execute((context) => chat("moonshot", context)), (error) => {
-      assert.ok(isProviderError(error));
-      assert.equal(error.kind, "timeout");
-      assert.match(error.message, /went silent .* \(idleMs\)/);
-      return true;
+    const policy = policyFor("moonshot", {
+      retry: { maxAttempts: 1 },
+      timeouts: { firstByteMs: 30_000, idleMs: 200 },
     });
+    await assert.rejects(
+      policy.execute((context) => chat("moonshot", context)),
+      (error) => {
+        assert.ok(isProviderError(error));
+        assert.equal(error.kind, "timeout");
+        assert.match(error.message, /went silent .* \(idleMs\)/);
+        return true;
+      },
+    );
   });
 });
 
@@ -146,11 +190,14 @@ describe("bulkhead", () => {
     const policy = policyFor("zai", { bulkhead: { maxConcurrent: 1, maxQueue: 1 } });
     const running = policy.execute((context) => chat("zai", context));
     const queued = policy.execute((context) => chat("zai", context));
-    await assert.rejects(policy.execute((context) => chat("zai", context)), (error) => {
-      assert.ok(error instanceof BulkheadFullError);
-      assert.match(error.message, /provider zai is busy: 1 calls running and 1 waiting/);
-      return true;
-    });
+    await assert.rejects(
+      policy.execute((context) => chat("zai", context)),
+      (error) => {
+        assert.ok(error instanceof BulkheadFullError);
+        assert.match(error.message, /provider zai is busy: 1 calls running and 1 waiting/);
+        return true;
+      },
+    );
     assert.deepEqual(policy.status().bulkhead, { inFlight: 1, maxConcurrent: 1, queued: 1, maxQueue: 1 });
     await Promise.all([running, queued]);
     assert.equal(policy.state(), "closed", "a full bulkhead is not the provider failing");
@@ -160,25 +207,43 @@ describe("bulkhead", () => {
 describe("circuit breaker", () => {
   test("after the threshold, calls fail at once with an actionable message and never reach the provider", async () => {
     simulators.faults.inject("zai", { kind: "status", status: 503 });
-    const policy = policyFor("zai", { retry: { maxAttempts: 1 }, breaker: { consecutiveFailures: 2, openMs: 41_000 } });
+    const policy = policyFor("zai", {
+      retry: { maxAttempts: 1 },
+      breaker: { consecutiveFailures: 2, openMs: 41_000 },
+    });
     for (let index = 0; index < 2; index += 1) {
-      await assert.rejects(policy.execute((context) => chat("zai", context)), { kind: "overloaded" });
+      await assert.rejects(
+        policy.execute((context) => chat("zai", context)),
+        { kind: "overloaded" },
+      );
     }
     simulators.clearRequests();
-    await assert.rejects(policy.execute((context) => chat("zai", context)), (error) => {
-      assert.ok(error instanceof CircuitOpenError);
-      assert.match(error.message, /^provider zai is failing: circuit open for 41 s more \(last error: overloaded 503/);
-      assert.ok(error.retryAfterMs > 40_000 && error.retryAfterMs <= 41_000);
-      return true;
-    });
+    await assert.rejects(
+      policy.execute((context) => chat("zai", context)),
+      (error) => {
+        assert.ok(error instanceof CircuitOpenError);
+        assert.match(
+          error.message,
+          /^provider zai is failing: circuit open for 41 s more \(last error: overloaded 503/,
+        );
+        assert.ok(error.retryAfterMs > 40_000 && error.retryAfterMs <= 41_000);
+        return true;
+      },
+    );
     assert.equal(requestsTo("zai"), 0);
     assert.equal(policy.status().breaker, "open");
   });
 
   test("retries stop as soon as the circuit opens", async () => {
     simulators.faults.inject("zai", { kind: "status", status: 500 });
-    const policy = policyFor("zai", { retry: { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 2 }, breaker: { consecutiveFailures: 2 } });
-    await assert.rejects(policy.execute((context) => chat("zai", context)), CircuitOpenError);
+    const policy = policyFor("zai", {
+      retry: { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 2 },
+      breaker: { consecutiveFailures: 2 },
+    });
+    await assert.rejects(
+      policy.execute((context) => chat("zai", context)),
+      CircuitOpenError,
+    );
     assert.equal(requestsTo("zai"), 2);
   });
 });
@@ -221,7 +286,10 @@ describe("fallback", () => {
     const shownTwice = (provider: string, context: CallContext) => {
       const client = clients.get(provider);
       assert.ok(client);
-      const events = client.streamChat({ model: MODELS[provider] ?? "", messages: [{ role: "user", content: "hi" }] });
+      const events = client.streamChat({
+        model: MODELS[provider] ?? "",
+        messages: [{ role: "user", content: "hi" }],
+      });
       return collectChatStream(provider, "", events, (event) => {
         if (event.type === "text-delta") context.delivered();
       });
@@ -234,7 +302,10 @@ describe("fallback", () => {
   test("when every provider fails, one error names each with its reason", async () => {
     simulators.faults.inject("zai", { kind: "status", status: 503 });
     simulators.faults.inject("moonshot", { kind: "status", status: 500 });
-    const chain = [policyFor("zai", { retry: { maxAttempts: 1 } }), policyFor("moonshot", { retry: { maxAttempts: 1 } })];
+    const chain = [
+      policyFor("zai", { retry: { maxAttempts: 1 } }),
+      policyFor("moonshot", { retry: { maxAttempts: 1 } }),
+    ];
     await assert.rejects(executeWithFallback(chain, chat), (error) => {
       assert.ok(error instanceof FallbackExhaustedError);
       assert.deepEqual(

@@ -1,0 +1,255 @@
+// Three real processes share one breaker through a real Redis: a trip in one stops the others within
+// a second, half-open probing is single-flight across them, a dead prober's lease expires, and when
+// Redis dies mid-test every process carries on with its own breaker, no call failing because of it.
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { createConnection, createServer } from "node:net";
+import { describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { requireService } from "../support/services.ts";
+import type { WorkerOptions } from "./breaker-process.ts";
+import { startWorker, type Worker } from "./worker.ts";
+
+const REDIS_URL = process.env.AIO_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+function reachable(url: string): Promise<string | undefined> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: hostname, port: Number(port || 6379) });
+    socket.setTimeout(1_000);
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(undefined);
+    });
+    socket.once("timeout", () => {
+      socket.destroy();
+      resolve(`no answer from ${url}`);
+    });
+    socket.once("error", (error) =>
+      resolve(
+        `${url}: ${error.message} (start one: redis-server --port 6379 --save '' --daemonize yes, or set AIO_TEST_REDIS_URL)`,
+      ),
+    );
+  });
+}
+
+function options(url: string, policy: Record<string, unknown>, probeLeaseMs = 1_000): WorkerOptions {
+  // A fresh key prefix per test: the tests share the Redis but never a breaker.
+  return {
+    provider: "zai",
+    store: { kind: "redis", url, keyPrefix: `aio-test:${randomUUID()}:` },
+    policy,
+    probeLeaseMs,
+  };
+}
+
+async function startAll(count: number, workerOptions: WorkerOptions): Promise<Worker[]> {
+  const workers = Array.from({ length: count }, () => startWorker(workerOptions));
+  await Promise.all(workers.map((worker) => worker.ready));
+  // Until a worker has connected, it decides alone: wait until all share.
+  for (const worker of workers) {
+    for (let tries = 0; tries < 50 && (await worker.send({ op: "status" })).sharing !== "redis"; tries += 1)
+      await sleep(50);
+  }
+  return workers;
+}
+
+const stopAll = (workers: readonly Worker[]) => Promise.all(workers.map((worker) => worker.stop()));
+
+describe("a breaker shared through Redis", () => {
+  test("one process opening it stops the other two within a second", async (t) => {
+    if (!requireService(t, "redis", await reachable(REDIS_URL))) return;
+    const workers = await startAll(
+      3,
+      options(REDIS_URL, {
+        retry: { maxAttempts: 1 },
+        breaker: { consecutiveFailures: 3, failureRate: 0, openMs: 30_000 },
+      }),
+    );
+    t.after(() => stopAll(workers));
+    const [first, second, third] = workers;
+    assert.ok(first && second && third);
+
+    // Failures from different processes add up in the shared counter.
+    await first.send({ op: "call", provider: "fail" });
+    await second.send({ op: "call", provider: "fail" });
+    await third.send({ op: "call", provider: "fail" });
+
+    await sleep(1_000);
+    for (const worker of workers) {
+      const refused = await worker.send({ op: "call", provider: "ok" });
+      assert.equal(refused.outcome, "rejected");
+      assert.equal(refused.invoked, false);
+      assert.match(
+        refused.message ?? "",
+        /provider zai is failing: circuit open for \d+ s more \(last error: overloaded 529/,
+      );
+    }
+  });
+
+  test("half-open probing is single-flight across processes, and a good probe closes it for all", async (t) => {
+    if (!requireService(t, "redis", await reachable(REDIS_URL))) return;
+    const workers = await startAll(
+      3,
+      options(REDIS_URL, {
+        retry: { maxAttempts: 1 },
+        breaker: { consecutiveFailures: 1, failureRate: 0, openMs: 600 },
+      }),
+    );
+    t.after(() => stopAll(workers));
+    const first = workers[0];
+    assert.ok(first);
+    await first.send({ op: "call", provider: "fail" });
+    await sleep(1_200);
+
+    // Every process fires five calls at once; the provider takes 400 ms to answer the probe.
+    const replies = await Promise.all(
+      workers.flatMap((worker) =>
+        Array.from({ length: 5 }, () => worker.send({ op: "call", provider: "ok", delayMs: 400 })),
+      ),
+    );
+    const invoked = replies.filter((reply) => reply.invoked);
+    assert.equal(invoked.length, 1, `exactly one probe call reached the provider, saw ${invoked.length}`);
+    assert.equal(replies.filter((reply) => reply.outcome === "rejected").length, 14);
+    assert.ok(
+      replies
+        .filter((reply) => reply.outcome === "rejected")
+        .every((reply) => /probing|circuit open/.test(reply.message ?? "")),
+    );
+
+    await sleep(1_000);
+    for (const worker of workers) {
+      const after = await worker.send({ op: "call", provider: "ok" });
+      assert.equal(after.outcome, "ok");
+      assert.equal(after.breaker, "closed");
+    }
+  });
+
+  test("a prober that dies holding the lease does not block probing once the lease expires", async (t) => {
+    if (!requireService(t, "redis", await reachable(REDIS_URL))) return;
+    const workers = await startAll(
+      2,
+      options(
+        REDIS_URL,
+        {
+          retry: { maxAttempts: 1 },
+          breaker: { consecutiveFailures: 1, failureRate: 0, openMs: 300 },
+        },
+        800,
+      ),
+    );
+    t.after(() => stopAll(workers));
+    const [prober, survivor] = workers;
+    assert.ok(prober && survivor);
+    await prober.send({ op: "call", provider: "fail" });
+    await sleep(1_100);
+    // The prober starts a probe that would take 10 s, and is killed in the middle of it.
+    void prober.send({ op: "call", provider: "ok", delayMs: 10_000 }).catch(() => {});
+    await sleep(200);
+    assert.equal(
+      (await survivor.send({ op: "call", provider: "ok" })).outcome,
+      "rejected",
+      "the lease is held",
+    );
+    prober.child.kill("SIGKILL");
+    await sleep(1_000);
+    const probe = await survivor.send({ op: "call", provider: "ok" });
+    assert.equal(probe.invoked, true, "the survivor probed after the lease expired");
+    assert.equal(probe.outcome, "ok");
+    await sleep(100);
+    assert.equal((await survivor.send({ op: "status" })).breaker, "closed");
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function startPrivateRedis(port: number): Promise<ChildProcess | string> {
+  const child = spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    {
+      stdio: "ignore",
+    },
+  );
+  const failed = new Promise<string>((resolve) =>
+    child.once("error", (error) => resolve(`redis-server: ${error.message}`)),
+  );
+  for (let tries = 0; tries < 50; tries += 1) {
+    const problem = await Promise.race([reachable(`redis://127.0.0.1:${port}`), failed]);
+    if (problem === undefined) return child;
+    if (problem.startsWith("redis-server:")) return problem;
+    await sleep(100);
+  }
+  child.kill("SIGKILL");
+  return "redis-server did not start listening";
+}
+
+test("Redis dying mid-test: every process falls back to its own breaker, logs it once, and no call fails because of it", async (t) => {
+  const port = await freePort();
+  const redis = await startPrivateRedis(port);
+  if (
+    !requireService(t, "redis-server", typeof redis === "string" ? redis : undefined) ||
+    typeof redis === "string"
+  )
+    return;
+  t.after(() => {
+    redis.kill("SIGKILL");
+  });
+  const url = `redis://127.0.0.1:${port}`;
+  const workers = await startAll(
+    3,
+    options(url, {
+      retry: { maxAttempts: 1 },
+      breaker: { consecutiveFailures: 2, failureRate: 0, openMs: 30_000 },
+    }),
+  );
+  t.after(() => stopAll(workers));
+  const [first, second, third] = workers;
+  assert.ok(first && second && third);
+
+  // Calls flow while Redis is killed under them.
+  const during = workers.flatMap((worker) =>
+    Array.from({ length: 20 }, () => worker.send({ op: "call", provider: "ok" })),
+  );
+  redis.kill("SIGKILL");
+  const afterKill = workers.flatMap((worker) =>
+    Array.from({ length: 20 }, () => worker.send({ op: "call", provider: "ok" })),
+  );
+  const replies = await Promise.all([...during, ...afterKill]);
+  assert.deepEqual(
+    replies.filter((reply) => reply.outcome !== "ok").map((reply) => reply.message),
+    [],
+    "no call failed because Redis went away",
+  );
+
+  await sleep(300);
+  for (const worker of workers)
+    assert.equal((await worker.send({ op: "status" })).sharing, "process (redis unreachable)");
+
+  // Each process now decides alone: the first one's failures open only its own circuit.
+  await first.send({ op: "call", provider: "fail" });
+  assert.equal((await first.send({ op: "call", provider: "fail" })).breaker, "open");
+  assert.equal((await first.send({ op: "call", provider: "ok" })).outcome, "rejected");
+  assert.equal((await second.send({ op: "call", provider: "ok" })).outcome, "ok");
+
+  await sleep(1_500);
+  for (const worker of workers) {
+    const warnings = worker
+      .stderr()
+      .split("\n")
+      .filter((line) => line.includes("redis unreachable"));
+    assert.equal(warnings.length, 1, `one warning per process, saw:\n${worker.stderr()}`);
+    assert.equal(JSON.parse(warnings[0] ?? "{}").level, 40, "logged at warn");
+  }
+});

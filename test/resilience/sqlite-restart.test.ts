@@ -1,0 +1,63 @@
+// Breaker state in orchestrator.db outlives the process: a second, real process on the same file
+// refuses calls until the first one's open-until time, then probes and closes.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { temporaryHome } from "../support/cli.ts";
+import { startWorker } from "./worker.ts";
+
+test("an open circuit is still open after a restart, and closes on schedule", async (t) => {
+  const file = join(temporaryHome(t), "orchestrator.db");
+  const options = {
+    provider: "zai",
+    store: { kind: "sqlite" as const, file },
+    policy: { retry: { maxAttempts: 1 }, breaker: { consecutiveFailures: 2, failureRate: 0, openMs: 1_500 } },
+  };
+
+  const first = startWorker(options);
+  await first.ready;
+  await first.send({ op: "call", provider: "fail" });
+  const tripped = await first.send({ op: "call", provider: "fail" });
+  assert.equal(tripped.breaker, "open");
+  await first.stop();
+
+  const second = startWorker(options);
+  t.after(() => second.stop());
+  const started = await second.ready;
+  assert.equal(started.breaker, "open", "the new process starts with the circuit open");
+  const refused = await second.send({ op: "call", provider: "ok" });
+  assert.equal(refused.outcome, "rejected");
+  assert.equal(refused.invoked, false);
+  assert.match(
+    refused.message ?? "",
+    /provider zai is failing: circuit open for [12] s more \(last error: overloaded 529: overloaded\)/,
+  );
+
+  // Open-until is wall-clock time: once it has passed, the restarted process probes and closes.
+  await sleep(Math.max(0, (refused.retryAfterMs ?? 0) + 50));
+  const probe = await second.send({ op: "call", provider: "ok" });
+  assert.equal(probe.outcome, "ok");
+  assert.equal(probe.breaker, "closed");
+});
+
+test("`providers reset` from another process closes a running process's circuit within a second", async (t) => {
+  const file = join(temporaryHome(t), "orchestrator.db");
+  const options = {
+    provider: "moonshot",
+    store: { kind: "sqlite" as const, file },
+    policy: {
+      retry: { maxAttempts: 1 },
+      breaker: { consecutiveFailures: 1, failureRate: 0, openMs: 60_000 },
+    },
+  };
+  const hub = startWorker(options);
+  const other = startWorker(options);
+  t.after(() => Promise.all([hub.stop(), other.stop()]));
+  await Promise.all([hub.ready, other.ready]);
+  assert.equal((await hub.send({ op: "call", provider: "fail" })).breaker, "open");
+  await other.send({ op: "reset" });
+  await sleep(1_100);
+  const after = await hub.send({ op: "call", provider: "ok" });
+  assert.equal(after.outcome, "ok");
+});
