@@ -146,7 +146,7 @@ export class MemoryBreakerStore implements BreakerStore {
     this.#now = now;
   }
 
-  gate(provider: string, settings: BreakerSettings): BreakerGate {
+  gate(provider: string, settings: BreakerSettings, _options?: GateOptions): BreakerGate {
     let gate = this.#gates.get(provider);
     if (gate === undefined) {
       gate = new LocalGate(provider, new CircuitBreaker(settings, this.#now), undefined, this.#now);
@@ -194,7 +194,7 @@ export class SqliteBreakerStore implements BreakerStore, SnapshotFile {
     this.#delete = database.prepare("DELETE FROM breaker_state WHERE provider = ?");
   }
 
-  gate(provider: string, settings: BreakerSettings): BreakerGate {
+  gate(provider: string, settings: BreakerSettings, _options?: GateOptions): BreakerGate {
     let gate = this.#gates.get(provider);
     if (gate === undefined) {
       gate = new LocalGate(provider, new CircuitBreaker(settings, this.#now), this, this.#now);

@@ -4,7 +4,12 @@
 import { isAppError } from "../errors.ts";
 import { resilienceMetrics } from "../observability/metrics.ts";
 import { isProviderError } from "../providers/errors.ts";
-import { type FallbackAttempt, FallbackExhaustedError, failedAfterDelivery, isResilienceError } from "./errors.ts";
+import {
+  type FallbackAttempt,
+  FallbackExhaustedError,
+  failedAfterDelivery,
+  isResilienceError,
+} from "./errors.ts";
 import type { ExecuteOptions, ProviderPolicy } from "./policy.ts";
 import type { CallContext } from "./timeouts.ts";
 

@@ -1,0 +1,89 @@
+// orchestrator.db: a real file, WAL, and migrations that run once, in order, in a transaction.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { test } from "node:test";
+import { DatabaseSync } from "node:sqlite";
+import { AppError } from "../../src/errors.ts";
+import { appliedMigrations, migrate, openDatabase } from "../../src/store/database.ts";
+import { MIGRATIONS, type Migration } from "../../src/store/migrations.ts";
+import { temporaryHome } from "../support/cli.ts";
+
+const notes: Migration = {
+  version: 1,
+  name: "notes",
+  up: (database) => database.exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL) STRICT"),
+};
+const tags: Migration = {
+  version: 2,
+  name: "tags",
+  up: (database) => database.exec("ALTER TABLE notes ADD COLUMN tag TEXT"),
+};
+
+test("opens a new file in WAL mode with the project's migrations applied", (t) => {
+  const file = join(temporaryHome(t), "nested", "orchestrator.db");
+  const database = openDatabase(file);
+  t.after(() => database.close());
+  assert.equal(database.prepare("PRAGMA journal_mode").get()?.journal_mode, "wal");
+  assert.deepEqual(
+    appliedMigrations(database).map((migration) => migration.version),
+    MIGRATIONS.map((migration) => migration.version),
+  );
+  assert.ok(database.prepare("SELECT name FROM sqlite_master WHERE name = 'breaker_state'").get());
+});
+
+test("opening again applies nothing twice; a migration appended later runs on the old file", (t) => {
+  const file = join(temporaryHome(t), "orchestrator.db");
+  openDatabase(file, { migrations: [notes] }).close();
+  const reopened = openDatabase(file, { migrations: [notes] });
+  assert.deepEqual(appliedMigrations(reopened).map((migration) => migration.name), ["notes"]);
+  reopened.prepare("INSERT INTO notes (text) VALUES ('kept')").run();
+  reopened.close();
+
+  const upgraded = openDatabase(file, { migrations: [notes, tags] });
+  t.after(() => upgraded.close());
+  assert.deepEqual(appliedMigrations(upgraded).map((migration) => migration.name), ["notes", "tags"]);
+  assert.deepEqual({ ...upgraded.prepare("SELECT text, tag FROM notes").get() }, { text: "kept", tag: null });
+});
+
+test("a failing migration leaves nothing half-done and says which one failed", (t) => {
+  const file = join(temporaryHome(t), "orchestrator.db");
+  const broken: Migration = {
+    version: 2,
+    name: "broken",
+    up: (database) => {
+      database.exec("CREATE TABLE half (id INTEGER)");
+      database.exec("THIS IS NOT SQL");
+    },
+  };
+  assert.throws(
+    () => openDatabase(file, { migrations: [notes, broken] }),
+    (error) => error instanceof AppError && /database migration 2 \(broken\) failed/.test(error.message),
+  );
+  const database = new DatabaseSync(file);
+  t.after(() => database.close());
+  assert.equal(database.prepare("SELECT name FROM sqlite_master WHERE name = 'half'").get(), undefined);
+  assert.deepEqual(appliedMigrations(database).map((migration) => migration.version), [1]);
+});
+
+test("a database written by a newer version is refused with the fix", (t) => {
+  const file = join(temporaryHome(t), "orchestrator.db");
+  openDatabase(file, { migrations: [notes, tags] }).close();
+  assert.throws(() => openDatabase(file, { migrations: [notes] }), /newer ai-orchestrator \(schema version 2, this one knows up to 1\); upgrade/);
+});
+
+test("a list with a gap or out of order is a programming error caught before touching the file", () => {
+  const database = new DatabaseSync(":memory:");
+  assert.throws(() => migrate(database, [tags]), /version 2 but is number 1/);
+  database.close();
+});
+
+test("two processes' worth of connections migrating the same file at once both succeed", (t) => {
+  const file = join(temporaryHome(t), "orchestrator.db");
+  const first = openDatabase(file);
+  const second = openDatabase(file);
+  t.after(() => {
+    first.close();
+    second.close();
+  });
+  assert.equal(appliedMigrations(second).length, MIGRATIONS.length);
+});
