@@ -9,6 +9,7 @@ import { registerCredentialCommands } from "./credentials.ts";
 import { registerDoctorCommands } from "./doctor.ts";
 import { registerLaunch } from "./launch.ts";
 import { registerModeCommands } from "./modes.ts";
+import { registerProvidersCommands } from "./providers.ts";
 import { registerShellCommands } from "./shell.ts";
 import { registerSimulateCommand } from "./simulate.ts";
 import { registerStateCommands } from "./state.ts";
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
   registerCliCommands(program);
   registerDoctorCommands(program);
   registerStateCommands(program);
+  registerProvidersCommands(program);
   registerLaunch(program);
 
   return program;

@@ -45,6 +45,11 @@ export interface BreakerStore {
   read(provider: string): Promise<BreakerSnapshot | undefined>;
   /** Closes the provider's circuit everywhere the store reaches (`providers reset`). */
   reset(provider: string): Promise<void>;
+  /**
+   * Waits (at most `timeoutMs`) until the shared state has been read, for one-shot commands that
+   * show it; false when the store could not be reached and gates decide on local state.
+   */
+  ready(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -163,6 +168,10 @@ export class MemoryBreakerStore implements BreakerStore {
     await this.#gates.get(provider)?.reset();
   }
 
+  async ready(): Promise<boolean> {
+    return true;
+  }
+
   async close(): Promise<void> {}
 }
 
@@ -211,6 +220,10 @@ export class SqliteBreakerStore implements BreakerStore, SnapshotFile {
     const gate = this.#gates.get(provider);
     if (gate) await gate.reset();
     else this.#delete.run(provider);
+  }
+
+  async ready(): Promise<boolean> {
+    return true;
   }
 
   async close(): Promise<void> {

@@ -5,7 +5,9 @@
 // When Redis is unreachable every gate falls back to its own local breaker: no call ever fails or
 // waits because of Redis.
 import { createHash, randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { createClient } from "redis";
+import { AppError } from "../errors.ts";
 import type { Logger } from "../observability/logger.ts";
 import { redactText } from "../observability/logger.ts";
 import {
@@ -230,19 +232,46 @@ export class RedisBreakerStore implements BreakerStore {
   }
 
   async read(provider: string): Promise<BreakerSnapshot | undefined> {
-    const reply = await this.#client.sendCommand(["HGETALL", this.key(provider)]);
+    const reply = await this.#command(
+      ["HGETALL", this.key(provider)],
+      `read the shared circuit of ${provider}`,
+    );
     const fields = toFields(reply);
     return fields.size === 0 ? undefined : snapshotFromFields(fields);
   }
 
   async reset(provider: string): Promise<void> {
-    await this.#client.sendCommand([
-      "DEL",
-      this.key(provider),
-      this.key(provider, "window"),
-      this.key(provider, "probe"),
-    ]);
+    await this.#command(
+      ["DEL", this.key(provider), this.key(provider, "window"), this.key(provider, "probe")],
+      `reset the shared circuit of ${provider}`,
+    );
     await this.#gates.get(provider)?.resetLocal();
+  }
+
+  // For commands a person asked for: an unreachable Redis is their problem to fix, said in one line.
+  async #command(args: string[], purpose: string): Promise<unknown> {
+    try {
+      return await this.#client.sendCommand(args);
+    } catch (error) {
+      throw new AppError(
+        "unavailable",
+        `cannot reach redis at ${this.#where} to ${purpose} (${error instanceof Error ? error.message : String(error)}); check that it runs and resilience.redisUrl`,
+        { cause: error },
+      );
+    }
+  }
+
+  async ready(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    // Stops waiting at the first failed connection attempt: a refused connection will not heal in a second.
+    while (!this.#up && !this.#outageLogged && !this.#closed && Date.now() < deadline) await sleep(25);
+    if (this.#up) await Promise.all([...this.#gates.values()].map((gate) => this.refresh(gate)));
+    return this.#up;
+  }
+
+  /** Where the store points, password redacted. */
+  get where(): string {
+    return this.#where;
   }
 
   async close(): Promise<void> {

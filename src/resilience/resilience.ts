@@ -36,6 +36,10 @@ export interface Resilience {
     options?: FallbackOptions,
   ): Promise<FallbackResult<T>>;
   status(provider: string): PolicyStatus;
+  /** Closes the provider's circuit in every process sharing the store. */
+  reset(provider: string): Promise<void>;
+  /** See BreakerStore.ready. */
+  ready(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -118,6 +122,8 @@ export function createResilience(options: ResilienceOptions): Resilience {
         },
       ),
     status: (provider) => policy(provider).status(),
+    reset: (provider) => policy(provider).reset(),
+    ready: (timeoutMs) => store.ready(timeoutMs),
     close: () => store.close(),
   };
 }
