@@ -12,6 +12,7 @@ import {
   type BreakerState,
   CircuitBreaker,
   type Outcome,
+  type Refusal,
   type TransitionListener,
 } from "./breaker.ts";
 import type { FailureSummary } from "./errors.ts";
@@ -23,6 +24,8 @@ export interface BreakerGate {
   readonly provider: string;
   /** Synchronous except when a Redis-shared breaker must elect this process as the half-open prober. */
   admit(): Admission | Promise<Admission>;
+  /** While the circuit is open: the refusal any call gets now, with no side effect. The fail-fast path. */
+  refusal(): Refusal | undefined;
   /** Reports how an admitted call ended; pass back the admission `admit` returned. */
   record(admission: Admission & { admitted: true }, outcome: Outcome): void;
   state(): BreakerState;
@@ -80,6 +83,11 @@ class LocalGate implements BreakerGate {
   admit(): Admission {
     if (this.#persistence) this.#refresh(false);
     return this.#breaker.admit();
+  }
+
+  refusal(): Refusal | undefined {
+    if (this.#persistence) this.#refresh(false);
+    return this.#breaker.refusal();
   }
 
   record(admission: Admission & { admitted: true }, outcome: Outcome): void {

@@ -43,6 +43,8 @@ export type Outcome =
   /** The call ended without telling anything about the provider's health (bad request, bulkhead full, caller abort). */
   | { type: "neutral"; failure?: FailureSummary | undefined };
 
+export type Refusal = Extract<Admission, { admitted: false }>;
+
 export type TransitionListener = (from: BreakerState, to: BreakerState) => void;
 
 /** While half-open with every probe slot taken, callers are told to come back after this. */
@@ -108,6 +110,20 @@ export class CircuitBreaker {
     if (snapshot.state === "closed" && snapshot.consecutiveFailures === 0) this.#clearWindow();
     const after = this.state();
     if (after !== before) this.#emit(before, after);
+  }
+
+  /** The refusal a call would get now while the circuit is open, without admitting anything; else undefined. */
+  refusal(): Refusal | undefined {
+    const snapshot = this.#snapshot;
+    if (snapshot.state === "closed") return undefined;
+    const now = this.#now();
+    if (now >= snapshot.openUntil) return undefined;
+    return {
+      admitted: false,
+      retryAfterMs: snapshot.openUntil - now,
+      probing: false,
+      lastFailure: snapshot.lastFailure,
+    };
   }
 
   /** Decides whether a call may go out now. A probe admission must be followed by exactly one `record`. */

@@ -29,17 +29,29 @@ export class CircuitOpenError extends Error {
     lastFailure: FailureSummary | undefined,
     probing = false,
   ) {
-    const wait = probing
-      ? "another call is probing whether it recovered"
-      : `circuit open for ${formatSeconds(retryAfterMs)} more`;
-    const last = lastFailure ? ` (last error: ${describeFailure(lastFailure)})` : "";
-    super(
-      `provider ${provider} is failing: ${wait}${last}; wait, use another provider, or run \`ai-orchestrator providers reset ${provider}\``,
-    );
+    // A refusal is control flow, thrown thousands of times a second while a provider is down; its
+    // stack would always point into the policy, and capturing it costs more than the rest of the refusal.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    super(circuitOpenMessage(provider, retryAfterMs, lastFailure, probing));
+    Error.stackTraceLimit = stackTraceLimit;
     this.provider = provider;
     this.retryAfterMs = retryAfterMs;
     this.lastFailure = lastFailure;
   }
+}
+
+function circuitOpenMessage(
+  provider: string,
+  retryAfterMs: number,
+  lastFailure: FailureSummary | undefined,
+  probing: boolean,
+): string {
+  const wait = probing
+    ? "another call is probing whether it recovered"
+    : `circuit open for ${formatSeconds(retryAfterMs)} more`;
+  const last = lastFailure ? ` (last error: ${describeFailure(lastFailure)})` : "";
+  return `provider ${provider} is failing: ${wait}${last}; wait, use another provider, or run \`ai-orchestrator providers reset ${provider}\``;
 }
 
 export class BulkheadFullError extends Error {

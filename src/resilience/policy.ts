@@ -143,6 +143,12 @@ export function createProviderPolicy(options: ProviderPolicyOptions): ProviderPo
       executeOptions: ExecuteOptions = {},
     ): Promise<T> {
       const signal = executeOptions.signal;
+      // Fail fast: an open circuit refuses before any retry, bulkhead or timer is set up.
+      const refusal = gate.refusal();
+      if (refusal !== undefined) {
+        metrics.rejected.inc();
+        throw new CircuitOpenError(provider, refusal.retryAfterMs, refusal.lastFailure);
+      }
       try {
         const value = await pipeline.execute(
           (context) => runWithTimeouts(provider, attemptOf(context) + 1, config.timeouts, signal, call),

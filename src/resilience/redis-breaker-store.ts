@@ -19,6 +19,7 @@ import {
   CLOSED_SNAPSHOT,
   type Outcome,
   PROBING_RETRY_AFTER_MS,
+  type Refusal,
   type TransitionListener,
 } from "./breaker.ts";
 import {
@@ -428,6 +429,20 @@ class RedisGate implements BreakerGate {
     }
     if (probe || this.#claiming) return this.#probing();
     return this.#claim();
+  }
+
+  refusal(): Refusal | undefined {
+    if (!this.#store.up) return this.#local.refusal();
+    const mirror = this.#mirror;
+    if (mirror.state === "closed") return undefined;
+    const now = this.#now();
+    if (now >= mirror.openUntil) return undefined;
+    return {
+      admitted: false,
+      retryAfterMs: mirror.openUntil - now,
+      probing: false,
+      lastFailure: mirror.lastFailure,
+    };
   }
 
   record(admission: Admission & { admitted: true }, outcome: Outcome): void {
