@@ -17,6 +17,8 @@ import { requireCredential } from "../providers/credentials.ts";
 import { isProviderError, type ProviderError } from "../providers/errors.ts";
 import { isTextMime } from "../providers/files.ts";
 import { resolveProvider } from "../providers/registry.ts";
+import { isResilienceError } from "../resilience/errors.ts";
+import { createResilience } from "../resilience/resilience.ts";
 import { cliContext } from "./context.ts";
 
 /** Used when --model is not given; any model the provider lists can be named instead. */
@@ -68,41 +70,103 @@ export function registerAskCommand(program: Command): void {
 
 async function runAsk(prompt: string, options: AskOptions, command: Command): Promise<void> {
   const context = cliContext(command);
-  const provider = resolveProvider(context.config().config, options.provider);
-  const credential = requireCredential(provider, context.paths);
-  const files = await Promise.all(options.file.map((path) => readLocalFile(path, provider.api)));
-  const client = createProviderClient(provider, credential);
-  const model = options.model ?? DEFAULT_ASK_MODELS[provider.api];
-  const attachments = new Attachments(client);
+  const { config } = context.config();
+  const asked = resolveProvider(config, options.provider);
+  // The asked provider's key and files are checked before anything is sent, as a usage error.
+  requireCredential(asked, context.paths);
+  await Promise.all(options.file.map((path) => readLocalFile(path, asked.api)));
+  // Each provider of the fallback chain gets its own client, files and model, made when first tried.
+  const sessions = new Map<string, AskSession>();
+  const openSession = async (id: string): Promise<AskSession> => {
+    const existing = sessions.get(id);
+    if (existing) return existing;
+    const provider = resolveProvider(config, id);
+    const client = createProviderClient(provider, requireCredential(provider, context.paths));
+    const attachments = new Attachments(client);
+    try {
+      const files = await Promise.all(options.file.map((path) => readLocalFile(path, provider.api)));
+      const prepared = await attachments.prepare(files);
+      const session: AskSession = {
+        client,
+        attachments,
+        attached: prepared.attached,
+        request: {
+          model: (id === asked.id ? options.model : undefined) ?? DEFAULT_ASK_MODELS[provider.api],
+          messages: [{ role: "user", content: [...prepared.parts, { type: "text", text: prompt }] }],
+          ...joinSystem(options.system, prepared.system),
+          ...(options.maxTokens === undefined ? {} : { maxOutputTokens: options.maxTokens }),
+        },
+      };
+      sessions.set(id, session);
+      return session;
+    } catch (error) {
+      // Tried again from scratch on the next attempt.
+      await attachments.cleanup();
+      await client.close();
+      throw error;
+    }
+  };
+  const resilience = createResilience({ config, paths: context.paths });
   let wroteText = false;
   try {
-    const prepared = await attachments.prepare(files);
-    const request: ChatRequest = {
-      model,
-      messages: [{ role: "user", content: [...prepared.parts, { type: "text", text: prompt }] }],
-      ...joinSystem(options.system, prepared.system),
-      ...(options.maxTokens === undefined ? {} : { maxOutputTokens: options.maxTokens }),
-    };
-    const response = await askProvider(client, request, (event) => {
-      if (options.json || event.type !== "text-delta") return;
-      process.stdout.write(event.text);
-      wroteText = true;
+    const result = await resilience.executeWithFallback(asked.id, async (id, call) => {
+      const session = await openSession(id);
+      return askProvider(session.client, { ...session.request, signal: call.signal }, (event) => {
+        call.progress();
+        if (options.json || event.type !== "text-delta") return;
+        process.stdout.write(event.text);
+        wroteText = true;
+        call.delivered();
+      });
     });
-    if (options.json) process.stdout.write(`${JSON.stringify(askResult(response, prepared.attached))}\n`);
-    else if (wroteText && !response.text.endsWith("\n")) process.stdout.write("\n");
+    const response = result.value;
+    if (options.json) {
+      const fallbacks = result.fallbacks.length === 0 ? {} : { fallbacks: result.fallbacks };
+      const attached = sessions.get(result.provider)?.attached ?? [];
+      process.stdout.write(`${JSON.stringify({ ...askResult(response, attached), ...fallbacks })}\n`);
+    } else {
+      if (wroteText && !response.text.endsWith("\n")) process.stdout.write("\n");
+      for (const fallback of result.fallbacks) {
+        process.stderr.write(
+          `ai-orchestrator: ${fallback.provider} failed (${fallback.message}); tried the next provider\n`,
+        );
+      }
+      if (result.fallbacks.length > 0)
+        process.stderr.write(`ai-orchestrator: answered by ${result.provider}\n`);
+    }
   } catch (error) {
-    if (!isProviderError(error)) throw error;
+    if (!isProviderError(error) && !isResilienceError(error)) throw error;
     if (wroteText) process.stdout.write("\n");
     if (options.json) {
-      process.stdout.write(`${JSON.stringify({ error: errorSummary(error) })}\n`);
+      const summary = isProviderError(error)
+        ? errorSummary(error)
+        : {
+            kind: error.kind,
+            retryable: false,
+            retryAfterMs: error.retryAfterMs ?? null,
+            message: error.message,
+          };
+      process.stdout.write(`${JSON.stringify({ error: summary })}\n`);
       process.exitCode = 1;
       return;
     }
-    throw new AppError("unavailable", describeProviderError(error), { cause: error });
+    throw new AppError("unavailable", isProviderError(error) ? describeProviderError(error) : error.message, {
+      cause: error,
+    });
   } finally {
-    await attachments.cleanup();
-    await client.close();
+    for (const session of sessions.values()) {
+      await session.attachments.cleanup();
+      await session.client.close();
+    }
+    await resilience.close();
   }
+}
+
+interface AskSession {
+  client: AnyProviderClient;
+  attachments: Attachments;
+  request: ChatRequest;
+  attached: string[];
 }
 
 /**

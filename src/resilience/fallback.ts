@@ -29,7 +29,8 @@ export interface FallbackOptions extends ExecuteOptions {
 /**
  * Tries `call` on each provider of `chain` in order and returns the first answer. Throws at once,
  * without trying the next provider, for errors another provider would not fix (a malformed request,
- * the caller's abort, a bug); throws FallbackExhaustedError when every provider failed.
+ * the caller's abort, a bug); throws FallbackExhaustedError when every provider of a longer chain
+ * failed, and the provider's own error when the chain has only one.
  */
 export async function executeWithFallback<T>(
   chain: readonly ProviderPolicy[],
@@ -55,6 +56,8 @@ export async function executeWithFallback<T>(
       }
     }
   }
+  // A chain of one provider has nothing to report beyond that provider's own error.
+  if (fallbacks.length === 1) throw lastError;
   throw new FallbackExhaustedError(fallbacks, lastError);
 }
 

@@ -97,7 +97,9 @@ describe("ask", () => {
 
   it("without --json, a provider failure is one line on stderr naming the kind, and exit 1", async (t) => {
     setup(t);
-    simulators.faults.inject("zai", { kind: "status", status: 429, reason: "rate_limit", times: 1 });
+    // Not `times: 1`: ask retries a rate limit, so only a lasting one reaches the user.
+    simulators.faults.inject("zai", { kind: "status", status: 429, reason: "rate_limit" });
+    t.after(() => simulators.faults.clear("zai"));
     const result = await runCli(["ask", "--provider", "zai", "hello"], { env: env("zai") });
     assert.equal(result.code, 1);
     assert.equal(result.stdout, "");
