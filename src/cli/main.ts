@@ -7,11 +7,13 @@ import { registerCliCommands } from "./clis.ts";
 import { registerConfigCommands } from "./config.ts";
 import { registerCredentialCommands } from "./credentials.ts";
 import { registerDoctorCommands } from "./doctor.ts";
+import { registerImageCommands } from "./image.ts";
 import { registerLaunch } from "./launch.ts";
 import { registerModeCommands } from "./modes.ts";
 import { registerProvidersCommands } from "./providers.ts";
 import { registerShellCommands } from "./shell.ts";
 import { registerSimulateCommand } from "./simulate.ts";
+import { registerStatusCommand } from "./status.ts";
 import { registerStateCommands } from "./state.ts";
 
 const RUNTIMES = ["auto", "process", "bwrap", "docker"];
@@ -44,6 +46,8 @@ export function buildProgram(): Command {
   registerCliCommands(program);
   registerDoctorCommands(program);
   registerStateCommands(program);
+  registerImageCommands(program);
+  registerStatusCommand(program);
   registerProvidersCommands(program);
   registerLaunch(program);
 

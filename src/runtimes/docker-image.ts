@@ -125,16 +125,13 @@ export async function buildLocalBase(
   target: Engine,
   options: { stdio: "inherit" | "pipe"; cacheDir?: string },
 ): Promise<BuildResult> {
-  const env: Record<string, string> = {
-    ...clientEnv(),
-    AIO_DOCKER_CLI: target.cli,
-    AIO_BASE_TAG: LOCAL_BASE_IMAGE,
-  };
+  // The script fetches from Debian's mirror and the npm registry as the person would: with their
+  // proxy settings and certificates. It is a build step on their behalf, not a sandbox.
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) if (value !== undefined) env[name] = value;
+  env.AIO_DOCKER_CLI = target.cli;
+  env.AIO_BASE_TAG = LOCAL_BASE_IMAGE;
   if (options.cacheDir !== undefined) env.AIO_CACHE_DIR = options.cacheDir;
-  for (const name of ["TMPDIR", "XDG_CACHE_HOME", "DEBIAN_MIRROR", "http_proxy", "https_proxy"]) {
-    const value = process.env[name];
-    if (value !== undefined) env[name] = value;
-  }
   return spawnStep("bash", [join(DOCKER_DIR, "build-base.sh")], options.stdio, env);
 }
 

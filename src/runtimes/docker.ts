@@ -97,6 +97,8 @@ export function dockerRuntime(options: DockerRuntimeOptions): DockerRuntime {
   const probe = async (): Promise<Availability> => {
     const version = await engineVersion(target);
     if (!version.ok) return { available: false, reason: version.reason };
+    const network = await networkProblem(target, options.config.network);
+    if (network) return { available: false, reason: network };
     const status = await imageStatus(target, options.config.image);
     if (!status.present) {
       return {
@@ -201,6 +203,14 @@ export function dockerRuntime(options: DockerRuntimeOptions): DockerRuntime {
   };
 
   return { name: "docker", probe, run, sessions };
+}
+
+/** Engines started without a bridge (rootless setups, CI) have no `bridge` network to join. */
+async function networkProblem(target: Engine, network: string): Promise<string | undefined> {
+  if (network === "host" || network === "none") return undefined;
+  const result = await target.run(["network", "inspect", network]);
+  if (result.code === 0) return undefined;
+  return `the ${target.cli} engine has no network "${network}": set docker.network in config.yaml (host or none work everywhere)`;
 }
 
 function currentUser(): ContainerUser {
