@@ -57,6 +57,7 @@ const ERRORS: Readonly<Record<ProblemKind, { status: number; type: string; messa
   overloaded: { status: 529, type: "overloaded_error", message: "Overloaded" },
   server: { status: 500, type: "api_error", message: "Internal server error" },
   unavailable: { status: 503, type: "api_error", message: "Service unavailable" },
+  timeout: { status: 504, type: "timeout_error", message: "Request timed out" },
 };
 
 /** `{"type":"error","error":{type,message},"request_id"}` and, on 429/529 with a delay, `retry-after`. */

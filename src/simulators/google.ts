@@ -81,9 +81,23 @@ const ERRORS: Readonly<Record<ProblemKind, { status: number; rpcStatus: string; 
       "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting",
   },
   unavailable: { status: 503, rpcStatus: "UNAVAILABLE", message: "The service is currently unavailable." },
+  timeout: {
+    status: 504,
+    rpcStatus: "DEADLINE_EXCEEDED",
+    message: "Deadline expired before operation could complete.",
+  },
 };
 
-/** `{"error":{code,message,status,details}}`; 429s with a delay carry RetryInfo and "Please retry in Ns." */
+/** Per-minute limits and daily quota both answer RESOURCE_EXHAUSTED; only the violated quota tells them apart. */
+const QUOTA_IDS: Partial<Record<ProblemKind, string>> = {
+  rate_limit: "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
+  quota: "GenerateRequestsPerDayPerProjectPerModel-FreeTier",
+};
+
+/**
+ * `{"error":{code,message,status,details}}`; 429s name the violated quota in a QuotaFailure, and
+ * those with a delay carry RetryInfo and "Please retry in Ns."
+ */
 export function googleErrorBody(problem: Problem): { status: number; body: unknown } {
   const shape = ERRORS[problem.kind];
   const status = problem.status ?? shape.status;
@@ -95,6 +109,18 @@ export function googleErrorBody(problem: Problem): { status: number; body: unkno
       reason: "API_KEY_INVALID",
       domain: "googleapis.com",
       metadata: { service: "generativelanguage.googleapis.com" },
+    });
+  }
+  const quotaId = status === 429 ? QUOTA_IDS[problem.kind] : undefined;
+  if (quotaId !== undefined) {
+    details.push({
+      "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+      violations: [
+        {
+          quotaMetric: "generativelanguage.googleapis.com/generate_content_free_tier_requests",
+          quotaId,
+        },
+      ],
     });
   }
   if (problem.retryAfterSeconds !== undefined) {

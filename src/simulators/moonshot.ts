@@ -87,6 +87,8 @@ const ERRORS: Readonly<Record<ProblemKind, { status: number; type: string; messa
     type: "engine_overloaded_error",
     message: "The engine is currently overloaded, please try again later",
   },
+  // Moonshot documents no timeout error; its generic server type is the closest it has.
+  timeout: { status: 504, type: "server_error", message: "Request timed out, please try again later" },
 };
 
 export function moonshotErrorBody(problem: Problem): {

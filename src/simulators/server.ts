@@ -75,7 +75,10 @@ export function createSimulatorServer(
         const message = error instanceof Error ? error.message : String(error);
         writeReply(
           response,
-          simulator.errorReply("native", { kind: "server", message }, requestId),
+          withHeaders(
+            simulator.errorReply("native", { kind: "server", message }, requestId),
+            simulator.commonHeaders("native", requestId),
+          ),
           undefined,
         );
       } else response.destroy();
@@ -281,6 +284,7 @@ export function statusProblem(
   if (status === 429) return { kind: reason ?? "rate_limit", status, ...withRetry };
   if (status === 529) return { kind: "overloaded", status, ...withRetry };
   if (status === 503) return { kind: "unavailable", status, ...withRetry };
+  if (status === 504) return { kind: "timeout", status, ...withRetry };
   if (status >= 500) return { kind: "server", status, ...withRetry };
   if (status === 401) return { kind: "invalid_key", status };
   if (status === 402) return { kind: "quota", status };

@@ -18,7 +18,9 @@ export type ProblemKind =
   | "quota"
   | "overloaded"
   | "server"
-  | "unavailable";
+  | "unavailable"
+  /** The provider gave up waiting on its own backend (HTTP 504). */
+  | "timeout";
 
 /** A provider-neutral failure; each simulator turns it into its own status and body. */
 export interface Problem {

@@ -92,6 +92,8 @@ const ERRORS: Readonly<Record<ProblemKind, { status: number; code: string; messa
     code: "1305",
     message: "The service may be temporarily overloaded, please try again later.",
   },
+  // No timeout code is documented; 1234 ("network error") is the one a timed-out call gets.
+  timeout: { status: 504, code: "1234", message: "Network error, please try again later." },
 };
 
 export function zaiErrorReply(surface: Surface, problem: Problem, requestId: string): Reply {

@@ -298,6 +298,12 @@ describe("Z.ai errors map business codes (digit strings) before HTTP statuses", 
       retryable: false,
     },
     { status: 400, body: zai("1213", "messages not received"), kind: "invalid_request", retryable: false },
+    {
+      status: 404,
+      body: zai("1214", "Invalid file_id: 1764000000-0a1b"),
+      kind: "not_found",
+      retryable: false,
+    },
     { status: 400, body: zai("1214", "invalid temperature"), kind: "invalid_request", retryable: false },
     {
       status: 400,
@@ -533,6 +539,19 @@ describe("Gemini errors map the google.rpc status and read RetryInfo", () => {
           "@type": "type.googleapis.com/google.rpc.QuotaFailure",
           violations: [{ quotaId: "GenerateRequestsPerDayPerProjectPerModel-FreeTier" }],
         },
+      ]),
+      kind: "quota",
+      retryable: false,
+    },
+    {
+      // The daily quota's answer also names a delay of seconds; waiting that long does not help.
+      status: 429,
+      body: google(429, "RESOURCE_EXHAUSTED", "You exceeded your current quota. Please retry in 18.2s.", [
+        {
+          "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+          violations: [{ quotaId: "GenerateRequestsPerDayPerProjectPerModel-FreeTier" }],
+        },
+        { "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "18s" },
       ]),
       kind: "quota",
       retryable: false,

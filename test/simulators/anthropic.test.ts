@@ -207,6 +207,10 @@ describe("Anthropic simulator", () => {
     const broken = await postJson(`${base}/v1/messages`, chat, key);
     assert.equal(broken.status, 500);
     assert.equal((broken.json() as { error: { type: string } }).error.type, "api_error");
+    simulators.faults.inject("anthropic", { kind: "status", status: 504, times: 1 });
+    const timedOut = await postJson(`${base}/v1/messages`, chat, key);
+    assert.equal(timedOut.status, 504);
+    assert.equal((timedOut.json() as { error: { type: string } }).error.type, "timeout_error");
     assert.equal((await postJson(`${base}/v1/messages`, chat, key)).status, 200);
   });
 

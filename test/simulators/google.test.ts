@@ -1,8 +1,15 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import { type Simulators, startSimulators } from "../../src/simulators/index.ts";
+import { type Fault, type Simulators, startSimulators } from "../../src/simulators/index.ts";
 import { getJson, postJson, sseFrames } from "./http.ts";
+
+interface GoogleError {
+  code: number;
+  status: string;
+  message: string;
+  details?: unknown[];
+}
 
 describe("Gemini simulator", () => {
   let simulators: Simulators;
@@ -108,7 +115,7 @@ describe("Gemini simulator", () => {
     assert.equal(typeof parsed.reasoning, "string");
   });
 
-  test("an unknown model is 404 NOT_FOUND; 429 carries RetryInfo and 'Please retry in Ns.'", async () => {
+  test("an unknown model is 404 NOT_FOUND; 429 names the per-minute quota and carries RetryInfo and 'Please retry in Ns.'", async () => {
     const unknown = await postJson(`${base}/v1beta/models/gpt-4o:generateContent`, request, key);
     assert.equal(unknown.status, 404);
     assert.equal((unknown.json() as { error: { status: string } }).error.status, "NOT_FOUND");
@@ -122,15 +129,32 @@ describe("Gemini simulator", () => {
     assert.equal(error.status, "RESOURCE_EXHAUSTED");
     assert.match(error.message, /Please retry in 33s\.$/);
     assert.deepEqual(error.details, [
+      {
+        "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+        violations: [
+          {
+            quotaMetric: "generativelanguage.googleapis.com/generate_content_free_tier_requests",
+            quotaId: "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
+          },
+        ],
+      },
       { "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "33s" },
     ]);
-    simulators.faults.inject("google", { kind: "status", status: 503, times: 1 });
-    const unavailable = await postJson(
-      `${base}/v1beta/models/gemini-2.5-flash:generateContent`,
-      request,
-      key,
+    const errorOf = async (fault: Fault): Promise<GoogleError> => {
+      simulators.faults.inject("google", { ...fault, times: 1 });
+      const reply = await postJson(`${base}/v1beta/models/gemini-2.5-flash:generateContent`, request, key);
+      assert.equal(reply.status, fault.kind === "status" ? fault.status : 200);
+      return (reply.json() as { error: GoogleError }).error;
+    };
+    // Out of credit is the same RESOURCE_EXHAUSTED; only the per-day quota in QuotaFailure tells it apart.
+    const quota = await errorOf({ kind: "status", status: 429, reason: "quota" });
+    assert.equal(quota.status, "RESOURCE_EXHAUSTED");
+    assert.match(
+      JSON.stringify(quota.details),
+      /"quotaId":"GenerateRequestsPerDayPerProjectPerModel-FreeTier"/,
     );
-    assert.equal((unavailable.json() as { error: { status: string } }).error.status, "UNAVAILABLE");
+    assert.equal((await errorOf({ kind: "status", status: 503 })).status, "UNAVAILABLE");
+    assert.equal((await errorOf({ kind: "status", status: 504 })).status, "DEADLINE_EXCEEDED");
   });
 
   /** Starts a resumable upload and returns the session URL. */

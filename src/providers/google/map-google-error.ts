@@ -1,5 +1,6 @@
 // Gemini's google.rpc.Status envelope to ProviderError. RESOURCE_EXHAUSTED covers both per-minute
-// limits (retry after RetryInfo.retryDelay) and daily quota (retrying today will not help).
+// limits (retry after RetryInfo.retryDelay) and daily quota (retrying today will not help, even
+// when the answer carries a retry delay of a few seconds, as it often does).
 import { z } from "zod";
 import {
   describeNonJsonBody,
@@ -62,7 +63,7 @@ export function mapGoogleError(failure: HttpFailure): ProviderError {
   const daily = details.some((item) =>
     item.violations?.some((violation) => /PerDay/i.test(violation.quotaId ?? "")),
   );
-  if (kind === "rate_limit" && daily && retryAfterMs === undefined) kind = "quota";
+  if (kind === "rate_limit" && daily) kind = "quota";
   return new ProviderError({
     kind,
     provider: failure.provider,
