@@ -78,8 +78,10 @@ export function mapZaiError(failure: HttpFailure): ProviderError {
   }
   const code = envelope.data.error.code === undefined ? undefined : String(envelope.data.error.code);
   const message = envelope.data.error.message ?? `HTTP ${failure.status}`;
+  const codeKind = code === undefined ? undefined : KIND_BY_CODE[code];
+  // A missing file comes back as "invalid file_id" (a parameter code) with HTTP 404: the status says more.
   const kind =
-    (code === undefined ? undefined : KIND_BY_CODE[code]) ??
+    (codeKind === "invalid_request" && failure.status === 404 ? "not_found" : codeKind) ??
     KIND_BY_ZAI_STATUS[failure.status] ??
     kindFromStatus(failure.status);
   return new ProviderError({
