@@ -1,6 +1,8 @@
 // Turns a resolved mode and its one credential into the SandboxSpec every runtime executes.
-// Pure: the environment is built from an empty map by allow-list, never by scrubbing the host's.
-import { isAbsolute, join, relative, sep } from "node:path";
+// Pure but for resolving the home's symlinks: the environment is built from an empty map by
+// allow-list, never by scrubbing the host's.
+import { realpathSync } from "node:fs";
+import { basename, dirname, isAbsolute, join, relative, sep } from "node:path";
 import type { Paths } from "../config/paths.ts";
 import { modeStateDir } from "../config/paths.ts";
 import { isReservedModeEnv } from "../config/reserved-env.ts";
@@ -73,9 +75,11 @@ export function claudeConfigDir(stateRoot: string): string {
 
 /**
  * The workspace is mounted writable: if it held ai-orchestrator's home (every key and every
- * mode's state), or lay inside it, the sandbox would see all of that.
+ * mode's state), or lay inside it, the sandbox would see all of that. The workspace is a real
+ * path, so a home reached through a symlink is compared by where it really is.
  */
-function assertWorkspaceApart(workspace: string, home: string): void {
+function assertWorkspaceApart(workspace: string, configuredHome: string): void {
+  const home = realPathOrSelf(configuredHome);
   if (contains(workspace, home)) {
     throw new AppError(
       "usage",
@@ -87,6 +91,16 @@ function assertWorkspaceApart(workspace: string, home: string): void {
       "usage",
       `the workspace ${workspace} lies inside ai-orchestrator's home ${home}: run from a project directory`,
     );
+  }
+}
+
+/** The real path of `path`, or of its nearest existing ancestor joined with the rest (a first run's home). */
+function realPathOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    const parent = dirname(path);
+    return parent === path ? path : join(realPathOrSelf(parent), basename(path));
   }
 }
 

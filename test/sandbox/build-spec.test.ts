@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { checkConfig } from "../../src/config/load.ts";
+import { resolvePaths } from "../../src/config/paths.ts";
 import { isAppError } from "../../src/errors.ts";
 import { CANARIES, configFrom, HOSTILE_ENV, sandboxFixture, specFor } from "../support/sandbox.ts";
 
@@ -137,6 +139,31 @@ test("a workspace that holds, or lies inside, ai-orchestrator's home is refused"
     assert.throws(
       () => specFor({ ...fixture, workspace }, "glm"),
       (error) => isAppError(error) && /run from a project directory/.test(error.message),
+    );
+  }
+});
+
+test("a workspace that holds the home through a symlinked path is refused too", (t) => {
+  const fixture = sandboxFixture(t);
+  const base = realpathSync(mkdtempSync(join(tmpdir(), "aio-links-")));
+  t.after(() => rmSync(base, { recursive: true, force: true }));
+  // The workspace is a real path; the home is named through links elsewhere, as with a dotfiles repo.
+  const project = join(base, "project");
+  mkdirSync(join(project, "aio-home"), { recursive: true });
+  mkdirSync(join(base, "links"));
+  symlinkSync(join(project, "aio-home"), join(base, "links", "home"));
+  symlinkSync(project, join(base, "links", "project"));
+  const linkedHomes = [
+    join(base, "links", "home"),
+    join(base, "links", "project", "aio-home"),
+    join(base, "links", "project", "not-created-yet"),
+  ];
+  for (const home of linkedHomes) {
+    const paths = resolvePaths({ env: { AI_ORCHESTRATOR_HOME: home } });
+    assert.throws(
+      () => specFor({ ...fixture, paths, workspace: project }, "glm"),
+      (error) => isAppError(error) && /contains ai-orchestrator's home/.test(error.message),
+      home,
     );
   }
 });
