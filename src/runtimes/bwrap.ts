@@ -22,7 +22,8 @@ const SYSTEM_DIRECTORIES = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64",
 /**
  * The parts of /etc a CLI needs: name resolution, TLS roots, user names, the dynamic loader's
  * cache, time zone and Debian's alternatives links. Not the rest (no ssh, sudoers, machine-id,
- * environment or profile files).
+ * environment or profile files), and of the TLS folders only the public certificates: their
+ * `private/` folders hold the host's own TLS keys, which root or the ssl-cert group can read.
  */
 export const ETC_ENTRIES: readonly string[] = [
   "resolv.conf",
@@ -33,10 +34,14 @@ export const ETC_ENTRIES: readonly string[] = [
   "passwd",
   "group",
   "localtime",
-  "ssl",
+  "ssl/certs",
+  "ssl/openssl.cnf",
   "ca-certificates",
   "ca-certificates.conf",
-  "pki",
+  "pki/tls/certs",
+  "pki/tls/cert.pem",
+  "pki/tls/openssl.cnf",
+  "pki/ca-trust",
   "crypto-policies",
   "alternatives",
   "ld.so.cache",

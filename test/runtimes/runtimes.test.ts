@@ -132,6 +132,7 @@ test("bwrap: another mode's state, the secrets, the host home and /etc's private
     readSecret: `cat "${join(fixture.paths.secretsDir, "zai")}"`,
     hostHome: `ls -A "${homedir()}"/.`,
     shadow: "cat /etc/shadow",
+    tlsKeys: "test -e /etc/ssl/private || test -e /etc/pki/tls/private",
   };
   const script = [
     ...Object.entries(probes).map(
@@ -141,7 +142,12 @@ test("bwrap: another mode's state, the secrets, the host home and /etc's private
     'echo own > "$HOME/own.txt" && echo ownHome=yes',
     "echo scratch > /tmp/aio-scratch-$$ && echo tmp=yes",
     "test -r /etc/passwd && echo passwd=yes",
+    // The host's CA bundle, where it has one, stays readable for TLS.
+    "for bundle in /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt; do test -e $bundle || continue; test -r $bundle && echo caBundle=yes || echo caBundle=no; done",
   ].join("\n");
+  const hostCaBundle = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt"].some(
+    (bundle) => existsSync(bundle),
+  );
   const result = await bwrapRuntime({ locate: shell(script) }).run(kimi, { stdio: "pipe" });
   assert.equal(result.exitCode, 0, result.stderr);
   assert.deepEqual(parseEnv(result.stdout ?? ""), {
@@ -151,9 +157,11 @@ test("bwrap: another mode's state, the secrets, the host home and /etc's private
     readSecret: "no",
     hostHome: "no",
     shadow: "no",
+    tlsKeys: "no",
     ownHome: "yes",
     tmp: "yes",
     passwd: "yes",
+    ...(hostCaBundle ? { caBundle: "yes" } : {}),
   });
   assert.equal(existsSync(join(glm.stateRoot, "planted")), false);
   assert.equal(
