@@ -215,6 +215,28 @@ export function parseProviderValue<T>(
   });
 }
 
+/** The JSON of one stream event; anything else is a `protocol` error naming the start of it. */
+export function parseEventData(provider: string, data: string): unknown {
+  const value = parseJsonBody(data);
+  if (value === undefined) {
+    throw new ProviderError({
+      kind: "protocol",
+      provider,
+      message: `${provider} sent a stream event that is not JSON: ${data.slice(0, 80)}`,
+    });
+  }
+  return value;
+}
+
+/** A stream that closed before its provider said the answer was complete (no finish reason, no stop event). */
+export function streamEndedEarly(provider: string, missing = "the answer was complete"): ProviderError {
+  return new ProviderError({
+    kind: "network",
+    provider,
+    message: `${provider}: the stream ended before ${missing}`,
+  });
+}
+
 function buildUrl(baseUrl: string, input: HttpRequest): string {
   const url = new URL(/^https?:\/\//.test(input.path) ? input.path : `${baseUrl}${input.path}`);
   for (const [name, value] of Object.entries(input.query ?? {})) {

@@ -13,7 +13,7 @@ import {
   totalUsage,
 } from "./chat.ts";
 import { type HttpFailure, ProviderError, type ProviderErrorKind } from "./errors.ts";
-import { type ProviderHttp, parseProviderValue } from "./http.ts";
+import { type ProviderHttp, parseEventData, parseProviderValue, streamEndedEarly } from "./http.ts";
 
 export interface OpenAiCompatibleDialect {
   maxTokensField: "max_tokens" | "max_completion_tokens";
@@ -209,7 +209,7 @@ export async function* openAiCompatibleStream(
       done = true;
       break;
     }
-    const data = parseChunkJson(http.provider, event.data);
+    const data = parseEventData(http.provider, event.data);
     if (typeof data === "object" && data !== null && "error" in data) {
       throw dialect.mapError({ provider: http.provider, status: 200, headers: {}, body: event.data });
     }
@@ -239,13 +239,7 @@ export async function* openAiCompatibleStream(
       }
     }
   }
-  if (!done && rawFinishReason === undefined) {
-    throw new ProviderError({
-      kind: "network",
-      provider: http.provider,
-      message: `${http.provider}: the stream ended before the answer was complete`,
-    });
-  }
+  if (!done && rawFinishReason === undefined) throw streamEndedEarly(http.provider);
   yield {
     type: "finish",
     finishReason: mapFinishReason(rawFinishReason),
@@ -287,18 +281,6 @@ class ToolCallIndexes {
       this.#next += 1;
     }
     return this.#latest;
-  }
-}
-
-function parseChunkJson(provider: string, data: string): unknown {
-  try {
-    return JSON.parse(data);
-  } catch {
-    throw new ProviderError({
-      kind: "protocol",
-      provider,
-      message: `${provider} sent a stream event that is not JSON: ${data.slice(0, 80)}`,
-    });
   }
 }
 

@@ -191,4 +191,27 @@ describe("recorded provider responses", () => {
       await client.close();
     }
   });
+
+  it("a delete answered with deleted: false fails, on Moonshot and Z.ai alike", async () => {
+    for (const client of [
+      createMoonshotClient({ apiKey: "sk-test", baseUrl }),
+      createZaiClient({ apiKey: "zai-test", baseUrl }),
+    ]) {
+      next = {
+        status: 200,
+        contentType: "application/json",
+        body: '{"id":"co3t989kqq4ua4e78urg","object":"file","deleted":false}',
+      };
+      try {
+        await assert.rejects(client.files.delete("co3t989kqq4ua4e78urg"), (error) => {
+          assert.ok(isProviderError(error));
+          assert.equal(error.kind, "server");
+          assert.match(error.message, /co3t989kqq4ua4e78urg was not deleted/);
+          return true;
+        });
+      } finally {
+        await client.close();
+      }
+    }
+  });
 });

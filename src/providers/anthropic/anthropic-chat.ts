@@ -10,8 +10,7 @@ import type {
   ChatStreamEvent,
   ChatUsage,
 } from "../chat.ts";
-import { ProviderError } from "../errors.ts";
-import { type ProviderHttp, parseProviderValue } from "../http.ts";
+import { type ProviderHttp, parseEventData, parseProviderValue, streamEndedEarly } from "../http.ts";
 import { anthropicErrorEnvelope, anthropicErrorFromEnvelope } from "./map-anthropic-error.ts";
 
 /** Messages requires max_tokens; this is what a request without one gets. */
@@ -207,16 +206,7 @@ export async function* anthropicStream(
   let finalUsage: WireUsage = {};
   let rawFinishReason: string | undefined;
   for await (const frame of events) {
-    let data: unknown;
-    try {
-      data = JSON.parse(frame.data);
-    } catch {
-      throw new ProviderError({
-        kind: "protocol",
-        provider: http.provider,
-        message: `${http.provider} sent a stream event that is not JSON: ${frame.data.slice(0, 80)}`,
-      });
-    }
+    const data = parseEventData(http.provider, frame.data);
     const errorEvent = anthropicErrorEnvelope.safeParse(data);
     if (errorEvent.success && (frame.event === "error" || errorEvent.data.type === "error")) {
       throw anthropicErrorFromEnvelope(http.provider, errorEvent.data);
@@ -275,11 +265,7 @@ export async function* anthropicStream(
         break;
     }
   }
-  throw new ProviderError({
-    kind: "network",
-    provider: http.provider,
-    message: `${http.provider}: the stream ended before message_stop`,
-  });
+  throw streamEndedEarly(http.provider, "message_stop");
 }
 
 export function mapAnthropicStopReason(reason: string | undefined): ChatFinishReason {

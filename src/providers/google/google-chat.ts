@@ -11,8 +11,7 @@ import type {
   ChatToolCall,
   ChatUsage,
 } from "../chat.ts";
-import { ProviderError } from "../errors.ts";
-import { type ProviderHttp, parseProviderValue } from "../http.ts";
+import { type ProviderHttp, parseEventData, parseProviderValue, streamEndedEarly } from "../http.ts";
 import { mapGoogleError } from "./map-google-error.ts";
 
 const partSchema = z.looseObject({
@@ -191,16 +190,7 @@ export async function* geminiStream(
   let usage: GenerateContentResponse["usageMetadata"];
   let toolCalls = 0;
   for await (const event of events) {
-    let data: unknown;
-    try {
-      data = JSON.parse(event.data);
-    } catch {
-      throw new ProviderError({
-        kind: "protocol",
-        provider: http.provider,
-        message: `${http.provider} sent a stream event that is not JSON: ${event.data.slice(0, 80)}`,
-      });
-    }
+    const data = parseEventData(http.provider, event.data);
     if (typeof data === "object" && data !== null && "error" in data) {
       const status = z.looseObject({ error: z.looseObject({ code: z.number() }) }).safeParse(data);
       throw mapGoogleError({
@@ -237,13 +227,7 @@ export async function* geminiStream(
     }
     rawFinishReason = candidate?.finishReason ?? rawFinishReason;
   }
-  if (rawFinishReason === undefined && blockReason === undefined) {
-    throw new ProviderError({
-      kind: "network",
-      provider: http.provider,
-      message: `${http.provider}: the stream ended before the answer was complete`,
-    });
-  }
+  if (rawFinishReason === undefined && blockReason === undefined) throw streamEndedEarly(http.provider);
   yield {
     type: "finish",
     finishReason: mapGeminiFinishReason(rawFinishReason, toolCalls > 0, blockReason),

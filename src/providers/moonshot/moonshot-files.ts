@@ -1,10 +1,11 @@
 // Moonshot's Files API. Uploads default to purpose `file-extract` (the one every account accepts);
 // `/content` is documented as text but really sends a JSON wrapper, so both are read.
 import { z } from "zod";
-import { ProviderError, parseJsonBody } from "../errors.ts";
+import { parseJsonBody } from "../errors.ts";
 import type { FileRecord, FileState, FilesClient, FileUpload } from "../files.ts";
 import { secondsToDate } from "../files.ts";
-import { multipartBody, type ProviderHttp } from "../http.ts";
+import type { ProviderHttp } from "../http.ts";
+import { deleteFileById, uploadWithPurpose } from "../openai-compatible-files.ts";
 
 export const MOONSHOT_DEFAULT_PURPOSE = "file-extract";
 
@@ -20,7 +21,6 @@ const fileObjectSchema = z.looseObject({
 type MoonshotFileObject = z.infer<typeof fileObjectSchema>;
 
 const fileListSchema = z.looseObject({ data: z.array(fileObjectSchema) });
-const deletedSchema = z.looseObject({ id: z.string().optional(), deleted: z.boolean().optional() });
 const contentWrapperSchema = z.looseObject({
   content: z.string(),
   file_type: z.string().optional(),
@@ -56,21 +56,7 @@ export function createMoonshotFiles(http: ProviderHttp): MoonshotFiles {
 
   return {
     async upload(upload: FileUpload) {
-      const form = multipartBody([
-        { name: "file", filename: upload.filename, contentType: upload.mimeType, data: upload.data },
-        { name: "purpose", value: upload.purpose ?? MOONSHOT_DEFAULT_PURPOSE },
-      ]);
-      const file = await http.json(
-        {
-          method: "POST",
-          path: "/files",
-          body: form.body,
-          headers: { "content-type": form.contentType },
-          signal: upload.signal,
-        },
-        fileObjectSchema,
-      );
-      return toRecord(file);
+      return toRecord(await uploadWithPurpose(http, upload, MOONSHOT_DEFAULT_PURPOSE, fileObjectSchema));
     },
     async list(options = {}) {
       // Moonshot does not paginate: one answer holds every file.
@@ -82,19 +68,7 @@ export function createMoonshotFiles(http: ProviderHttp): MoonshotFiles {
         await http.json({ method: "GET", path: path(id), signal: options.signal }, fileObjectSchema),
       );
     },
-    async delete(id, options = {}) {
-      const result = await http.json(
-        { method: "DELETE", path: path(id), signal: options.signal },
-        deletedSchema,
-      );
-      if (result.deleted === false) {
-        throw new ProviderError({
-          kind: "server",
-          provider: http.provider,
-          message: `${http.provider}: file ${id} was not deleted`,
-        });
-      }
-    },
+    delete: (id, options = {}) => deleteFileById(http, id, options.signal),
     async content(id, options = {}) {
       const response = await http.send({
         method: "GET",

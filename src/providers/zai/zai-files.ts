@@ -4,7 +4,8 @@ import { z } from "zod";
 import { ProviderError } from "../errors.ts";
 import type { FileRecord, FilesClient, FileUpload } from "../files.ts";
 import { secondsToDate } from "../files.ts";
-import { multipartBody, type ProviderHttp } from "../http.ts";
+import type { ProviderHttp } from "../http.ts";
+import { deleteFileById, uploadWithPurpose } from "../openai-compatible-files.ts";
 
 /** The purpose api.z.ai documents; the China platform also takes `file-extract`, `batch`, `code-interpreter`. */
 export const ZAI_DEFAULT_PURPOSE = "agent";
@@ -21,7 +22,6 @@ const fileObjectSchema = z.looseObject({
 type ZaiFileObject = z.infer<typeof fileObjectSchema>;
 
 const fileListSchema = z.looseObject({ data: z.array(fileObjectSchema), has_more: z.boolean().optional() });
-const deletedSchema = z.looseObject({ deleted: z.boolean().optional() });
 
 export interface ZaiFiles extends FilesClient {
   /** The stored bytes; only `batch` and `file-extract` files can be read back. */
@@ -60,21 +60,7 @@ export function createZaiFiles(http: ProviderHttp): ZaiFiles {
 
   return {
     async upload(upload: FileUpload) {
-      const form = multipartBody([
-        { name: "file", filename: upload.filename, contentType: upload.mimeType, data: upload.data },
-        { name: "purpose", value: upload.purpose ?? ZAI_DEFAULT_PURPOSE },
-      ]);
-      const file = await http.json(
-        {
-          method: "POST",
-          path: "/files",
-          body: form.body,
-          headers: { "content-type": form.contentType },
-          signal: upload.signal,
-        },
-        fileObjectSchema,
-      );
-      return toRecord(file);
+      return toRecord(await uploadWithPurpose(http, upload, ZAI_DEFAULT_PURPOSE, fileObjectSchema));
     },
     list,
     async get(id, options = {}) {
@@ -86,19 +72,7 @@ export function createZaiFiles(http: ProviderHttp): ZaiFiles {
         message: `${http.provider}: no file ${id}`,
       });
     },
-    async delete(id, options = {}) {
-      const result = await http.json(
-        { method: "DELETE", path: path(id), signal: options.signal },
-        deletedSchema,
-      );
-      if (result.deleted === false) {
-        throw new ProviderError({
-          kind: "server",
-          provider: http.provider,
-          message: `${http.provider}: file ${id} was not deleted`,
-        });
-      }
-    },
+    delete: (id, options = {}) => deleteFileById(http, id, options.signal),
     content(id, options = {}) {
       return http.bytes({
         method: "GET",

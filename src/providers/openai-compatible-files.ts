@@ -1,0 +1,46 @@
+// The Files API calls Moonshot and Z.ai make the OpenAI way: a multipart upload with a purpose, and
+// a delete answering `{id, deleted}`. Listing, content and ids differ, so those stay in each client.
+import { z } from "zod";
+import { ProviderError } from "./errors.ts";
+import type { FileUpload } from "./files.ts";
+import { multipartBody, type ProviderHttp } from "./http.ts";
+
+const deletedSchema = z.looseObject({ deleted: z.boolean().optional() });
+
+/** POSTs `file` and `purpose` (the upload's own, else `defaultPurpose`) to /files; the answer is checked against `schema`. */
+export function uploadWithPurpose<T>(
+  http: ProviderHttp,
+  upload: FileUpload,
+  defaultPurpose: string,
+  schema: z.ZodType<T>,
+): Promise<T> {
+  const form = multipartBody([
+    { name: "file", filename: upload.filename, contentType: upload.mimeType, data: upload.data },
+    { name: "purpose", value: upload.purpose ?? defaultPurpose },
+  ]);
+  return http.json(
+    {
+      method: "POST",
+      path: "/files",
+      body: form.body,
+      headers: { "content-type": form.contentType },
+      signal: upload.signal,
+    },
+    schema,
+  );
+}
+
+/** DELETE /files/{id}; an answer of `deleted: false` is a failure, not a success to shrug off. */
+export async function deleteFileById(http: ProviderHttp, id: string, signal?: AbortSignal): Promise<void> {
+  const result = await http.json(
+    { method: "DELETE", path: `/files/${encodeURIComponent(id)}`, signal },
+    deletedSchema,
+  );
+  if (result.deleted === false) {
+    throw new ProviderError({
+      kind: "server",
+      provider: http.provider,
+      message: `${http.provider}: file ${id} was not deleted`,
+    });
+  }
+}
