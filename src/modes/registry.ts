@@ -20,12 +20,13 @@ export function modeNames(config: Config): string[] {
 }
 
 export function isMode(config: Config, name: string): boolean {
-  return name in BUILTIN_MODES || name in config.modes;
+  return Object.hasOwn(BUILTIN_MODES, name) || Object.hasOwn(config.modes, name);
 }
 
 export function resolveMode(config: Config, name: string): ResolvedMode {
-  const builtin = BUILTIN_MODES[name];
-  const entry = config.modes[name];
+  // Own keys only: a mode named `constructor` or `toString` is unknown, not Object's.
+  const builtin = Object.hasOwn(BUILTIN_MODES, name) ? BUILTIN_MODES[name] : undefined;
+  const entry = Object.hasOwn(config.modes, name) ? config.modes[name] : undefined;
   if (!builtin && !entry) {
     throw new AppError(
       "usage",

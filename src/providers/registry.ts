@@ -20,8 +20,9 @@ export function providerIds(config: Config): string[] {
 }
 
 export function resolveProvider(config: Config, id: string): ResolvedProvider {
-  const entry = config.providers[id];
-  const builtin = id in PROVIDER_DEFINITIONS ? PROVIDER_DEFINITIONS[id as ProviderApi] : undefined;
+  // Own keys only: a provider named `constructor` or `toString` is unknown, not Object's.
+  const entry = Object.hasOwn(config.providers, id) ? config.providers[id] : undefined;
+  const builtin = isBuiltinProvider(id) ? PROVIDER_DEFINITIONS[id] : undefined;
   const api = entry?.extends ?? builtin?.id;
   if (!api) {
     const known = providerIds(config).join(", ");
@@ -46,6 +47,10 @@ export function resolveProvider(config: Config, id: string): ResolvedProvider {
     credentialEnv,
     secretName: id,
   };
+}
+
+function isBuiltinProvider(id: string): id is ProviderApi {
+  return Object.hasOwn(PROVIDER_DEFINITIONS, id);
 }
 
 // On the Anthropic API the native endpoint is the Anthropic-compatible one, so a moved `baseUrl`

@@ -70,6 +70,7 @@ test("login refuses an unknown provider, an empty key and a multi-line input, in
     [["login", "zai"], "  \n", /no key given/],
     [["login", "zai"], `${KEY}\nsecond line\n`, /spaces or line breaks/],
     [["logout", "nope"], "", /unknown provider "nope"/],
+    [["login", "constructor"], KEY, /unknown provider "constructor"; known providers/],
   ];
   for (const [args, input, message] of cases) {
     const result = await runCli(args, { env, input });

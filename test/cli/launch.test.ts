@@ -45,6 +45,18 @@ test("an unknown mode is one line listing the known ones", async (t) => {
   assertOneLine(result.stderr, /unknown mode "glmm": known modes are claude, gemini, glm, kimi/);
 });
 
+test("a mode named like a property every object has is unknown too", async (t) => {
+  const { home, workspace } = sandboxFixture(t);
+  for (const name of ["constructor", "toString"]) {
+    const result = await runCli([name], { env: bareEnv(home), cwd: workspace });
+    assert.equal(result.code, 2, name);
+    assertOneLine(
+      result.stderr,
+      new RegExp(`unknown mode "${name}": known modes are claude, gemini, glm, kimi`),
+    );
+  }
+});
+
 test("a missing key is one line naming the variable and `login`", async (t) => {
   const { home, workspace } = sandboxFixture(t);
   const result = await runCli(["glm", "-p", "hi"], { env: bareEnv(home), cwd: workspace });
