@@ -252,4 +252,27 @@ test("Redis dying mid-test: every process falls back to its own breaker, logs it
     assert.equal(warnings.length, 1, `one warning per process, saw:\n${worker.stderr()}`);
     assert.equal(JSON.parse(warnings[0] ?? "{}").level, 40, "logged at warn");
   }
+
+  // Redis comes back on the same port: every process reconnects by itself, shares again, and the
+  // trip the first one made alone is published to the others.
+  const restarted = await startPrivateRedis(port);
+  assert.equal(typeof restarted, "object", String(restarted));
+  if (typeof restarted !== "string") t.after(() => restarted.kill("SIGKILL"));
+  for (const worker of workers) {
+    let sharing = "";
+    for (let tries = 0; tries < 60 && sharing !== "redis"; tries += 1) {
+      sharing = (await worker.send({ op: "status" })).sharing;
+      if (sharing !== "redis") await sleep(100);
+    }
+    assert.equal(sharing, "redis", "reconnected within 6 s");
+  }
+  // The first process publishes its trip once it is back; the third sees it at its next refresh.
+  let seen = "";
+  for (let tries = 0; tries < 20 && seen !== "open"; tries += 1) {
+    seen = (await third.send({ op: "status" })).breaker;
+    if (seen !== "open") await sleep(100);
+  }
+  const refused = await third.send({ op: "call", provider: "ok" });
+  assert.equal(refused.outcome, "rejected", "the first process's trip reached the third through Redis");
+  assert.ok(second.stderr().includes("redis reachable again"));
 });
