@@ -38,11 +38,19 @@ test("secret fields are redacted at any depth, names of variables are kept", () 
 test("keys and passwords inside messages, errors and URLs are scrubbed", () => {
   const { lines, logger } = capture();
   logger.warn(
-    { redis: "redis://default:hunter2secret@cache:6379", err: new Error("401 for key sk-proj-ABCDEFGH12345678") },
+    {
+      redis: "redis://default:hunter2secret@cache:6379",
+      err: new Error("401 for key sk-proj-ABCDEFGH12345678"),
+    },
     "retrying with Bearer eyJhbGciOiJIUzI1NiJ9.payload and ?key=AIzaSyA-1234567890abcdefghij",
   );
   const text = lines.join("");
-  for (const secret of ["hunter2secret", "sk-proj-ABCDEFGH12345678", "eyJhbGciOiJIUzI1NiJ9", "AIzaSyA-1234567890abcdefghij"]) {
+  for (const secret of [
+    "hunter2secret",
+    "sk-proj-ABCDEFGH12345678",
+    "eyJhbGciOiJIUzI1NiJ9",
+    "AIzaSyA-1234567890abcdefghij",
+  ]) {
     assert.doesNotMatch(text, new RegExp(secret.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&")));
   }
   const line = JSON.parse(lines[0] ?? "{}");

@@ -8,7 +8,10 @@ import { MemoryBreakerStore } from "../../src/resilience/breaker-store.ts";
 import { createProviderPolicy } from "../../src/resilience/policy.ts";
 
 test("calls, failures by kind, transitions, state and bulkhead use are exposed per provider", async () => {
-  const config = policySchema.parse({ retry: { maxAttempts: 1 }, breaker: { consecutiveFailures: 2, failureRate: 0 } });
+  const config = policySchema.parse({
+    retry: { maxAttempts: 1 },
+    breaker: { consecutiveFailures: 2, failureRate: 0 },
+  });
   const provider = "metrics-test";
   const gate = new MemoryBreakerStore().gate(provider, config.breaker, { probeLeaseMs: 1_000 });
   const policy = createProviderPolicy({ provider, config, gate });

@@ -1,8 +1,8 @@
 // orchestrator.db: a real file, WAL, and migrations that run once, in order, in a transaction.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { test } from "node:test";
 import { DatabaseSync } from "node:sqlite";
+import { test } from "node:test";
 import { AppError } from "../../src/errors.ts";
 import { appliedMigrations, migrate, openDatabase } from "../../src/store/database.ts";
 import { MIGRATIONS, type Migration } from "../../src/store/migrations.ts";
@@ -35,13 +35,19 @@ test("opening again applies nothing twice; a migration appended later runs on th
   const file = join(temporaryHome(t), "orchestrator.db");
   openDatabase(file, { migrations: [notes] }).close();
   const reopened = openDatabase(file, { migrations: [notes] });
-  assert.deepEqual(appliedMigrations(reopened).map((migration) => migration.name), ["notes"]);
+  assert.deepEqual(
+    appliedMigrations(reopened).map((migration) => migration.name),
+    ["notes"],
+  );
   reopened.prepare("INSERT INTO notes (text) VALUES ('kept')").run();
   reopened.close();
 
   const upgraded = openDatabase(file, { migrations: [notes, tags] });
   t.after(() => upgraded.close());
-  assert.deepEqual(appliedMigrations(upgraded).map((migration) => migration.name), ["notes", "tags"]);
+  assert.deepEqual(
+    appliedMigrations(upgraded).map((migration) => migration.name),
+    ["notes", "tags"],
+  );
   assert.deepEqual({ ...upgraded.prepare("SELECT text, tag FROM notes").get() }, { text: "kept", tag: null });
 });
 
@@ -62,13 +68,19 @@ test("a failing migration leaves nothing half-done and says which one failed", (
   const database = new DatabaseSync(file);
   t.after(() => database.close());
   assert.equal(database.prepare("SELECT name FROM sqlite_master WHERE name = 'half'").get(), undefined);
-  assert.deepEqual(appliedMigrations(database).map((migration) => migration.version), [1]);
+  assert.deepEqual(
+    appliedMigrations(database).map((migration) => migration.version),
+    [1],
+  );
 });
 
 test("a database written by a newer version is refused with the fix", (t) => {
   const file = join(temporaryHome(t), "orchestrator.db");
   openDatabase(file, { migrations: [notes, tags] }).close();
-  assert.throws(() => openDatabase(file, { migrations: [notes] }), /newer ai-orchestrator \(schema version 2, this one knows up to 1\); upgrade/);
+  assert.throws(
+    () => openDatabase(file, { migrations: [notes] }),
+    /newer ai-orchestrator \(schema version 2, this one knows up to 1\); upgrade/,
+  );
 });
 
 test("a list with a gap or out of order is a programming error caught before touching the file", () => {
