@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Entry point. ai-orchestrator targets Node.js 24; on an older Node it re-runs itself on the
 // pinned Node from the npm registry when that is installed beside it.
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import module, { createRequire } from "node:module";
 
 const major = Number(process.versions.node.split(".")[0]);
@@ -15,11 +15,30 @@ if (major < 24) {
     );
     process.exit(2);
   }
-  const result = spawnSync(pinned, [new URL(import.meta.url).pathname, ...process.argv.slice(2)], {
+  const child = spawn(pinned, [new URL(import.meta.url).pathname, ...process.argv.slice(2)], {
     stdio: "inherit",
   });
-  if (result.signal) process.kill(process.pid, result.signal);
-  process.exit(result.status ?? 1);
+  // This process stays in the terminal's foreground group: a Ctrl-C reaches the child from the
+  // terminal itself and must not kill this one, or the shell takes the terminal back while the
+  // assistant still runs. Signals sent to this process alone are passed on.
+  for (const signal of ["SIGINT", "SIGQUIT", "SIGTERM", "SIGHUP"]) {
+    process.on(signal, () => {
+      const fromTerminal = process.stdin.isTTY && (signal === "SIGINT" || signal === "SIGQUIT");
+      if (!fromTerminal) child.kill(signal);
+    });
+  }
+  child.on("error", (error) => {
+    process.stderr.write(`ai-orchestrator: cannot start the pinned Node.js ${pinned}: ${error.message}\n`);
+    process.exit(2);
+  });
+  const [code, signal] = await new Promise((resolve) => {
+    child.on("close", (...result) => resolve(result));
+  });
+  if (signal) {
+    process.removeAllListeners(signal);
+    process.kill(process.pid, signal);
+  }
+  process.exit(code ?? 1);
 }
 
 module.enableCompileCache?.();

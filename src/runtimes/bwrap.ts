@@ -50,6 +50,15 @@ export const ETC_ENTRIES: readonly string[] = [
   "terminfo",
 ];
 
+/**
+ * Signals a terminal sends its whole foreground process group. bwrap is in that group and would
+ * die of them, killing the assistant, which may only want to cancel a turn on Ctrl-C
+ * (containers/bubblewrap#369): bwrap ignores them, and the assistant gets them back at their defaults.
+ */
+const TERMINAL_SIGNALS = "INT,QUIT,HUP";
+/** GNU env (coreutils 8.31 or later) sets signals to ignored or default around an exec. */
+const SIGNAL_SETTER = "/usr/bin/env";
+
 interface Mount {
   kind: "ro-bind" | "bind";
   source: string;
@@ -59,6 +68,11 @@ interface Mount {
 export interface BwrapLayout {
   /** Whether the assistant owns a terminal: then it keeps our session so job control works. */
   tty: boolean;
+  /**
+   * With a terminal: the program that restores the terminal's signals for the assistant, which
+   * bwrap was started ignoring. Undefined: the assistant inherits bwrap's signal dispositions.
+   */
+  signalSetter?: string;
   /** Host filesystem facts; tests pass their own. */
   exists?: (path: string) => boolean;
 }
@@ -93,7 +107,19 @@ export function bwrapArguments(spec: SandboxSpec, located: LocatedCli, layout: B
   mounts.sort((left, right) => depth(left.target) - depth(right.target));
   for (const mount of mounts) args.push(`--${mount.kind}`, mount.source, mount.target);
 
-  args.push("--chdir", spec.workspace, "--", located.executable, ...located.leadingArgs, ...spec.args);
+  const restore =
+    layout.signalSetter === undefined
+      ? []
+      : [layout.signalSetter, `--default-signal=${TERMINAL_SIGNALS}`, "--"];
+  args.push(
+    "--chdir",
+    spec.workspace,
+    "--",
+    ...restore,
+    located.executable,
+    ...located.leadingArgs,
+    ...spec.args,
+  );
   return args;
 }
 
@@ -106,11 +132,14 @@ export function bwrapRuntime(options: BwrapRuntimeOptions): Runtime {
       const located = options.locate(spec.cli);
       ensureStateRoot(spec);
       const tty = runOptions.stdio === "inherit" && process.stdin.isTTY === true;
+      // env would take a program path with "=" in it for a variable assignment.
+      const signalSetter = tty && !located.executable.includes("=") ? terminalSignalSetter() : undefined;
+      const args = bwrapArguments(spec, located, { tty, signalSetter });
       let sandboxed: number | undefined;
       return runChild(
         {
-          executable: bwrap,
-          args: bwrapArguments(spec, located, { tty }),
+          executable: signalSetter ?? bwrap,
+          args: signalSetter ? [`--ignore-signal=${TERMINAL_SIGNALS}`, bwrap, ...args] : args,
           // bwrap hands its own environment to the assistant: exactly the spec's, nothing of ours.
           env: sandboxEnv(spec),
           cwd: spec.workspace,
@@ -145,6 +174,21 @@ export function probeBwrap(bwrap = "bwrap"): Availability {
     return { available: false, reason: `bwrap cannot create namespaces here: ${reason}` };
   }
   return { available: true, detail: version.stdout.trim() };
+}
+
+let signalSetterFound: string | null | undefined;
+
+/** SIGNAL_SETTER when it can ignore and restore signals here (busybox's env cannot); probed once. */
+function terminalSignalSetter(): string | undefined {
+  if (signalSetterFound === undefined) {
+    const probe = spawnSync(SIGNAL_SETTER, [
+      `--ignore-signal=${TERMINAL_SIGNALS}`,
+      `--default-signal=${TERMINAL_SIGNALS}`,
+      "true",
+    ]);
+    signalSetterFound = probe.status === 0 ? SIGNAL_SETTER : null;
+  }
+  return signalSetterFound ?? undefined;
 }
 
 /** bwrap writes `{"child-pid": N}` on the info pipe: N is the sandbox's init, the assistant its child. */
