@@ -13,8 +13,8 @@ import { registerModeCommands } from "./modes.ts";
 import { registerProvidersCommands } from "./providers.ts";
 import { registerShellCommands } from "./shell.ts";
 import { registerSimulateCommand } from "./simulate.ts";
-import { registerStatusCommand } from "./status.ts";
 import { registerStateCommands } from "./state.ts";
+import { registerStatusCommand } from "./status.ts";
 
 const RUNTIMES = ["auto", "process", "bwrap", "docker"];
 
@@ -34,7 +34,15 @@ export function buildProgram(): Command {
     )
     .enablePositionalOptions()
     .passThroughOptions()
-    .showSuggestionAfterError(true);
+    .showSuggestionAfterError(true)
+    // Set before any subcommand is added: subcommands copy these settings when they are created,
+    // so their usage errors also end up in reportError (exit 2) instead of commander's process.exit.
+    .exitOverride()
+    .configureOutput({
+      writeErr: (text) => process.stderr.write(text),
+      outputError: (text, write) => write(`ai-orchestrator: ${text.replace(/^error: /, "")}`),
+    })
+    .showHelpAfterError("(add --help for usage)");
 
   registerConfigCommands(program);
   // -- command groups: each file adds its commands here --
@@ -57,8 +65,7 @@ export function buildProgram(): Command {
 const VERSION = "0.1.0";
 
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram().exitOverride();
-  program.configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;

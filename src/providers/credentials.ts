@@ -1,5 +1,6 @@
 // Finds a provider's key: its environment variable first, then the secret file written by
 // `ai-orchestrator login`. Secret files are created 0600 inside a 0700 directory, atomically.
+import { randomUUID } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { type Paths, secretFile } from "../config/paths.ts";
@@ -58,9 +59,15 @@ export function writeSecret(paths: Paths, providerId: string, value: string): st
   const path = secretFile(paths, providerId);
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   chmodSync(dirname(path), 0o700);
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${value.trim()}\n`, { mode: 0o600, flag: "wx" });
-  renameSync(temporary, path);
+  // A fresh name each time: a file left by a crashed run must never block (or be reused for) a new key.
+  const temporary = `${path}.${randomUUID()}.tmp`;
+  try {
+    writeFileSync(temporary, `${value.trim()}\n`, { mode: 0o600, flag: "wx" });
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
   return path;
 }
 
