@@ -3,7 +3,9 @@
 // workspace. The host home, other modes' state and ai-orchestrator's secrets do not exist there.
 import { type ChildProcess, spawnSync } from "node:child_process";
 import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync } from "node:fs";
-import { sep } from "node:path";
+import { homedir } from "node:os";
+import { dirname, sep } from "node:path";
+import { AppError } from "../errors.ts";
 import type { SandboxSpec } from "../sandbox/spec.ts";
 import { runChild } from "./child.ts";
 import type { CliLocator, LocatedCli } from "./locate-cli.ts";
@@ -75,6 +77,23 @@ export interface BwrapLayout {
   signalSetter?: string;
   /** Host filesystem facts; tests pass their own. */
   exists?: (path: string) => boolean;
+  /** The person's home directory, which no program binding may expose; default os.homedir(). */
+  hostHome?: string;
+}
+
+/**
+ * A CLI installed straight into a home directory would take that whole directory (or the
+ * orchestrator's, with every mode's state and secrets) into the sandbox with it: refuse.
+ */
+function refuseExposing(path: string, spec: SandboxSpec, hostHome = homedir()): void {
+  for (const guarded of [dirname(spec.stateRoot), hostHome]) {
+    if (guarded === path || guarded.startsWith(`${path === sep ? "" : path}${sep}`)) {
+      throw new AppError(
+        "runtime",
+        `${spec.cli} is installed under ${path}, which would take ${guarded} into the ${spec.mode} sandbox: run \`ai-orchestrator install-clis\` or install it into a folder of its own`,
+      );
+    }
+  }
 }
 
 /** bwrap's arguments for one run: pure apart from looking at which system paths exist. */
@@ -98,6 +117,7 @@ export function bwrapArguments(spec: SandboxSpec, located: LocatedCli, layout: B
   }
   args.push("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/run");
 
+  for (const path of located.readOnlyPaths) refuseExposing(path, spec, layout.hostHome);
   const mounts: Mount[] = [
     ...located.readOnlyPaths.map((path): Mount => ({ kind: "ro-bind", source: path, target: path })),
     { kind: "bind", source: spec.stateRoot, target: spec.stateRoot },

@@ -65,8 +65,12 @@ function claudeAt(candidate: string): LocatedCli {
   // npm's wrapper links bin/claude to a copy of the platform package's binary, or to a stub
   // when install scripts were withheld: the platform package's own executable is the sure one.
   // Anything else (the standalone installer's binary, a person's wrapper) runs as it is.
-  const executable = nativeClaudeBeside(real) ?? real;
-  return { cli: "claude", executable, leadingArgs: [], readOnlyPaths: [dirname(executable)] };
+  const native = nativeClaudeBeside(real);
+  // The platform package's folder holds only the binary and its notices; any other binary is
+  // bound alone, so that a folder it happens to sit in (a home, a bin full of tools) stays out.
+  return native
+    ? { cli: "claude", executable: native, leadingArgs: [], readOnlyPaths: [dirname(native)] }
+    : { cli: "claude", executable: real, leadingArgs: [], readOnlyPaths: [real] };
 }
 
 function nativeClaudeBeside(wrapperPath: string): string | undefined {
@@ -88,15 +92,14 @@ function nativeClaudeBeside(wrapperPath: string): string | undefined {
 
 function geminiAt(candidate: string, options: LocateOptions): LocatedCli | undefined {
   const real = realpathSync(candidate);
-  if (!isNodeScript(real))
-    return { cli: "gemini", executable: real, leadingArgs: [], readOnlyPaths: [dirname(real)] };
+  if (!isNodeScript(real)) return { cli: "gemini", executable: real, leadingArgs: [], readOnlyPaths: [real] };
   const node = realpathSync(options.nodeExecutable ?? process.execPath);
   return {
     cli: "gemini",
     executable: node,
     leadingArgs: [real],
     // The bundle may load optional packages hoisted beside it, so its whole node_modules goes in.
-    readOnlyPaths: [dirname(node), enclosingNodeModules(real) ?? dirname(dirname(real))],
+    readOnlyPaths: [dirname(node), enclosingNodeModules(real) ?? dirname(real)],
   };
 }
 

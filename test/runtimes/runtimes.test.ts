@@ -6,7 +6,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
-import { bwrapRuntime, probeBwrap } from "../../src/runtimes/bwrap.ts";
+import { bwrapArguments, bwrapRuntime, probeBwrap } from "../../src/runtimes/bwrap.ts";
 import type { LocatedCli } from "../../src/runtimes/locate-cli.ts";
 import { processRuntime } from "../../src/runtimes/process.ts";
 import type { Runtime } from "../../src/runtimes/runtime.ts";
@@ -187,4 +187,30 @@ test("bwrap: the sandbox gets a fresh /tmp, not the host's", async (t) => {
     },
   );
   assert.equal(result.stdout, "unseen\n");
+});
+
+test("bwrap refuses a CLI whose folder would take the person's home or the orchestrator's into the sandbox", (t) => {
+  const fixture = sandboxFixture(t);
+  const spec = specFor(fixture, "glm");
+  const located = (path: string): LocatedCli => ({
+    cli: "claude",
+    executable: join(path, "claude"),
+    leadingArgs: [],
+    readOnlyPaths: [path],
+  });
+  const layout = { tty: false, exists: () => false, hostHome: "/home/person" };
+  for (const exposing of ["/home/person", "/home", "/", fixture.home]) {
+    assert.throws(
+      () => bwrapArguments(spec, located(exposing), layout),
+      (error: Error) => {
+        assert.match(
+          error.message,
+          /is installed under .*, which would take .* into the glm sandbox: run `ai-orchestrator install-clis`/,
+        );
+        return true;
+      },
+    );
+  }
+  const args = bwrapArguments(spec, located("/home/person/.ai-tools/claude-code"), layout);
+  assert.ok(args.includes("/home/person/.ai-tools/claude-code"));
 });
