@@ -101,8 +101,9 @@ async function readAll(stream: NodeJS.ReadStream): Promise<string> {
 /** Reads one line from the terminal in raw mode so the key is never echoed. */
 function readHiddenLine(prompt: string): Promise<string> {
   const input = process.stdin;
-  process.stderr.write(prompt);
+  // Echo goes off before the prompt shows, so a key typed (or pasted) at once is never echoed.
   input.setRawMode(true);
+  process.stderr.write(prompt);
   input.setEncoding("utf8");
   input.resume();
   return new Promise((resolve, reject) => {
