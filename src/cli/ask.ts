@@ -5,6 +5,7 @@ import { basename, extname } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import type { ProviderApi } from "../config/schema/index.ts";
 import { AppError } from "../errors.ts";
+import { createLogger } from "../observability/logger.ts";
 import {
   type ChatContentPart,
   type ChatRequest,
@@ -17,7 +18,12 @@ import { requireCredential } from "../providers/credentials.ts";
 import { isProviderError, type ProviderError } from "../providers/errors.ts";
 import { isTextMime } from "../providers/files.ts";
 import { resolveProvider } from "../providers/registry.ts";
-import { isResilienceError } from "../resilience/errors.ts";
+import {
+  CircuitOpenError,
+  FallbackExhaustedError,
+  isResilienceError,
+  type ResilienceError,
+} from "../resilience/errors.ts";
 import { createResilience } from "../resilience/resilience.ts";
 import { cliContext } from "./context.ts";
 
@@ -106,7 +112,11 @@ async function runAsk(prompt: string, options: AskOptions, command: Command): Pr
       throw error;
     }
   };
-  const resilience = createResilience({ config, paths: context.paths });
+  // A one-shot command says itself what matters (each fallback, the final error) in plain lines; the
+  // policy layer's operational warnings (a circuit opening, Redis going away) are JSON for a server's
+  // logs, so here they appear only when AI_ORCHESTRATOR_LOG_LEVEL asks for them.
+  const logger = createLogger({ level: process.env.AI_ORCHESTRATOR_LOG_LEVEL ? undefined : "error" });
+  const resilience = createResilience({ config, paths: context.paths, logger });
   let wroteText = false;
   try {
     const result = await resilience.executeWithFallback(asked.id, async (id, call) => {
@@ -138,14 +148,7 @@ async function runAsk(prompt: string, options: AskOptions, command: Command): Pr
     if (!isProviderError(error) && !isResilienceError(error)) throw error;
     if (wroteText) process.stdout.write("\n");
     if (options.json) {
-      const summary = isProviderError(error)
-        ? errorSummary(error)
-        : {
-            kind: error.kind,
-            retryable: false,
-            retryAfterMs: error.retryAfterMs ?? null,
-            message: error.message,
-          };
+      const summary = isProviderError(error) ? errorSummary(error) : policyErrorSummary(error, asked.id);
       process.stdout.write(`${JSON.stringify({ error: summary })}\n`);
       process.exitCode = 1;
       return;
@@ -199,6 +202,25 @@ export function errorSummary(error: ProviderError): Record<string, unknown> {
     provider: error.provider,
     status: error.status ?? null,
     retryable: error.retryable,
+    ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+    message: error.message,
+  };
+}
+
+/** The same JSON shape as a provider's error, for a refusal by the policy layer itself. */
+function policyErrorSummary(error: ResilienceError, askedProvider: string): Record<string, unknown> {
+  const lastAttempt = error instanceof FallbackExhaustedError ? error.attempts.at(-1) : undefined;
+  const status =
+    error instanceof CircuitOpenError
+      ? error.lastFailure?.status
+      : error instanceof FallbackExhaustedError && isProviderError(error.lastError)
+        ? error.lastError.status
+        : undefined;
+  return {
+    kind: error.kind,
+    provider: "provider" in error ? error.provider : (lastAttempt?.provider ?? askedProvider),
+    status: status ?? null,
+    retryable: false,
     ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
     message: error.message,
   };

@@ -60,6 +60,37 @@ describe("ask", () => {
     });
   }
 
+  it("once a provider's circuit is open, --json names the provider, its last status and the wait; stderr stays clean", async (t) => {
+    setup(t);
+    const providers = {
+      anthropic: {
+        baseUrl: simulators.endpoints.anthropic.baseUrl,
+        policy: { retry: { maxAttempts: 1 }, breaker: { consecutiveFailures: 1, openMs: 60_000 } },
+      },
+    };
+    writeFileSync(join(home, "config.yaml"), stringify({ providers }));
+    simulators.faults.inject("anthropic", { kind: "status", status: 529 });
+    t.after(() => simulators.faults.clear("anthropic"));
+    const tripping = await runCli(["ask", "--provider", "anthropic", "--json", "hi"], {
+      env: env("anthropic"),
+    });
+    assert.equal(tripping.code, 1);
+    assert.equal(JSON.parse(tripping.stdout).error.kind, "overloaded");
+    assert.equal(tripping.stderr, "", "no log lines from the policy layer on a person's terminal");
+
+    const refused = await runCli(["ask", "--provider", "anthropic", "--json", "hi"], {
+      env: env("anthropic"),
+    });
+    assert.equal(refused.code, 1);
+    const { error } = JSON.parse(refused.stdout);
+    assert.equal(error.kind, "circuit_open");
+    assert.equal(error.provider, "anthropic");
+    assert.equal(error.status, 529);
+    assert.equal(error.retryable, false);
+    assert.ok(error.retryAfterMs > 0 && error.retryAfterMs <= 60_000);
+    assert.match(error.message, /ai-orchestrator providers reset anthropic/);
+  });
+
   it("writes text to stdout as it arrives, before the answer is complete", async (t) => {
     setup(t);
     simulators.faults.inject("moonshot", { kind: "stall", afterEvents: 3, times: 1 });
