@@ -3,10 +3,10 @@ import type { Command } from "commander";
 import { stringify } from "yaml";
 import { z } from "zod";
 import { type ConfigProblem, checkConfig, formatProblem } from "../config/load.ts";
-import { redactConfig } from "../config/redact.ts";
 import { type Config, configSchema } from "../config/schema/index.ts";
 import { AppError, isAppError } from "../errors.ts";
 import { modeNames, resolveMode } from "../modes/registry.ts";
+import { redactValue } from "../observability/logger.ts";
 import { resolveProvider } from "../providers/registry.ts";
 import { cliContext, print, printJson } from "./context.ts";
 
@@ -38,7 +38,7 @@ export function registerConfigCommands(program: Command): void {
     .option("--json", "print JSON instead of YAML")
     .action((options: { json?: boolean }, command: Command) => {
       const { config } = cliContext(command).config();
-      const redacted = redactConfig(config);
+      const redacted = redactValue(config);
       if (options.json) printJson(redacted);
       else process.stdout.write(stringify(redacted));
     });
