@@ -1,6 +1,6 @@
 // Opens orchestrator.db (node:sqlite, no native addon): WAL so readers never wait for the writer, a
 // busy timeout so several processes can share the file, and the versioned migrations applied once.
-import { mkdirSync } from "node:fs";
+import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { AppError } from "../errors.ts";
@@ -15,10 +15,16 @@ export interface OpenDatabaseOptions {
 
 /** Opens (creating when missing) the database file and brings its schema up to date. */
 export function openDatabase(file: string, options: OpenDatabaseOptions = {}): DatabaseSync {
-  if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5_000;
   let database: DatabaseSync;
   try {
-    database = new DatabaseSync(file, { timeout: options.busyTimeoutMs ?? 5_000 });
+    if (file !== ":memory:") {
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      // The file will hold API keys and conversations: owner-only from its first byte. SQLite gives
+      // its -wal and -shm files the same mode.
+      closeSync(openSync(file, "a", 0o600));
+    }
+    database = new DatabaseSync(file, { timeout: busyTimeoutMs });
   } catch (error) {
     throw new AppError(
       "unavailable",
@@ -29,7 +35,7 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
     );
   }
   try {
-    database.exec("PRAGMA journal_mode = WAL");
+    enableWal(database, busyTimeoutMs);
     // With WAL, NORMAL never corrupts the file; a power cut can only lose the last commits.
     database.exec("PRAGMA synchronous = NORMAL");
     database.exec("PRAGMA foreign_keys = ON");
@@ -39,6 +45,27 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
     throw error;
   }
   return database;
+}
+
+// Switching a new file to WAL needs an exclusive lock, and SQLite reports "database is locked" at once,
+// without waiting out the busy timeout, when another process is switching it at the same moment.
+function enableWal(database: DatabaseSync, busyTimeoutMs: number): void {
+  const deadline = Date.now() + busyTimeoutMs;
+  for (;;) {
+    try {
+      database.exec("PRAGMA journal_mode = WAL");
+      return;
+    } catch (error) {
+      if (!isBusy(error) || Date.now() >= deadline) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    }
+  }
+}
+
+function isBusy(error: unknown): boolean {
+  // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with or without an extended code.
+  const code = typeof error === "object" && error !== null && "errcode" in error ? error.errcode : undefined;
+  return typeof code === "number" && ((code & 0xff) === 5 || (code & 0xff) === 6);
 }
 
 export interface AppliedMigration {

@@ -1,5 +1,8 @@
 // orchestrator.db: a real file, WAL, and migrations that run once, in order, in a transaction.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { test } from "node:test";
@@ -19,11 +22,16 @@ const tags: Migration = {
   up: (database) => database.exec("ALTER TABLE notes ADD COLUMN tag TEXT"),
 };
 
-test("opens a new file in WAL mode with the project's migrations applied", (t) => {
+test("opens a new file in WAL mode with the project's migrations applied, readable by its owner only", (t) => {
   const file = join(temporaryHome(t), "nested", "orchestrator.db");
   const database = openDatabase(file);
   t.after(() => database.close());
   assert.equal(database.prepare("PRAGMA journal_mode").get()?.journal_mode, "wal");
+  database
+    .prepare("INSERT INTO breaker_state VALUES ('zai', 'closed', 0, 0, 0, NULL, NULL, NULL, NULL, 0, 1)")
+    .run();
+  for (const path of [file, `${file}-wal`, `${file}-shm`])
+    assert.equal(statSync(path).mode & 0o777, 0o600, path);
   assert.deepEqual(
     appliedMigrations(database).map((migration) => migration.version),
     MIGRATIONS.map((migration) => migration.version),
@@ -98,4 +106,30 @@ test("two processes' worth of connections migrating the same file at once both s
     second.close();
   });
   assert.equal(appliedMigrations(second).length, MIGRATIONS.length);
+});
+
+test("processes starting at once on a new file all open it (none sees 'database is locked')", async (t) => {
+  const home = temporaryHome(t);
+  const opener = `import { openDatabase } from ${JSON.stringify(join(import.meta.dirname, "../../src/store/database.ts"))};
+    // Staggered by a few milliseconds, so that one switches to WAL while another is migrating.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.random() * 20);
+    openDatabase(process.argv[1]).close();`;
+  const failures: string[] = [];
+  for (let round = 0; round < 6; round += 1) {
+    const file = join(home, `race-${round}.db`);
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        const child = spawn(process.execPath, ["--input-type=module", "-e", opener, file], {
+          stdio: ["ignore", "ignore", "pipe"],
+        });
+        let stderr = "";
+        child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+          stderr += chunk;
+        });
+        const [code] = await once(child, "exit");
+        if (code !== 0) failures.push(stderr.split("\n").find((line) => line.includes("Error")) ?? stderr);
+      }),
+    );
+  }
+  assert.deepEqual(failures, []);
 });
