@@ -33,7 +33,9 @@ export const CLOSED_SNAPSHOT: BreakerSnapshot = {
 };
 
 export type Admission =
-  | { admitted: true; probe: boolean }
+  | { admitted: true; probe: false }
+  /** `trial` tells this half-open trial's probes from those of an earlier one that end late. */
+  | { admitted: true; probe: true; trial: number }
   | { admitted: false; retryAfterMs: number; probing: boolean; lastFailure: FailureSummary | undefined };
 
 export type Outcome =
@@ -69,6 +71,8 @@ export class CircuitBreaker {
   #probesInFlight = 0;
   #probeSuccesses = 0;
   #halfOpenAnnounced = false;
+  /** Bumped by every change of state, so a probe admitted before it is recognised when it ends. */
+  #trial = 0;
   readonly #listeners: TransitionListener[] = [];
   // Failure-rate window: WINDOW_BUCKETS time buckets, each counting successes and failures.
   readonly #bucketMs: number;
@@ -104,9 +108,7 @@ export class CircuitBreaker {
   restore(snapshot: BreakerSnapshot): void {
     const before = this.state();
     this.#snapshot = snapshot;
-    this.#probesInFlight = 0;
-    this.#probeSuccesses = 0;
-    this.#halfOpenAnnounced = false;
+    this.#newTrial();
     if (snapshot.state === "closed" && snapshot.consecutiveFailures === 0) this.#clearWindow();
     const after = this.state();
     if (after !== before) this.#emit(before, after);
@@ -152,11 +154,11 @@ export class CircuitBreaker {
       this.#emit("open", "half-open");
     }
     this.#probesInFlight += 1;
-    return ADMIT_PROBE;
+    return { admitted: true, probe: true, trial: this.#trial };
   }
 
-  record(admission: { probe: boolean }, outcome: Outcome): void {
-    if (admission.probe) this.#recordProbe(outcome);
+  record(admission: Admission & { admitted: true }, outcome: Outcome): void {
+    if (admission.probe) this.#recordProbe(admission.trial, outcome);
     else this.#recordCall(outcome);
   }
 
@@ -164,9 +166,7 @@ export class CircuitBreaker {
   reset(): void {
     const before = this.state();
     this.#snapshot = { ...CLOSED_SNAPSHOT, changedAt: this.#now() };
-    this.#probesInFlight = 0;
-    this.#probeSuccesses = 0;
-    this.#halfOpenAnnounced = false;
+    this.#newTrial();
     this.#clearWindow();
     if (before !== "closed") this.#emit(before, "closed");
   }
@@ -184,9 +184,7 @@ export class CircuitBreaker {
       lastFailure: lastFailure ?? snapshot.lastFailure,
       changedAt: this.#now(),
     };
-    this.#probesInFlight = 0;
-    this.#probeSuccesses = 0;
-    this.#halfOpenAnnounced = false;
+    this.#newTrial();
     if (before !== "open") this.#emit(before, "open");
   }
 
@@ -213,13 +211,17 @@ export class CircuitBreaker {
     if (this.#shouldTrip(consecutiveFailures)) this.#open(outcome.failure, outcome.retryAfterMs);
   }
 
-  #recordProbe(outcome: Outcome): void {
-    this.#probesInFlight = Math.max(0, this.#probesInFlight - 1);
-    // The circuit may have been reset or restored while the probe ran: its result is then an ordinary call's.
-    if (this.#snapshot.state !== "open") {
-      this.#recordCall(outcome);
+  #recordProbe(trial: number, outcome: Outcome): void {
+    if (trial !== this.#trial) {
+      // The circuit changed while the probe ran (another probe failed, a reset, a restore): once
+      // closed, its result is an ordinary call's; while open, it must neither count toward this
+      // trial nor open the circuit a second time for the same outage.
+      if (this.#snapshot.state === "closed") this.#recordCall(outcome);
+      else if (outcome.type !== "success" && outcome.failure)
+        this.#snapshot = { ...this.#snapshot, lastFailure: outcome.failure };
       return;
     }
+    this.#probesInFlight = Math.max(0, this.#probesInFlight - 1);
     if (outcome.type === "neutral") {
       if (outcome.failure) this.#snapshot = { ...this.#snapshot, lastFailure: outcome.failure };
       return;
@@ -253,9 +255,7 @@ export class CircuitBreaker {
       lastFailure: failure,
       changedAt: now,
     };
-    this.#probesInFlight = 0;
-    this.#probeSuccesses = 0;
-    this.#halfOpenAnnounced = false;
+    this.#newTrial();
     this.#clearWindow();
     this.#emit(before, "open");
   }
@@ -263,11 +263,16 @@ export class CircuitBreaker {
   #close(): void {
     const before = this.state();
     this.#snapshot = { ...CLOSED_SNAPSHOT, lastFailure: this.#snapshot.lastFailure, changedAt: this.#now() };
+    this.#newTrial();
+    this.#clearWindow();
+    this.#emit(before, "closed");
+  }
+
+  #newTrial(): void {
+    this.#trial += 1;
     this.#probesInFlight = 0;
     this.#probeSuccesses = 0;
     this.#halfOpenAnnounced = false;
-    this.#clearWindow();
-    this.#emit(before, "closed");
   }
 
   #count(success: boolean): void {
@@ -307,4 +312,3 @@ export class CircuitBreaker {
 }
 
 const ADMIT_CALL: Admission = { admitted: true, probe: false };
-const ADMIT_PROBE: Admission = { admitted: true, probe: true };

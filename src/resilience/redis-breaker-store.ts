@@ -623,9 +623,11 @@ class RedisGate implements BreakerGate {
   }
 }
 
-const SHARED_CALL: Admission = { admitted: true, probe: false };
-const SHARED_PROBE: Admission = { admitted: true, probe: true };
-const LOCAL_CALL = { admitted: true, probe: false } as const;
+type Admitted = Admission & { admitted: true };
+// Told apart from the local breaker's admissions by identity; the shared trial is the probe lease.
+const SHARED_CALL: Admitted = { admitted: true, probe: false };
+const SHARED_PROBE: Admitted = { admitted: true, probe: true, trial: 0 };
+const LOCAL_CALL: Admitted = { admitted: true, probe: false };
 
 /** A HGETALL reply (flat array under RESP2, a map under RESP3) as a Map of strings. */
 function toFields(reply: unknown): Map<string, string> {

@@ -164,6 +164,33 @@ describe("half-open", () => {
     assert.equal(breaker.snapshot().openUntil, clock.now + 35_000, "40 s capped at 35 s");
   });
 
+  test("a probe of a trial already lost neither re-opens the circuit again nor counts toward the next trial", () => {
+    const { clock, breaker } = openBreaker({ halfOpenProbes: 2 });
+    clock.now += 10_000;
+    const first = breaker.admit();
+    const second = breaker.admit();
+    assert.ok(first.admitted && second.admitted);
+    breaker.record(first, overloaded);
+    const reopenedUntil = breaker.snapshot().openUntil;
+    assert.equal(reopenedUntil, clock.now + 20_000);
+    clock.now += 1_000;
+    breaker.record(second, overloaded);
+    assert.equal(breaker.snapshot().openUntil, reopenedUntil, "one outage, one doubling");
+
+    const { clock: laterClock, breaker: later } = openBreaker({ halfOpenProbes: 2 });
+    laterClock.now += 10_000;
+    const lost = later.admit();
+    const late = later.admit();
+    assert.ok(lost.admitted && late.admitted);
+    later.record(lost, overloaded);
+    later.record(late, success);
+    laterClock.now += 20_000;
+    const next = later.admit();
+    assert.ok(next.admitted);
+    later.record(next, success);
+    assert.equal(later.state(), "half-open", "the next trial still needs both of its own probes");
+  });
+
   test("a provider's Retry-After longer than the open time keeps the circuit open that long", () => {
     const clock = fakeClock();
     const breaker = new CircuitBreaker(
