@@ -158,6 +158,17 @@ end
 return redis.call('HGETALL', KEYS[1])
 `;
 
+// KEYS: state hash, window hash, probe lease. ARGV: now. Closes the circuit and forgets its failures
+// (`providers reset`). The hash is rewritten, not deleted, so that its generation only ever grows and
+// no replica mistakes the next trip for an older state than the one it holds.
+const RESET_SCRIPT = `
+redis.call('DEL', KEYS[2], KEYS[3])
+redis.call('HDEL', KEYS[1], 'lastKind', 'lastMessage', 'lastStatus', 'lastAt')
+redis.call('HSET', KEYS[1], 'state', 'closed', 'openUntil', 0, 'opens', 0, 'consecutive', 0, 'changedAt', ARGV[1])
+redis.call('HINCRBY', KEYS[1], 'generation', 1)
+return redis.call('HGETALL', KEYS[1])
+`;
+
 interface Script {
   source: string;
   sha: string;
@@ -242,11 +253,12 @@ export class RedisBreakerStore implements BreakerStore {
   }
 
   async reset(provider: string): Promise<void> {
-    await this.#command(
-      ["DEL", this.key(provider), this.key(provider, "window"), this.key(provider, "probe")],
+    const keys = [this.key(provider), this.key(provider, "window"), this.key(provider, "probe")];
+    const reply = await this.#command(
+      ["EVAL", RESET_SCRIPT, String(keys.length), ...keys, String(this.#now())],
       `reset the shared circuit of ${provider}`,
     );
-    await this.#gates.get(provider)?.resetLocal();
+    this.#gates.get(provider)?.resetLocal(toFields(reply));
   }
 
   // For commands a person asked for: an unreachable Redis is their problem to fix, said in one line.
@@ -389,6 +401,8 @@ class RedisGate implements BreakerGate {
   #probe: ProbeSession | undefined;
   #claiming = false;
   #announced: BreakerState = "closed";
+  /** The local breaker opened while Redis was unreachable: the others learn of it when Redis is back. */
+  #tripWhileDown = false;
 
   constructor(
     store: RedisBreakerStore,
@@ -403,8 +417,10 @@ class RedisGate implements BreakerGate {
     this.#leaseMs = leaseMs;
     this.#now = now;
     this.#local = new CircuitBreaker(settings, now);
-    this.#local.onTransition(() => {
-      if (!this.#store.up) this.announce();
+    this.#local.onTransition((_from, to) => {
+      if (this.#store.up) return;
+      if (to === "open") this.#tripWhileDown = true;
+      this.announce();
     });
   }
 
@@ -473,11 +489,10 @@ class RedisGate implements BreakerGate {
     await this.#store.reset(this.provider);
   }
 
-  async resetLocal(): Promise<void> {
+  resetLocal(fields: Map<string, string>): void {
     this.#local.reset();
-    this.#probe = undefined;
-    this.#mirror = CLOSED_SNAPSHOT;
-    this.announce();
+    this.#tripWhileDown = false;
+    this.adopt(fields);
   }
 
   onTransition(listener: TransitionListener): void {
@@ -498,12 +513,27 @@ class RedisGate implements BreakerGate {
       if (generation > this.#mirrorGeneration) this.#probe = undefined;
       this.#mirrorGeneration = generation;
     }
+    this.#followMirror();
     this.announce();
   }
 
-  async publishLocalTrip(): Promise<void> {
+  // The local breaker takes over whenever Redis goes away, so it must start from what everyone
+  // agreed, not from an opening of its own that the shared circuit has long closed. Its closed-state
+  // counts stay its own; only a trip it made while alone and newer than the shared state is kept.
+  #followMirror(): void {
     const local = this.#local.snapshot();
-    if (local.state !== "open" || local.openUntil <= this.#mirror.openUntil) return;
+    const mirror = this.#mirror;
+    if (local.state === mirror.state && local.openUntil === mirror.openUntil) return;
+    if (this.#tripWhileDown && local.changedAt > mirror.changedAt) return;
+    this.#tripWhileDown = false;
+    this.#local.restore(mirror);
+  }
+
+  async publishLocalTrip(): Promise<void> {
+    if (!this.#tripWhileDown) return;
+    this.#tripWhileDown = false;
+    const local = this.#local.snapshot();
+    if (local.state !== "open" || local.openUntil <= Math.max(this.#now(), this.#mirror.openUntil)) return;
     const failure = local.lastFailure;
     const reply = await this.#store.run(
       "forceOpen",

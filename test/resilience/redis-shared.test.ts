@@ -5,8 +5,14 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { createConnection, createServer } from "node:net";
-import { describe, test } from "node:test";
+import { describe, type TestContext, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { createClient } from "redis";
+import { policySchema } from "../../src/config/schema/resilience.ts";
+import { createLogger } from "../../src/observability/logger.ts";
+import { ProviderError } from "../../src/providers/errors.ts";
+import { createProviderPolicy } from "../../src/resilience/policy.ts";
+import { RedisBreakerStore } from "../../src/resilience/redis-breaker-store.ts";
 import { requireService } from "../support/services.ts";
 import type { WorkerOptions } from "./breaker-process.ts";
 import { startWorker, type Worker } from "./worker.ts";
@@ -275,4 +281,98 @@ test("Redis dying mid-test: every process falls back to its own breaker, logs it
   const refused = await third.send({ op: "call", provider: "ok" });
   assert.equal(refused.outcome, "rejected", "the first process's trip reached the third through Redis");
   assert.ok(second.stderr().includes("redis reachable again"));
+});
+
+/** Two replicas in this process: each its own store, client and policy for zai, on one Redis. */
+function inProcessReplicas(t: TestContext, url: string, policy: Record<string, unknown>) {
+  const keyPrefix = `aio-test:${randomUUID()}:`;
+  const config = policySchema.parse(policy);
+  return [0, 1].map(() => {
+    const replica = { outages: 0 };
+    const store = new RedisBreakerStore({
+      url,
+      keyPrefix,
+      logger: createLogger({ level: "silent" }),
+      onHealthChange: (up) => {
+        if (!up) replica.outages += 1;
+      },
+    });
+    t.after(() => store.close());
+    const gate = store.gate("zai", config.breaker, { probeLeaseMs: 1_000 });
+    return Object.assign(replica, { store, policy: createProviderPolicy({ provider: "zai", config, gate }) });
+  });
+}
+
+const overloadedCall = () =>
+  Promise.reject(
+    new ProviderError({ kind: "overloaded", provider: "zai", status: 529, message: "overloaded" }),
+  );
+const okCall = async () => "answer";
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  for (let tries = 0; tries < 60 && !check(); tries += 1) await sleep(50);
+  assert.ok(check(), what);
+}
+
+test("a trip right after `providers reset` reaches a replica that saw the state before the reset", async (t) => {
+  if (!requireService(t, "redis", await reachable(REDIS_URL))) return;
+  const [first, second] = inProcessReplicas(t, REDIS_URL, {
+    retry: { maxAttempts: 1 },
+    breaker: { consecutiveFailures: 1, failureRate: 0, openMs: 200 },
+  });
+  assert.ok(first && second);
+  await until(() => first.store.up && second.store.up, "both connected");
+  // Opened, then closed by a good probe: the shared state has moved on twice.
+  await assert.rejects(first.policy.execute(overloadedCall));
+  await sleep(250);
+  await first.policy.execute(okCall);
+  await until(() => first.policy.state() === "closed", "closed by the probe");
+  await sleep(600);
+
+  await first.store.reset("zai");
+  await assert.rejects(first.policy.execute(overloadedCall));
+  await until(() => second.policy.state() !== "closed", "the second replica sees the new trip");
+});
+
+test("a short Redis outage does not re-open, for everyone, a circuit the replicas had closed", async (t) => {
+  const port = await freePort();
+  const redis = await startPrivateRedis(port);
+  if (
+    !requireService(t, "redis-server", typeof redis === "string" ? redis : undefined) ||
+    typeof redis === "string"
+  )
+    return;
+  t.after(() => {
+    redis.kill("SIGKILL");
+  });
+  const url = `redis://127.0.0.1:${port}`;
+  const [first, second] = inProcessReplicas(t, url, {
+    retry: { maxAttempts: 1 },
+    breaker: { consecutiveFailures: 1, failureRate: 0, openMs: 200 },
+  });
+  assert.ok(first && second);
+  await until(() => first.store.up && second.store.up, "both connected");
+  // The first replica's failure trips the shared circuit; the second one's probe closes it again.
+  await assert.rejects(first.policy.execute(overloadedCall));
+  await until(() => second.policy.state() !== "closed", "the second replica sees the trip");
+  await sleep(250);
+  await second.policy.execute(okCall);
+  await until(() => first.policy.state() === "closed", "the first replica sees it closed");
+
+  // Redis drops every connection; both replicas reconnect by themselves.
+  const admin = createClient({ url });
+  await admin.connect();
+  await admin.sendCommand(["CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"]);
+  await admin.close();
+  await until(() => first.outages === 1 && second.outages === 1, "the outage is noticed");
+  await until(() => first.store.up && second.store.up, "both reconnected");
+  await sleep(600);
+
+  assert.equal((await first.store.read("zai"))?.state, "closed");
+  const calls = await Promise.allSettled(Array.from({ length: 5 }, () => second.policy.execute(okCall)));
+  assert.deepEqual(
+    calls.map((call) => call.status),
+    ["fulfilled", "fulfilled", "fulfilled", "fulfilled", "fulfilled"],
+    "no caller is held back behind a half-open probe",
+  );
 });
