@@ -119,6 +119,7 @@ class LocalGate implements BreakerGate {
   #save(): void {
     const snapshot = this.#breaker.snapshot();
     this.#generation = this.#persistence?.save(this.provider, snapshot) ?? this.#generation;
+    // Even when the write failed: the next change writes the whole state again.
     this.#saved = snapshot;
   }
 
@@ -145,9 +146,10 @@ interface StoredRow {
 }
 
 interface SnapshotFile {
+  /** Undefined when nothing is stored or the file cannot be read now. */
   load(provider: string): StoredRow | undefined;
-  /** Returns the row's new generation. */
-  save(provider: string, snapshot: BreakerSnapshot): number;
+  /** Returns the row's new generation; undefined when the file cannot be written now. */
+  save(provider: string, snapshot: BreakerSnapshot): number | undefined;
 }
 
 export class MemoryBreakerStore implements BreakerStore {
@@ -192,11 +194,23 @@ export class SqliteBreakerStore implements BreakerStore, SnapshotFile {
   readonly #upsert: StatementSync;
   readonly #delete: StatementSync;
   readonly #onClose: () => void;
+  readonly #onError: (error: unknown) => void;
+  #failing = false;
 
-  /** `onClose` runs on close(), e.g. to close a database the store opened itself. */
-  constructor(database: DatabaseSync, now: () => number = Date.now, onClose: () => void = () => {}) {
+  /**
+   * `onClose` runs on close(), e.g. to close a database the store opened itself. `onError` is told
+   * once when the file stops answering (locked past the busy timeout, disk full, read-only); the
+   * breakers then decide on this process's state alone until it answers again.
+   */
+  constructor(
+    database: DatabaseSync,
+    now: () => number = Date.now,
+    onClose: () => void = () => {},
+    onError: (error: unknown) => void = () => {},
+  ) {
     this.#now = now;
     this.#onClose = onClose;
+    this.#onError = onError;
     this.#select = database.prepare("SELECT * FROM breaker_state WHERE provider = ?");
     this.#upsert = database.prepare(`
       INSERT INTO breaker_state (provider, state, open_until, opens, consecutive_failures, last_failure_kind,
@@ -240,7 +254,7 @@ export class SqliteBreakerStore implements BreakerStore, SnapshotFile {
   }
 
   load(provider: string): StoredRow | undefined {
-    const row = this.#select.get(provider);
+    const row = this.#guard(() => this.#select.get(provider));
     if (row === undefined) return undefined;
     return {
       generation: Number(row.generation),
@@ -260,21 +274,36 @@ export class SqliteBreakerStore implements BreakerStore, SnapshotFile {
     };
   }
 
-  save(provider: string, snapshot: BreakerSnapshot): number {
+  save(provider: string, snapshot: BreakerSnapshot): number | undefined {
     const failure = snapshot.lastFailure;
-    const result = this.#upsert.get({
-      provider,
-      state: snapshot.state,
-      openUntil: snapshot.openUntil,
-      opens: snapshot.opens,
-      consecutive: snapshot.consecutiveFailures,
-      kind: failure?.kind ?? null,
-      message: failure?.message ?? null,
-      status: failure?.status ?? null,
-      at: failure?.at ?? null,
-      changedAt: snapshot.changedAt,
-    });
-    return Number(result?.generation ?? 0);
+    const result = this.#guard(() =>
+      this.#upsert.get({
+        provider,
+        state: snapshot.state,
+        openUntil: snapshot.openUntil,
+        opens: snapshot.opens,
+        consecutive: snapshot.consecutiveFailures,
+        kind: failure?.kind ?? null,
+        message: failure?.message ?? null,
+        status: failure?.status ?? null,
+        at: failure?.at ?? null,
+        changedAt: snapshot.changedAt,
+      }),
+    );
+    return result === undefined ? undefined : Number(result.generation ?? 0);
+  }
+
+  // A call must never fail, nor its outcome be lost, because the state file could not be written.
+  #guard<T>(operation: () => T): T | undefined {
+    try {
+      const result = operation();
+      this.#failing = false;
+      return result;
+    } catch (error) {
+      if (!this.#failing) this.#onError(error);
+      this.#failing = true;
+      return undefined;
+    }
   }
 }
 

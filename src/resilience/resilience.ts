@@ -62,7 +62,16 @@ export function openBreakerStore(
     });
   }
   const database = openDatabase(paths.databaseFile);
-  return new SqliteBreakerStore(database, now, () => database.close());
+  return new SqliteBreakerStore(
+    database,
+    now,
+    () => database.close(),
+    (error) =>
+      logger.warn(
+        { database: paths.databaseFile, error: error instanceof Error ? error.message : String(error) },
+        "breaker state cannot be read or saved: circuit breakers run on this process's state until it can",
+      ),
+  );
 }
 
 export function policyConfigFor(config: Config, provider: string): PolicyConfig {
