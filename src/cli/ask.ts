@@ -24,7 +24,7 @@ import {
   isResilienceError,
   type ResilienceError,
 } from "../resilience/errors.ts";
-import { createResilience } from "../resilience/resilience.ts";
+import { createResilience, policyConfigFor } from "../resilience/resilience.ts";
 import { cliContext } from "./context.ts";
 
 /** Used when --model is not given; any model the provider lists can be named instead. */
@@ -87,7 +87,16 @@ async function runAsk(prompt: string, options: AskOptions, command: Command): Pr
     const existing = sessions.get(id);
     if (existing) return existing;
     const provider = resolveProvider(config, id);
-    const client = createProviderClient(provider, requireCredential(provider, context.paths));
+    // The connection pool enforces the policy's deadlines too: connecting is only timed there, and its
+    // own defaults must not cut a call the policy allows to run longer.
+    const timeouts = policyConfigFor(config, id).timeouts;
+    const client = createProviderClient(provider, requireCredential(provider, context.paths), {
+      timeouts: {
+        connectMs: timeouts.connectMs,
+        firstByteMs: timeouts.firstByteMs,
+        bodyIdleMs: timeouts.idleMs,
+      },
+    });
     const attachments = new Attachments(client);
     try {
       const files = await Promise.all(options.file.map((path) => readLocalFile(path, provider.api)));
