@@ -62,6 +62,23 @@ export function openDuration(
   return Math.min(settings.maxOpenMs, Math.max(doubled, retryAfterMs ?? 0));
 }
 
+/** The state callers see for a stored snapshot at `now`. */
+export function stateAt(snapshot: BreakerSnapshot, now: number): BreakerState {
+  if (snapshot.state === "closed") return "closed";
+  return now >= snapshot.openUntil ? "half-open" : "open";
+}
+
+/** The refusal every call gets at `now` while the circuit is open; undefined when closed or half-open. */
+export function refusalAt(snapshot: BreakerSnapshot, now: number): Refusal | undefined {
+  if (snapshot.state === "closed" || now >= snapshot.openUntil) return undefined;
+  return {
+    admitted: false,
+    retryAfterMs: snapshot.openUntil - now,
+    probing: false,
+    lastFailure: snapshot.lastFailure,
+  };
+}
+
 const WINDOW_BUCKETS = 10;
 
 export class CircuitBreaker {
@@ -95,9 +112,7 @@ export class CircuitBreaker {
   }
 
   state(): BreakerState {
-    const snapshot = this.#snapshot;
-    if (snapshot.state === "closed") return "closed";
-    return this.#now() >= snapshot.openUntil ? "half-open" : "open";
+    return stateAt(this.#snapshot, this.#now());
   }
 
   snapshot(): BreakerSnapshot {
@@ -116,31 +131,15 @@ export class CircuitBreaker {
 
   /** The refusal a call would get now while the circuit is open, without admitting anything; else undefined. */
   refusal(): Refusal | undefined {
-    const snapshot = this.#snapshot;
-    if (snapshot.state === "closed") return undefined;
-    const now = this.#now();
-    if (now >= snapshot.openUntil) return undefined;
-    return {
-      admitted: false,
-      retryAfterMs: snapshot.openUntil - now,
-      probing: false,
-      lastFailure: snapshot.lastFailure,
-    };
+    return refusalAt(this.#snapshot, this.#now());
   }
 
   /** Decides whether a call may go out now. A probe admission must be followed by exactly one `record`. */
   admit(): Admission {
     const snapshot = this.#snapshot;
     if (snapshot.state === "closed") return ADMIT_CALL;
-    const now = this.#now();
-    if (now < snapshot.openUntil) {
-      return {
-        admitted: false,
-        retryAfterMs: snapshot.openUntil - now,
-        probing: false,
-        lastFailure: snapshot.lastFailure,
-      };
-    }
+    const refused = refusalAt(snapshot, this.#now());
+    if (refused) return refused;
     if (this.#probesInFlight + this.#probeSuccesses >= this.#settings.halfOpenProbes) {
       return {
         admitted: false,

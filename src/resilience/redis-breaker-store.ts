@@ -20,6 +20,8 @@ import {
   type Outcome,
   PROBING_RETRY_AFTER_MS,
   type Refusal,
+  refusalAt,
+  stateAt,
   type TransitionListener,
 } from "./breaker.ts";
 import {
@@ -29,6 +31,7 @@ import {
   failureFromColumns,
   type GateOptions,
 } from "./breaker-store.ts";
+import type { FailureSummary } from "./errors.ts";
 
 type RedisClient = ReturnType<typeof createClient>;
 
@@ -428,15 +431,8 @@ class RedisGate implements BreakerGate {
     if (!this.#store.up) return this.#local.admit();
     const mirror = this.#mirror;
     if (mirror.state === "closed") return SHARED_CALL;
-    const now = this.#now();
-    if (now < mirror.openUntil) {
-      return {
-        admitted: false,
-        retryAfterMs: mirror.openUntil - now,
-        probing: false,
-        lastFailure: mirror.lastFailure,
-      };
-    }
+    const refused = refusalAt(mirror, this.#now());
+    if (refused) return refused;
     const probe = this.#probe;
     if (probe && probe.permits > 0) {
       probe.permits -= 1;
@@ -448,17 +444,7 @@ class RedisGate implements BreakerGate {
   }
 
   refusal(): Refusal | undefined {
-    if (!this.#store.up) return this.#local.refusal();
-    const mirror = this.#mirror;
-    if (mirror.state === "closed") return undefined;
-    const now = this.#now();
-    if (now >= mirror.openUntil) return undefined;
-    return {
-      admitted: false,
-      retryAfterMs: mirror.openUntil - now,
-      probing: false,
-      lastFailure: mirror.lastFailure,
-    };
+    return this.#store.up ? refusalAt(this.#mirror, this.#now()) : this.#local.refusal();
   }
 
   record(admission: Admission & { admitted: true }, outcome: Outcome): void {
@@ -471,10 +457,7 @@ class RedisGate implements BreakerGate {
   }
 
   state(): BreakerState {
-    if (!this.#store.up) return this.#local.state();
-    const mirror = this.#mirror;
-    if (mirror.state === "closed") return "closed";
-    return this.#now() >= mirror.openUntil ? "half-open" : "open";
+    return this.#store.up ? stateAt(this.#mirror, this.#now()) : this.#local.state();
   }
 
   snapshot(): BreakerSnapshot {
@@ -534,11 +517,10 @@ class RedisGate implements BreakerGate {
     this.#tripWhileDown = false;
     const local = this.#local.snapshot();
     if (local.state !== "open" || local.openUntil <= Math.max(this.#now(), this.#mirror.openUntil)) return;
-    const failure = local.lastFailure;
     const reply = await this.#store.run(
       "forceOpen",
       [this.#store.key(this.provider)],
-      [local.openUntil, this.#now(), failure?.kind ?? "", failure?.message ?? "", failure?.status ?? ""],
+      [local.openUntil, this.#now(), ...failureArgs(local.lastFailure)],
     );
     if (reply !== undefined) this.adopt(toFields(reply));
   }
@@ -598,9 +580,7 @@ class RedisGate implements BreakerGate {
           this.#settings.openMs,
           this.#settings.maxOpenMs,
           outcome.type === "failure" ? (outcome.retryAfterMs ?? 0) : 0,
-          failure?.kind ?? "",
-          failure?.message ?? "",
-          failure?.status ?? "",
+          ...failureArgs(failure),
           this.#settings.windowMs * 2,
         ],
       )
@@ -642,9 +622,7 @@ class RedisGate implements BreakerGate {
           this.#settings.openMs,
           this.#settings.maxOpenMs,
           outcome.type === "failure" ? (outcome.retryAfterMs ?? 0) : 0,
-          failure?.kind ?? "",
-          failure?.message ?? "",
-          failure?.status ?? "",
+          ...failureArgs(failure),
         ],
       )
       .then((reply) => {
@@ -658,6 +636,11 @@ type Admitted = Admission & { admitted: true };
 const SHARED_CALL: Admitted = { admitted: true, probe: false };
 const SHARED_PROBE: Admitted = { admitted: true, probe: true, trial: 0 };
 const LOCAL_CALL: Admitted = { admitted: true, probe: false };
+
+/** A failure as the scripts take it: kind, message, status; empty strings when there is none. */
+function failureArgs(failure: FailureSummary | undefined): [string, string, string | number] {
+  return [failure?.kind ?? "", failure?.message ?? "", failure?.status ?? ""];
+}
 
 /** A HGETALL reply (flat array under RESP2, a map under RESP3) as a Map of strings. */
 function toFields(reply: unknown): Map<string, string> {

@@ -201,18 +201,24 @@ async function startPrivateRedis(port: number): Promise<ChildProcess | string> {
   return "redis-server did not start listening";
 }
 
-test("Redis dying mid-test: every process falls back to its own breaker, logs it once, and no call fails because of it", async (t) => {
+/** A redis-server of the test's own, killed when the test ends; undefined when the test is skipped. */
+async function privateRedis(
+  t: TestContext,
+): Promise<{ port: number; url: string; redis: ChildProcess } | undefined> {
   const port = await freePort();
   const redis = await startPrivateRedis(port);
-  if (
-    !requireService(t, "redis-server", typeof redis === "string" ? redis : undefined) ||
-    typeof redis === "string"
-  )
-    return;
+  if (!requireService(t, "redis-server", typeof redis === "string" ? redis : undefined)) return undefined;
+  if (typeof redis === "string") return undefined;
   t.after(() => {
     redis.kill("SIGKILL");
   });
-  const url = `redis://127.0.0.1:${port}`;
+  return { port, url: `redis://127.0.0.1:${port}`, redis };
+}
+
+test("Redis dying mid-test: every process falls back to its own breaker, logs it once, and no call fails because of it", async (t) => {
+  const server = await privateRedis(t);
+  if (server === undefined) return;
+  const { port, url, redis } = server;
   const workers = await startAll(
     3,
     options(url, {
@@ -335,17 +341,9 @@ test("a trip right after `providers reset` reaches a replica that saw the state 
 });
 
 test("a short Redis outage does not re-open, for everyone, a circuit the replicas had closed", async (t) => {
-  const port = await freePort();
-  const redis = await startPrivateRedis(port);
-  if (
-    !requireService(t, "redis-server", typeof redis === "string" ? redis : undefined) ||
-    typeof redis === "string"
-  )
-    return;
-  t.after(() => {
-    redis.kill("SIGKILL");
-  });
-  const url = `redis://127.0.0.1:${port}`;
+  const server = await privateRedis(t);
+  if (server === undefined) return;
+  const { url } = server;
   const [first, second] = inProcessReplicas(t, url, {
     retry: { maxAttempts: 1 },
     breaker: { consecutiveFailures: 1, failureRate: 0, openMs: 200 },
