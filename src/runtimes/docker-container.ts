@@ -13,8 +13,13 @@ export const CONTAINER_HOME = "/home/aio";
 export const CONTAINER_WORKSPACE = "/workspace";
 /** The image's search path: the host's PATH means nothing inside. */
 export const CONTAINER_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-/** A tmpfs only the container's user can read: the secrets file and the run bookkeeping live here. */
-const PRIVATE_DIR = "/run/aio";
+/**
+ * A memory-only tmpfs; inside it a 0700 directory of the container's user holds the secrets file
+ * and the run bookkeeping. (The tmpfs itself is world-writable and sticky because Podman, unlike
+ * Docker, takes no uid= option for a tmpfs.)
+ */
+const TMPFS_DIR = "/run/aio";
+const PRIVATE_DIR = `${TMPFS_DIR}/private`;
 const SECRETS_FILE = `${PRIVATE_DIR}/env`;
 
 export const LABEL = {
@@ -142,7 +147,7 @@ export function createArgs(spec: SandboxSpec, options: CreateOptions): string[] 
     "--tmpfs",
     "/tmp:rw,exec,nosuid,nodev,size=1g",
     "--tmpfs",
-    `${PRIVATE_DIR}:rw,noexec,nosuid,nodev,size=1m,mode=0700,uid=${user.uid},gid=${user.gid}`,
+    `${TMPFS_DIR}:rw,noexec,nosuid,nodev,size=1m,mode=1777`,
     "--mount",
     bindMount(spec.stateRoot, CONTAINER_HOME),
     "--mount",
@@ -191,7 +196,11 @@ export const SESSION_PROGRAM = [
 ];
 
 /** Stores the secrets read from stdin in the private tmpfs (run once, right after a session starts). */
-export const STORE_SECRETS_PROGRAM = ["sh", "-c", `umask 077 && cat > ${SECRETS_FILE}`];
+export const STORE_SECRETS_PROGRAM = [
+  "sh",
+  "-c",
+  `umask 077 && mkdir -p ${PRIVATE_DIR} && cat > ${SECRETS_FILE}`,
+];
 
 /**
  * PID 1's program in a one-shot container: read "<size>\n<secrets>" from stdin, store them, say
@@ -200,7 +209,7 @@ export const STORE_SECRETS_PROGRAM = ["sh", "-c", `umask 077 && cat > ${SECRETS_
 export const ONESHOT_PROGRAM = [
   "sh",
   "-c",
-  `umask 077 && IFS= read -r size && head -c "$size" > ${SECRETS_FILE} && echo ready && exec cat > /dev/null`,
+  `umask 077 && mkdir -p ${PRIVATE_DIR} && IFS= read -r size && head -c "$size" > ${SECRETS_FILE} && echo ready && exec cat > /dev/null`,
 ];
 export const ONESHOT_READY = "ready";
 

@@ -117,7 +117,7 @@ test("docker inspect of a session holds no key; it mounts exactly the state root
   assert.equal(parsed.Config.Labels["dev.ai-orchestrator.workspace"], spec.workspace);
 
   // Yet the assistant, exec'd into the session, has its key, and the key's file is private.
-  const probe = scripted(base, "env; stat -c '%a %u' /run/aio /run/aio/env");
+  const probe = scripted(base, "env; stat -c '%a %u' /run/aio/private /run/aio/private/env");
   const result = await probe.run(spec, { stdio: "pipe" });
   assert.equal(result.exitCode, 0, result.stderr);
   assert.ok(result.stdout?.includes(`ANTHROPIC_AUTH_TOKEN=${CANARIES.ZAI_API_KEY}\n`));
