@@ -187,7 +187,7 @@ export async function inspectContainer(target: Engine, name: string): Promise<Co
 
 function parseInspect(stdout: string): ContainerInspect[] {
   if (stdout.trim() === "") return [];
-  const parsed = z.array(containerInspect).safeParse(JSON.parse(stdout));
+  const parsed = z.array(containerInspect).safeParse(parseJson(stdout));
   if (!parsed.success) {
     throw new AppError(
       "runtime",
@@ -200,9 +200,18 @@ function parseInspect(stdout: string): ContainerInspect[] {
 export async function inspectImage(target: Engine, reference: string): Promise<ImageInspect | undefined> {
   const result = await target.run(["image", "inspect", reference]);
   if (result.code !== 0) return undefined;
-  const parsed = z.array(imageInspect).safeParse(JSON.parse(result.stdout));
+  const parsed = z.array(imageInspect).safeParse(parseJson(result.stdout));
   if (!parsed.success) {
     throw new AppError("runtime", `unexpected answer from image inspect: ${parsed.error.issues[0]?.message}`);
   }
   return parsed.data[0];
+}
+
+/** The engine's JSON, or undefined (which the schema then rejects with a readable message). */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
