@@ -99,7 +99,7 @@ async function overhead(): Promise<void> {
 const HEALTHY_USERS = 16;
 const HEALTHY_CALLS = 4_000;
 const HANGING_USERS = 64;
-const PHASES = 4;
+const PHASES = 8;
 
 interface SimulatorProcess {
   child: ChildProcess;
@@ -171,7 +171,8 @@ async function cascade(): Promise<void> {
 
   let hanging = false;
   const zaiOutcomes = new Map<string, number>();
-  // Callers of the hanging provider keep coming; one whose call failed comes back 5 ms later.
+  // Callers of the hanging provider keep coming; one whose call failed comes back 100 ms later, as an
+  // impatient client would: hundreds of refused calls a second once the circuit is open.
   const hangingLoad = Array.from({ length: HANGING_USERS }, async () => {
     while (true) {
       while (!hanging) await sleep(20);
@@ -180,7 +181,7 @@ async function cascade(): Promise<void> {
         (error: unknown) => (error instanceof Error && "kind" in error ? String(error.kind) : "other"),
       );
       zaiOutcomes.set(kind, (zaiOutcomes.get(kind) ?? 0) + 1);
-      await sleep(5);
+      await sleep(100);
     }
   });
   void hangingLoad;
@@ -222,6 +223,7 @@ async function cascade(): Promise<void> {
     ((percentile(hangAll, 0.99) - percentile(baselineAll, 0.99)) / percentile(baselineAll, 0.99)) * 100;
   line();
   line(`p99 change: ${change >= 0 ? "+" : ""}${change.toFixed(1)} % (goal: within 10 %).`);
+
   line(
     `Z.ai calls meanwhile, by outcome: ${[...zaiOutcomes.entries()].map(([kind, count]) => `${kind} ${count}`).join(", ")}; its breaker ended ${zai.state()}.`,
   );
