@@ -5,12 +5,13 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AppError } from "../errors.ts";
+import { CLI_PACKAGES } from "../modes/cli-packages.ts";
 import { clientEnv, type Engine, inspectImage } from "./docker-engine.ts";
 
 /** The versions the image must hold; `image status` says "rebuild due" when the image differs. */
 export const PINNED = {
-  "claude-code": "2.1.329",
-  "gemini-cli": "0.61.0",
+  "claude-code": CLI_PACKAGES.claude.version,
+  "gemini-cli": CLI_PACKAGES.gemini.version,
   /** The Dockerfile's own layout; raised whenever docker/Dockerfile changes what the image holds. */
   "image-version": "1",
 } as const;
