@@ -57,10 +57,11 @@ export function buildSandboxSpec(
   }
   const cliEnv =
     mode.cli === "claude" ? claudeEnv(mode, credential, stateRoot) : geminiEnv(mode, credential, stateRoot);
+  const pinned = mode.cli === "claude" ? claudePinnedSettings(mode, { ...mode.env, ...cliEnv.env }) : [];
   return {
     mode: mode.name,
     cli: mode.cli,
-    args: [...options.args],
+    args: [...pinned, ...options.args],
     env: { ...neutralEnv(options.hostEnv), ...mode.env, ...cliEnv.env },
     secretEnv: [cliEnv.secret],
     stateRoot,
@@ -166,6 +167,27 @@ function claudeEnv(mode: ResolvedMode, credential: Credential, stateRoot: string
   }
   return { env, secret: "ANTHROPIC_AUTH_TOKEN" };
 }
+
+/**
+ * Claude Code applies the `env` block of the workspace's .claude/settings*.json over its own process
+ * environment, so a repository could point the sandbox's key at its own server, or through its own
+ * proxy. A `--settings` layer outranks project and local settings: it repeats every non-secret
+ * variable the sandbox sets, names the endpoint even where it is the default, and blanks proxies.
+ * The key itself stays in the environment, off the command line.
+ */
+function claudePinnedSettings(mode: ResolvedMode, env: Readonly<Record<string, string>>): string[] {
+  const pinned: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (name !== "ANTHROPIC_API_KEY" && name !== "ANTHROPIC_AUTH_TOKEN" && name !== "CLAUDE_CONFIG_DIR")
+      pinned[name] = value;
+  }
+  pinned.ANTHROPIC_BASE_URL =
+    env.ANTHROPIC_BASE_URL ?? mode.provider.anthropicBaseUrl ?? PROVIDER_DEFINITIONS.anthropic.baseUrl;
+  for (const proxy of PROXY_ENV) pinned[proxy] = "";
+  return ["--settings", JSON.stringify({ env: pinned })];
+}
+
+const PROXY_ENV = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"];
 
 function geminiEnv(mode: ResolvedMode, credential: Credential, stateRoot: string): CliEnv {
   const env: Record<string, string> = {

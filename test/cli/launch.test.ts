@@ -101,8 +101,15 @@ test("the assistant gets every argument after the mode untouched, a leading -- d
     cwd: workspace,
   });
   assert.equal(result.code, 5);
+  // Claude Code's pinned settings layer comes first (see build-spec), then the person's arguments.
+  const [flag, settings, ...rest] = result.stdout.split("\n");
+  assert.equal(flag, "arg[--settings]");
+  assert.match(
+    settings ?? "",
+    /^arg\[\{"env":\{.*"ANTHROPIC_BASE_URL":"https:\/\/api\.z\.ai\/api\/anthropic".*\}\}\]$/,
+  );
   assert.equal(
-    result.stdout,
+    rest.join("\n"),
     `arg[start]\narg[--verbose]\narg[a b]\nHOME=${join(home, "state", "glm")}\nTOKEN=zai-key\nMODEL=glm-4.6\n`,
   );
 });

@@ -107,7 +107,7 @@ for (const [mode, expected] of Object.entries(MODE_EXPECTATIONS)) {
       paths,
       workspace: fixture.workspace,
       command: () => ["env"],
-    }).run(specOf(mode), { stdio: "pipe" });
+    }).run({ ...specOf(mode), args: [] }, { stdio: "pipe" }); // env takes none of the CLI's own arguments
     assert.equal(dump.exitCode, 0, dump.stderr);
     for (const [name, value] of foreignSecrets(expected.key)) {
       assert.equal(dump.stdout?.includes(value), false, `${name} in the container's environment`);

@@ -49,10 +49,14 @@ for (const runtime of RUNTIMES) {
   test(`${runtime.name}: the assistant's environment is exactly the spec's, plus HOME and PWD`, async (t) => {
     if (!runtime.ready(t)) return;
     const fixture = sandboxFixture(t);
-    const spec = specFor(fixture, "glm", {
-      key: CANARIES.ZAI_API_KEY,
-      hostEnv: { ...HOSTILE_ENV, PATH: "/usr/bin:/bin" },
-    });
+    const spec = {
+      ...specFor(fixture, "glm", {
+        key: CANARIES.ZAI_API_KEY,
+        hostEnv: { ...HOSTILE_ENV, PATH: "/usr/bin:/bin" },
+      }),
+      // /usr/bin/env stands in for Claude Code: it takes none of Claude Code's own arguments.
+      args: [],
+    };
     const result = await runtime.make(program("/usr/bin/env")).run(spec, { stdio: "pipe" });
     assert.equal(result.exitCode, 0, result.stderr);
     assert.deepEqual(parseEnv(result.stdout ?? ""), {
@@ -70,7 +74,7 @@ for (const runtime of RUNTIMES) {
     if (!runtime.ready(t)) return;
     const fixture = sandboxFixture(t);
     const args = ["two words", "$HOME", "--", "start", "*"];
-    const spec = specFor(fixture, "glm", { args });
+    const spec = { ...specFor(fixture, "glm"), args };
     const script = 'pwd; for a in "$@"; do printf "[%s]\\n" "$a"; done; exit 7';
     const result = await runtime.make(shell(script)).run(spec, { stdio: "pipe" });
     assert.equal(result.exitCode, 7);

@@ -111,9 +111,30 @@ test("a custom mode on a custom provider gets its endpoint, its model mapping an
   assert.equal(spec.env.API_TIMEOUT_MS, "60000");
 });
 
-test("the assistant's arguments pass through untouched", (t) => {
+test("the assistant's arguments pass through untouched, after Claude Code's pinned settings", (t) => {
   const args = ["-p", "two words", "--", "start", "$HOME", "--model=x"];
-  assert.deepEqual(specFor(sandboxFixture(t), "glm", { args }).args, args);
+  const fixture = sandboxFixture(t);
+  assert.deepEqual(specFor(fixture, "glm", { args }).args.slice(2), args);
+  assert.deepEqual(specFor(fixture, "gemini", { args }).args, args);
+});
+
+test("Claude Code modes pin endpoint, models and no proxy in a --settings layer that outranks the workspace's", (t) => {
+  const fixture = sandboxFixture(t);
+  for (const [mode, endpoint] of [
+    ["glm", "https://api.z.ai/api/anthropic"],
+    ["kimi", "https://api.moonshot.ai/anthropic"],
+    ["claude", "https://api.anthropic.com"],
+  ] as const) {
+    const spec = specFor(fixture, mode, { key: "sk-pinned-secret" });
+    assert.equal(spec.args[0], "--settings");
+    const settings: { env: Record<string, string> } = JSON.parse(spec.args[1] ?? "");
+    assert.equal(settings.env.ANTHROPIC_BASE_URL, endpoint);
+    assert.equal(settings.env.HTTPS_PROXY, "");
+    assert.equal(settings.env.http_proxy, "");
+    assert.equal(settings.env.DISABLE_TELEMETRY, "1");
+    assert.ok(!spec.args.join(" ").includes("sk-pinned-secret"), "the key never goes on the command line");
+    if (mode === "glm") assert.equal(settings.env.ANTHROPIC_MODEL, "glm-4.6");
+  }
 });
 
 test("a mode's env may not carry a key or an endpoint: config check names it", (t) => {
