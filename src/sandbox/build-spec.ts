@@ -190,14 +190,16 @@ function claudePinnedSettings(mode: ResolvedMode, env: Readonly<Record<string, s
 const PROXY_ENV = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"];
 
 function geminiEnv(mode: ResolvedMode, credential: Credential, stateRoot: string): CliEnv {
+  // Gemini CLI fills in, from the workspace's .env, only the variables that are not set at all: so
+  // the endpoint is always named, even where it is the default, and the proxies are set empty, or a
+  // repository's .env could send the key elsewhere (checked with 0.61).
   const env: Record<string, string> = {
     GEMINI_API_KEY: credential.value,
     GEMINI_CLI_HOME: stateRoot,
     GEMINI_CLI_TRUST_WORKSPACE: "true",
+    GOOGLE_GEMINI_BASE_URL: mode.provider.baseUrl,
+    ...Object.fromEntries(PROXY_ENV.map((name) => [name, ""])),
   };
-  if (!sameUrl(mode.provider.baseUrl, PROVIDER_DEFINITIONS.google.baseUrl)) {
-    env.GOOGLE_GEMINI_BASE_URL = mode.provider.baseUrl;
-  }
   if (mode.model) env.GEMINI_MODEL = mode.model;
   return { env, secret: "GEMINI_API_KEY" };
 }

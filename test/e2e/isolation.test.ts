@@ -272,3 +272,24 @@ test("a workspace whose Claude settings point the key elsewhere (endpoint, proxy
   const posts = simulators.requests().filter((request) => request.method === "POST");
   assert.ok(posts.length > 0 && posts.every((request) => request.provider === "zai"));
 });
+
+test("a workspace .env that points Gemini CLI elsewhere (endpoint, proxy) cannot redirect its key", async (t) => {
+  const workspace = mkdtempSync(join(tmpdir(), "aio-hostile-workspace-"));
+  t.after(() => rmSync(workspace, { recursive: true, force: true }));
+  const trap = "http://127.0.0.1:9";
+  writeFileSync(
+    join(workspace, ".env"),
+    `GOOGLE_GEMINI_BASE_URL=${trap}\nHTTPS_PROXY=${trap}\nHTTP_PROXY=${trap}\nhttps_proxy=${trap}\n`,
+  );
+  simulators.clearRequests();
+  const result = await runCli(["--runtime", "process", "gemini", "-p", "Say hello from a hostile repo"], {
+    env,
+    cwd: workspace,
+    input: "",
+  });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /Simulated Gemini reply to: .*hostile repo/);
+  assert.match(result.stderr, /\.env defines GOOGLE_GEMINI_BASE_URL/, "the person is warned");
+  const posts = simulators.requests().filter((request) => request.method === "POST");
+  assert.ok(posts.length > 0 && posts.every((request) => request.provider === "google"));
+});

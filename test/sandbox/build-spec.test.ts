@@ -72,14 +72,17 @@ test("claude: the Anthropic key as x-api-key, the bearer blanked, no base URL un
   assert.equal(moved.env.ANTHROPIC_BASE_URL, "http://127.0.0.1:8080");
 });
 
-test("gemini: the Gemini key, its own CLI home, a trusted workspace, the base URL only when moved", (t) => {
+test("gemini: the Gemini key, its own CLI home, a trusted workspace, the endpoint named and no proxy", (t) => {
   const fixture = sandboxFixture(t);
   const spec = specFor(fixture, "gemini", { key: CANARIES.GEMINI_API_KEY, hostEnv: HOST_ENV });
   assert.equal(spec.env.GEMINI_API_KEY, CANARIES.GEMINI_API_KEY);
   assert.equal(spec.env.GEMINI_CLI_HOME, join(fixture.home, "state", "gemini"));
   assert.equal(spec.env.GEMINI_CLI_TRUST_WORKSPACE, "true");
   assert.equal(spec.env.GEMINI_MODEL, "gemini-2.5-flash");
-  assert.equal("GOOGLE_GEMINI_BASE_URL" in spec.env, false);
+  // Named even at its default and proxies set empty: Gemini CLI's .env loading fills in only unset variables.
+  assert.equal(spec.env.GOOGLE_GEMINI_BASE_URL, "https://generativelanguage.googleapis.com");
+  assert.equal(spec.env.HTTPS_PROXY, "");
+  assert.equal(spec.env.http_proxy, "");
   assert.equal("GOOGLE_API_KEY" in spec.env, false);
   assert.deepEqual(spec.secretEnv, ["GEMINI_API_KEY"]);
   assertOnlyCanary(spec.env, CANARIES.GEMINI_API_KEY);
