@@ -3,7 +3,7 @@
 // key plus a bogus endpoint and bearer token. Each mode must reach only its own provider with
 // only its own key, and no other key may show up in its environment, its files or its traffic.
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -19,51 +19,19 @@ import { buildSandboxSpec } from "../../src/sandbox/build-spec.ts";
 import type { SandboxSpec } from "../../src/sandbox/spec.ts";
 import { type Simulators, startSimulators } from "../../src/simulators/index.ts";
 import { runCli } from "../support/cli.ts";
-import { CANARIES, HOSTILE_ENV, sandboxFixture } from "../support/sandbox.ts";
+import {
+  assertNoForeignKeyIn,
+  assertOwnTrafficOnly,
+  filesUnder,
+  foreignSecrets,
+  MODE_EXPECTATIONS,
+  SIMULATOR_KEYS,
+  simulatorProviders,
+} from "../support/isolation.ts";
+import { HOSTILE_ENV, sandboxFixture } from "../support/sandbox.ts";
 import { requireService } from "../support/services.ts";
 
 const REPO = join(import.meta.dirname, "..", "..");
-
-interface Expectation {
-  provider: "anthropic" | "google" | "zai" | "moonshot";
-  key: string;
-  /** The one header that must carry the key, with the value it must have. */
-  header: string;
-  value: string;
-  /** Headers that must not carry anything. */
-  absent: string[];
-}
-
-const MODES: Record<string, Expectation> = {
-  glm: {
-    provider: "zai",
-    key: CANARIES.ZAI_API_KEY,
-    header: "authorization",
-    value: `Bearer ${CANARIES.ZAI_API_KEY}`,
-    absent: ["x-api-key"],
-  },
-  kimi: {
-    provider: "moonshot",
-    key: CANARIES.MOONSHOT_API_KEY,
-    header: "authorization",
-    value: `Bearer ${CANARIES.MOONSHOT_API_KEY}`,
-    absent: ["x-api-key"],
-  },
-  claude: {
-    provider: "anthropic",
-    key: CANARIES.ANTHROPIC_API_KEY,
-    header: "x-api-key",
-    value: CANARIES.ANTHROPIC_API_KEY,
-    absent: ["authorization"],
-  },
-  gemini: {
-    provider: "google",
-    key: CANARIES.GEMINI_API_KEY,
-    header: "x-goog-api-key",
-    value: CANARIES.GEMINI_API_KEY,
-    absent: ["authorization", "x-api-key"],
-  },
-};
 
 let simulators: Simulators;
 let fixture: ReturnType<typeof sandboxFixture>;
@@ -74,26 +42,8 @@ const cleanups: (() => void)[] = [];
 
 before(async () => {
   fixture = sandboxFixture({ after: (fn) => cleanups.push(fn) });
-  simulators = await startSimulators({
-    keys: {
-      anthropic: [CANARIES.ANTHROPIC_API_KEY],
-      google: [CANARIES.GEMINI_API_KEY],
-      zai: [CANARIES.ZAI_API_KEY],
-      moonshot: [CANARIES.MOONSHOT_API_KEY],
-    },
-  });
-  const { anthropic, google, zai, moonshot } = simulators.endpoints;
-  writeFileSync(
-    join(fixture.home, "config.yaml"),
-    [
-      "providers:",
-      `  anthropic: { baseUrl: "${anthropic.baseUrl}" }`,
-      `  google: { baseUrl: "${google.baseUrl}" }`,
-      `  zai: { anthropicBaseUrl: "${zai.anthropicBaseUrl}" }`,
-      `  moonshot: { anthropicBaseUrl: "${moonshot.anthropicBaseUrl}" }`,
-      "",
-    ].join("\n"),
-  );
+  simulators = await startSimulators({ keys: SIMULATOR_KEYS });
+  writeFileSync(join(fixture.home, "config.yaml"), [...simulatorProviders(simulators), ""].join("\n"));
   paths = resolvePaths({ env: { AI_ORCHESTRATOR_HOME: fixture.home } });
   config = loadConfig(paths.configFile).config;
   env = {
@@ -117,17 +67,6 @@ function bwrapMissing(runtime: RuntimeName): string | undefined {
   return probe.available ? undefined : probe.reason;
 }
 
-/** Every hostile value but the one this mode is meant to hold. */
-function foreignSecrets(own: string): [string, string][] {
-  return Object.entries(HOSTILE_ENV).filter(([, value]) => value !== own);
-}
-
-function filesUnder(directory: string): string[] {
-  return readdirSync(directory, { recursive: true, encoding: "utf8" })
-    .map((name) => join(directory, name))
-    .filter((path) => statSync(path).isFile());
-}
-
 function specOf(mode: string, args: string[]): SandboxSpec {
   const resolved = resolveMode(config, mode);
   return buildSandboxSpec(resolved, requireCredential(resolved.provider, paths, env), {
@@ -139,7 +78,7 @@ function specOf(mode: string, args: string[]): SandboxSpec {
 }
 
 for (const runtime of RUNTIMES) {
-  for (const [mode, expected] of Object.entries(MODES)) {
+  for (const [mode, expected] of Object.entries(MODE_EXPECTATIONS)) {
     test(`${runtime}: \`${mode} -p\` reaches only ${expected.provider}, with only its key, leaving no other key behind`, async (t) => {
       if (!requireService(t, "bubblewrap", bwrapMissing(runtime))) return;
       simulators.clearRequests();
@@ -159,32 +98,8 @@ for (const runtime of RUNTIMES) {
         /trust|log ?in|onboarding|Do you want to use this API key/i,
       );
 
-      // The traffic: only this provider, the key in the expected header, no other key anywhere.
-      const requests = simulators.requests();
-      assert.ok(
-        requests.some((request) => request.method === "POST"),
-        "the CLI made its model call",
-      );
-      for (const request of requests) {
-        assert.equal(request.provider, expected.provider, `${request.method} ${request.path} went elsewhere`);
-        if (request.method !== "POST") continue;
-        assert.equal(request.headers[expected.header], expected.value, `${request.path}: ${expected.header}`);
-        for (const header of expected.absent)
-          assert.ok(!request.headers[header], `${request.path}: ${header} sent`);
-        const wire = JSON.stringify(request.headers) + request.body;
-        for (const [name, value] of foreignSecrets(expected.key)) {
-          assert.equal(wire.includes(value), false, `${name} sent in ${request.path}`);
-        }
-      }
-
-      // The files the run left in the mode's state root.
-      const stateRoot = join(fixture.home, "state", mode);
-      for (const file of filesUnder(stateRoot)) {
-        const content = readFileSync(file, "latin1");
-        for (const [name, value] of foreignSecrets(expected.key)) {
-          assert.equal(content.includes(value), false, `${name} written to ${file}`);
-        }
-      }
+      assertOwnTrafficOnly(simulators.requests(), expected);
+      assertNoForeignKeyIn(join(fixture.home, "state", mode), expected);
 
       // The environment: the spec, and what a program really receives through the same runtime.
       // /usr/bin/env stands in for the CLI, so the CLI's own arguments (its pinned settings) stay out.
