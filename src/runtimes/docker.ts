@@ -119,7 +119,7 @@ export function dockerRuntime(options: DockerRuntimeOptions): DockerRuntime {
   const run = async (spec: SandboxSpec, runOptions: RunOptions): Promise<RunResult> => {
     prepareState(spec);
     const session = sessionName(spec.mode, spec.stateRoot, spec.workspace);
-    const existing = await inspectContainer(target, session);
+    const existing = await ownContainer(target, session, home);
     if (existing?.State.Running) return execAssistant(target, session, spec, command(spec), runOptions);
     const oneshot = await startOneshot(target, spec, createOptions(oneshotName(session, nonce()), "oneshot"));
     try {
@@ -130,7 +130,7 @@ export function dockerRuntime(options: DockerRuntimeOptions): DockerRuntime {
   };
 
   const status = async (mode: string): Promise<SessionStatus> => {
-    const inspected = await inspectContainer(target, nameFor(mode));
+    const inspected = await ownContainer(target, nameFor(mode), home, { refuseForeign: true });
     if (!inspected) return { mode, state: "stopped", detail: "no session in this workspace" };
     return reportAndReap(target, describe(inspected, mode));
   };
@@ -139,7 +139,7 @@ export function dockerRuntime(options: DockerRuntimeOptions): DockerRuntime {
     start: async (spec) => {
       prepareState(spec);
       const name = sessionName(spec.mode, spec.stateRoot, spec.workspace);
-      const existing = await inspectContainer(target, name);
+      const existing = await ownContainer(target, name, home, { refuseForeign: true });
       if (existing?.State.Running) {
         return { ...describe(existing, spec.mode), detail: `${name}, already running` };
       }
@@ -167,7 +167,7 @@ export function dockerRuntime(options: DockerRuntimeOptions): DockerRuntime {
     },
     stop: async (mode) => {
       const name = nameFor(mode);
-      const inspected = await inspectContainer(target, name);
+      const inspected = await ownContainer(target, name, home, { refuseForeign: true });
       if (!inspected) return { mode, state: "stopped", detail: "no session was running" };
       await target.check(["rm", "--force", name], `stopping the ${mode} session`);
       const before = describe(inspected, mode);
@@ -191,6 +191,7 @@ export function dockerRuntime(options: DockerRuntimeOptions): DockerRuntime {
     },
     logs: async (mode) => {
       const name = nameFor(mode);
+      await ownContainer(target, name, home, { refuseForeign: true });
       const result = await target.run(["logs", "--timestamps", name]);
       if (result.code !== 0) {
         throw new AppError(
@@ -203,6 +204,28 @@ export function dockerRuntime(options: DockerRuntimeOptions): DockerRuntime {
   };
 
   return { name: "docker", probe, run, sessions };
+}
+
+/**
+ * The container of that name if this ai-orchestrator home created it. Names can be taken by
+ * anyone: one without our labels is never exec'd into, stopped or removed. A run passes it by
+ * (its one-shot container has another name); session commands refuse with how to free the name.
+ */
+async function ownContainer(
+  target: Engine,
+  name: string,
+  home: string,
+  options: { refuseForeign?: boolean } = {},
+): Promise<ContainerInspect | undefined> {
+  const inspected = await inspectContainer(target, name);
+  if (!inspected) return undefined;
+  const labels = inspected.Config.Labels;
+  if (labels[LABEL.managed] === "true" && labels[LABEL.home] === home) return inspected;
+  if (!options.refuseForeign) return undefined;
+  throw new AppError(
+    "conflict",
+    `a container named ${name} exists that this ai-orchestrator did not create, so it is left alone: remove or rename it (\`${target.cli} rm -f ${name}\`) to use this session`,
+  );
 }
 
 /** Engines started without a bridge (rootless setups, CI) have no `bridge` network to join. */

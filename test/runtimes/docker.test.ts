@@ -9,7 +9,7 @@ import { type TestContext, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { z } from "zod";
 import { type DockerRuntimeOptions, dockerRuntime } from "../../src/runtimes/docker.ts";
-import { CONTAINER_HOME, CONTAINER_WORKSPACE } from "../../src/runtimes/docker-container.ts";
+import { CONTAINER_HOME, CONTAINER_WORKSPACE, sessionName } from "../../src/runtimes/docker-container.ts";
 import type { SandboxSpec } from "../../src/sandbox/spec.ts";
 import {
   assertNoContainersLeft,
@@ -249,6 +249,31 @@ test("a session killed from outside is reported as killed, cleaned up, and can s
   const restarted = await runtime.sessions.start(spec);
   assert.equal(restarted.state, "running");
   await runtime.sessions.stop("gemini");
+});
+
+test("a container of someone else under the session's name is never exec'd into, stopped or removed", async (t) => {
+  const base = await setup(t);
+  if (!base) return;
+  const spec = base.spec("claude", CANARIES.ANTHROPIC_API_KEY);
+  const name = sessionName(spec.mode, spec.stateRoot, spec.workspace);
+  // Even a container claiming to be managed is not ours unless it carries this home.
+  const image = testDockerConfig().image;
+  const managed = "dev.ai-orchestrator.managed=true";
+  docker(["run", "--detach", "--name", name, "--label", managed, "--entrypoint", "sleep", image, "60"]);
+  t.after(() => docker(["rm", "--force", name]));
+  const { runtime } = base;
+
+  const refusal = new RegExp(`${name} exists that this ai-orchestrator did not create.*docker rm -f ${name}`);
+  await assert.rejects(runtime.sessions.status("claude"), refusal);
+  await assert.rejects(runtime.sessions.stop("claude"), refusal);
+  await assert.rejects(runtime.sessions.start(spec), refusal);
+  await assert.rejects(runtime.sessions.logs("claude"), refusal);
+  assert.deepEqual(await runtime.sessions.list(), []);
+
+  const result = await scripted(base, "hostname").run(spec, { stdio: "pipe" });
+  assert.equal(result.exitCode, 0, result.stderr);
+  assert.equal(result.stdout, "aio-claude\n", "ran in a one-shot container of its own");
+  assert.equal(docker(["container", "inspect", "--format", "{{.State.Running}}", name]), "true\n");
 });
 
 test("stopping ai-orchestrator's run stops the assistant inside, which can answer the signal", async (t) => {
