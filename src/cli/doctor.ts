@@ -128,11 +128,14 @@ export async function diagnose(options: DiagnoseOptions): Promise<DoctorReport> 
   checks.push(...sharedKeyChecks(modes, paths, env));
   checks.push(...workspaceChecks(workspace, [...new Set(modes.map((mode) => mode.cli))]));
 
-  const runtimes = (await probeRuntimes({ paths, hostEnv: env })).map(({ name, availability }) => ({
-    name,
-    available: availability.available,
-    detail: availability.available ? availability.detail : availability.reason,
-  }));
+  // The docker probe checks config.yaml's network and image, as a launch would.
+  const runtimes = (await probeRuntimes({ paths, hostEnv: env, docker: config?.docker })).map(
+    ({ name, availability }) => ({
+      name,
+      available: availability.available,
+      detail: availability.available ? availability.detail : availability.reason,
+    }),
+  );
   const programs = await locatePrograms(modes, paths, env, checks);
   const reports: ModeReport[] = [];
   for (const mode of modes) {

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, type TestContext, test } from "node:test";
+import { z } from "zod";
 import { loadConfig } from "../../src/config/load.ts";
 import { type Paths, resolvePaths } from "../../src/config/paths.ts";
 import type { Config } from "../../src/config/schema/index.ts";
@@ -172,4 +173,15 @@ test("docker: image status reports the pinned versions as current", async (t) =>
   assert.ok(typeof status === "object" && status !== null && "rebuildDue" in status && "reason" in status);
   assert.equal(status.rebuildDue, false);
   assert.equal(status.reason, null);
+});
+
+test("docker: doctor probes the engine with config.yaml's docker settings, as a launch does", async (t) => {
+  if (!ready(t)) return;
+  // The engine here has no "bridge" network: only the configured `network: host` makes docker available.
+  const result = await runCli(["--runtime", "docker", "doctor", "--json"], { env, cwd: fixture.workspace });
+  const report = z
+    .object({ runtimes: z.array(z.object({ name: z.string(), available: z.boolean(), detail: z.string() })) })
+    .parse(JSON.parse(result.stdout));
+  const dockerProbe = report.runtimes.find((runtime) => runtime.name === "docker");
+  assert.equal(dockerProbe?.available, true, dockerProbe?.detail);
 });
