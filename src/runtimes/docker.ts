@@ -41,7 +41,7 @@ import {
   firstLine,
   inspectContainer,
 } from "./docker-engine.ts";
-import { imageStatus, rebuildReason } from "./docker-image.ts";
+import { imageStatus, LABEL_PREFIX, rebuildReason } from "./docker-image.ts";
 import { ensureStateRoot } from "./process.ts";
 import type {
   Availability,
@@ -104,6 +104,13 @@ export function dockerRuntime(options: DockerRuntimeOptions): DockerRuntime {
       return {
         available: false,
         reason: `image ${options.config.image} is not built: run \`ai-orchestrator image build\``,
+      };
+    }
+    // An image without our labels was not built by `image build` and may hold no assistant at all.
+    if (status.components.every((entry) => entry.found === undefined)) {
+      return {
+        available: false,
+        reason: `image ${options.config.image} is not an ai-orchestrator sandbox image (no ${LABEL_PREFIX}* labels): run \`ai-orchestrator image build\` or set docker.image in config.yaml`,
       };
     }
     const stale = rebuildReason(status);

@@ -3,6 +3,7 @@
 // killed from outside, signals, exit codes and file ownership. Programs stand in for the
 // assistant where a test needs to look inside; test/e2e/docker-isolation.test.ts runs the real CLIs.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { chownSync, existsSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
@@ -274,6 +275,21 @@ test("a container of someone else under the session's name is never exec'd into,
   assert.equal(result.exitCode, 0, result.stderr);
   assert.equal(result.stdout, "aio-claude\n", "ran in a one-shot container of its own");
   assert.equal(docker(["container", "inspect", "--format", "{{.State.Running}}", name]), "true\n");
+});
+
+test("an image that `image build` did not make is refused in one line naming the fix", async (t) => {
+  const base = await setup(t);
+  if (!base) return;
+  // An empty image, as `docker import` makes it: no labels, no assistant inside.
+  const image = `aio-test-unlabelled:${process.pid}`;
+  const empty = spawnSync("sh", ["-c", `tar cf - --files-from /dev/null | docker import - ${image}`]);
+  assert.equal(empty.status, 0, String(empty.stderr));
+  t.after(() => docker(["image", "rm", image]));
+  const runtime = dockerRuntime({ config: { ...testDockerConfig(), image }, paths: base.fixture.paths });
+  assert.deepEqual(await runtime.probe(), {
+    available: false,
+    reason: `image ${image} is not an ai-orchestrator sandbox image (no dev.ai-orchestrator.* labels): run \`ai-orchestrator image build\` or set docker.image in config.yaml`,
+  });
 });
 
 test("stopping ai-orchestrator's run stops the assistant inside, which can answer the signal", async (t) => {
