@@ -118,6 +118,7 @@ async function prepare(
     paths: context.paths,
     hostEnv: process.env,
     docker: config.docker,
+    onWarning: warn,
   });
   seedState(spec);
   return { spec, runtime };
@@ -133,6 +134,7 @@ async function manageSession(
     paths: context.paths,
     hostEnv: process.env,
     docker: config.docker,
+    onWarning: warn,
   });
   const sessions = runtime.sessions;
   if (!sessions) {

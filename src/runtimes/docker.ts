@@ -114,11 +114,11 @@ export function dockerRuntime(options: DockerRuntimeOptions): DockerRuntime {
       };
     }
     const stale = rebuildReason(status);
+    const rebuild = stale ? `rebuild due: ${stale}; run \`ai-orchestrator image build\`` : undefined;
     return {
       available: true,
-      detail: `${options.config.cli} engine ${version.version}, image ${options.config.image}${
-        stale ? ` (rebuild due: ${stale}; run \`ai-orchestrator image build\`)` : ""
-      }`,
+      detail: `${options.config.cli} engine ${version.version}, image ${options.config.image}${rebuild ? ` (${rebuild})` : ""}`,
+      ...(rebuild ? { warning: `image ${options.config.image}: ${rebuild}` } : {}),
     };
   };
 

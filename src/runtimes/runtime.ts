@@ -4,7 +4,14 @@ import type { SandboxSpec } from "../sandbox/spec.ts";
 
 export type RuntimeName = "process" | "bwrap" | "docker";
 
-export type Availability = { available: true; detail: string } | { available: false; reason: string };
+export type Availability =
+  | {
+      available: true;
+      detail: string;
+      /** Usable, but something the person should fix (a sandbox image due for a rebuild). */
+      warning?: string;
+    }
+  | { available: false; reason: string };
 
 export interface RunOptions {
   /** "inherit" hands the terminal to the assistant; "pipe" is for tests and benchmarks. */

@@ -18,6 +18,8 @@ export interface RuntimeContext {
   locate?: CliLocator;
   /** config.yaml's `docker:` section; default: its defaults. */
   docker?: DockerConfig;
+  /** Told of what the chosen runtime says should be fixed, though it runs (a stale image). */
+  onWarning?: (line: string) => void;
 }
 
 /** Strongest first: what `auto` tries, in order. */
@@ -46,11 +48,15 @@ export async function selectRuntime(choice: RuntimeChoice, context: RuntimeConte
         `the ${choice} runtime is not available here: ${availability.reason}`,
       );
     }
+    if (availability.warning) context.onWarning?.(availability.warning);
     return runtime;
   }
   for (const name of AUTO_ORDER) {
     const runtime = await createRuntime(name, context);
-    if ((await runtime.probe()).available) return runtime;
+    const availability = await runtime.probe();
+    if (!availability.available) continue;
+    if (availability.warning) context.onWarning?.(availability.warning);
+    return runtime;
   }
   // The process runtime always probes available; reaching here means something is badly wrong.
   throw new AppError("unavailable", "no sandbox runtime is available here");

@@ -11,6 +11,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { z } from "zod";
 import { type DockerRuntimeOptions, dockerRuntime } from "../../src/runtimes/docker.ts";
 import { CONTAINER_HOME, CONTAINER_WORKSPACE, sessionName } from "../../src/runtimes/docker-container.ts";
+import { selectRuntime } from "../../src/runtimes/select.ts";
 import type { SandboxSpec } from "../../src/sandbox/spec.ts";
 import {
   assertNoContainersLeft,
@@ -290,6 +291,34 @@ test("an image that `image build` did not make is refused in one line naming the
     available: false,
     reason: `image ${image} is not an ai-orchestrator sandbox image (no dev.ai-orchestrator.* labels): run \`ai-orchestrator image build\` or set docker.image in config.yaml`,
   });
+});
+
+test("an image holding other CLI versions still runs, and the launch warns that a rebuild is due", async (t) => {
+  const base = await setup(t);
+  if (!base) return;
+  const image = `aio-test-stale:${process.pid}`;
+  const labels = ["claude-code=0.0.1", "gemini-cli=0.0.1", "image-version=1"]
+    .map((label) => `--change 'LABEL dev.ai-orchestrator.${label}'`)
+    .join(" ");
+  const stale = spawnSync("sh", [
+    "-c",
+    `tar cf - --files-from /dev/null | docker import ${labels} - ${image}`,
+  ]);
+  assert.equal(stale.status, 0, String(stale.stderr));
+  t.after(() => docker(["image", "rm", image]));
+  const warnings: string[] = [];
+  const runtime = await selectRuntime("docker", {
+    paths: base.fixture.paths,
+    hostEnv: {},
+    docker: { ...testDockerConfig(), image },
+    onWarning: (line) => warnings.push(line),
+  });
+  assert.equal(runtime.name, "docker");
+  assert.equal(warnings.length, 1);
+  assert.match(
+    warnings[0] ?? "",
+    new RegExp(`^image ${image}: rebuild due: .*run \`ai-orchestrator image build\`$`),
+  );
 });
 
 test("stopping ai-orchestrator's run stops the assistant inside, which can answer the signal", async (t) => {
