@@ -38,7 +38,10 @@ describe("simulator faults", () => {
     simulators.faults.inject("anthropic", { kind: "status", status: 402, times: 1 });
     const reply = await postJson(`${anthropic}/v1/messages`, chat, key);
     assert.equal(reply.status, 402);
-    assert.match(reply.text, /^\{"type":"error","error":\{"type":"billing_error","message":"[^"]+"\},"request_id":"req_/);
+    assert.match(
+      reply.text,
+      /^\{"type":"error","error":\{"type":"billing_error","message":"[^"]+"\},"request_id":"req_/,
+    );
   });
 
   test("latency delays the answer but keeps it intact", async () => {
