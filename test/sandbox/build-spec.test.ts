@@ -138,6 +138,9 @@ test("Claude Code modes pin endpoint, models and no proxy in a --settings layer 
     assert.ok(!spec.args.join(" ").includes("sk-pinned-secret"), "the key never goes on the command line");
     if (mode === "glm") assert.equal(settings.env.ANTHROPIC_MODEL, "glm-4.6");
   }
+  // A version or help query sends nothing, and Claude Code answers it at once only alone.
+  assert.deepEqual(specFor(fixture, "glm", { args: ["--version"] }).args, ["--version"]);
+  assert.equal(specFor(fixture, "glm", { args: ["--version", "-p", "x"] }).args[0], "--settings");
 });
 
 test("a mode's env may not carry a key or an endpoint: config check names it", (t) => {
