@@ -4,64 +4,47 @@
 // contract as the process and bwrap runtimes (test/support/isolation.ts), plus the session
 // lifecycle through the command line, a session killed from outside, and no container left behind.
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, type TestContext, test } from "node:test";
 import { z } from "zod";
-import { loadConfig } from "../../src/config/load.ts";
-import { type Paths, resolvePaths } from "../../src/config/paths.ts";
+import type { Paths } from "../../src/config/paths.ts";
 import type { Config } from "../../src/config/schema/index.ts";
 import { resolveMode } from "../../src/modes/registry.ts";
 import { requireCredential } from "../../src/providers/credentials.ts";
 import { dockerRuntime } from "../../src/runtimes/docker.ts";
 import { buildSandboxSpec } from "../../src/sandbox/build-spec.ts";
 import type { SandboxSpec } from "../../src/sandbox/spec.ts";
-import { type Simulators, startSimulators } from "../../src/simulators/index.ts";
+import type { Simulators } from "../../src/simulators/index.ts";
 import { runCli } from "../support/cli.ts";
 import { assertNoContainersLeft, containersOf, docker, dockerUnavailable } from "../support/docker.ts";
 import {
   assertNoForeignKeyIn,
   assertOwnTrafficOnly,
   foreignSecrets,
+  type IsolationWorld,
   MODE_EXPECTATIONS,
-  SIMULATOR_KEYS,
-  simulatorProviders,
+  startIsolationWorld,
 } from "../support/isolation.ts";
-import { HOSTILE_ENV, sandboxFixture } from "../support/sandbox.ts";
+import type { SandboxFixture } from "../support/sandbox.ts";
 import { requireService } from "../support/services.ts";
 
-const REPO = join(import.meta.dirname, "..", "..");
-
 let simulators: Simulators;
-let fixture: ReturnType<typeof sandboxFixture>;
+let fixture: SandboxFixture;
 let config: Config;
 let paths: Paths;
 let env: NodeJS.ProcessEnv;
 let unavailable: string | undefined;
-const cleanups: (() => void)[] = [];
+let world: IsolationWorld;
 
 before(async () => {
-  fixture = sandboxFixture({ after: (fn) => cleanups.push(fn) });
-  simulators = await startSimulators({ keys: SIMULATOR_KEYS });
-  writeFileSync(
-    join(fixture.home, "config.yaml"),
-    [...simulatorProviders(simulators), "docker:", "  network: host", ""].join("\n"),
-  );
-  paths = resolvePaths({ env: { AI_ORCHESTRATOR_HOME: fixture.home } });
-  config = loadConfig(paths.configFile).config;
-  env = {
-    ...process.env,
-    ...HOSTILE_ENV,
-    AI_ORCHESTRATOR_HOME: fixture.home,
-    PATH: `${join(REPO, "node_modules", ".bin")}:${process.env.PATH ?? "/usr/bin:/bin"}`,
-  };
+  world = await startIsolationWorld(["docker:", "  network: host"]);
+  ({ simulators, fixture, paths, config, env } = world);
   unavailable = await dockerUnavailable(paths);
 });
 
 after(async () => {
-  await simulators.close();
   if (unavailable === undefined) assertNoContainersLeft(fixture.home);
-  for (const cleanup of cleanups) cleanup();
+  await world.close();
 });
 
 function ready(t: TestContext): boolean {

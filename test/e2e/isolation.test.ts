@@ -7,8 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { loadConfig } from "../../src/config/load.ts";
-import { type Paths, resolvePaths } from "../../src/config/paths.ts";
+import type { Paths } from "../../src/config/paths.ts";
 import type { Config } from "../../src/config/schema/index.ts";
 import { resolveMode } from "../../src/modes/registry.ts";
 import { requireCredential } from "../../src/providers/credentials.ts";
@@ -17,47 +16,33 @@ import type { RuntimeName } from "../../src/runtimes/runtime.ts";
 import { createRuntime } from "../../src/runtimes/select.ts";
 import { buildSandboxSpec } from "../../src/sandbox/build-spec.ts";
 import type { SandboxSpec } from "../../src/sandbox/spec.ts";
-import { type Simulators, startSimulators } from "../../src/simulators/index.ts";
+import type { Simulators } from "../../src/simulators/index.ts";
 import { runCli } from "../support/cli.ts";
 import {
   assertNoForeignKeyIn,
   assertOwnTrafficOnly,
   filesUnder,
   foreignSecrets,
+  type IsolationWorld,
   MODE_EXPECTATIONS,
-  SIMULATOR_KEYS,
-  simulatorProviders,
+  startIsolationWorld,
 } from "../support/isolation.ts";
-import { HOSTILE_ENV, sandboxFixture } from "../support/sandbox.ts";
+import type { SandboxFixture } from "../support/sandbox.ts";
 import { requireService } from "../support/services.ts";
 
-const REPO = join(import.meta.dirname, "..", "..");
-
 let simulators: Simulators;
-let fixture: ReturnType<typeof sandboxFixture>;
+let fixture: SandboxFixture;
 let config: Config;
 let paths: Paths;
 let env: NodeJS.ProcessEnv;
-const cleanups: (() => void)[] = [];
+let world: IsolationWorld;
 
 before(async () => {
-  fixture = sandboxFixture({ after: (fn) => cleanups.push(fn) });
-  simulators = await startSimulators({ keys: SIMULATOR_KEYS });
-  writeFileSync(join(fixture.home, "config.yaml"), [...simulatorProviders(simulators), ""].join("\n"));
-  paths = resolvePaths({ env: { AI_ORCHESTRATOR_HOME: fixture.home } });
-  config = loadConfig(paths.configFile).config;
-  env = {
-    ...process.env,
-    ...HOSTILE_ENV,
-    AI_ORCHESTRATOR_HOME: fixture.home,
-    PATH: `${join(REPO, "node_modules", ".bin")}:${process.env.PATH ?? "/usr/bin:/bin"}`,
-  };
+  world = await startIsolationWorld();
+  ({ simulators, fixture, paths, config, env } = world);
 });
 
-after(async () => {
-  await simulators.close();
-  for (const cleanup of cleanups) cleanup();
-});
+after(() => world.close());
 
 const RUNTIMES: RuntimeName[] = ["process", "bwrap"];
 

@@ -2,10 +2,13 @@
 // provider each built-in mode may reach, with which key in which header, and that no other key
 // shows up in its traffic or in the files its run left behind.
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { RecordedRequest, Simulators } from "../../src/simulators/index.ts";
-import { CANARIES, HOSTILE_ENV } from "./sandbox.ts";
+import { loadConfig } from "../../src/config/load.ts";
+import { type Paths, resolvePaths } from "../../src/config/paths.ts";
+import type { Config } from "../../src/config/schema/index.ts";
+import { type RecordedRequest, type Simulators, startSimulators } from "../../src/simulators/index.ts";
+import { CANARIES, HOSTILE_ENV, type SandboxFixture, sandboxFixture } from "./sandbox.ts";
 
 export interface ModeExpectation {
   provider: "anthropic" | "google" | "zai" | "moonshot";
@@ -106,4 +109,45 @@ export function assertNoForeignKeyIn(stateRoot: string, expected: ModeExpectatio
       assert.equal(content.includes(value), false, `${name} written to ${file}`);
     }
   }
+}
+
+const REPO = join(import.meta.dirname, "..", "..");
+
+/** What an end-to-end isolation suite runs in: simulators taking only the canaries, a home pointing at them. */
+export interface IsolationWorld {
+  simulators: Simulators;
+  fixture: SandboxFixture;
+  paths: Paths;
+  config: Config;
+  /** The parent environment of every launch: every provider's canary plus a bogus endpoint and token. */
+  env: NodeJS.ProcessEnv;
+  close(): Promise<void>;
+}
+
+/** Starts the simulators and writes a config.yaml pointing every provider at them, plus `extraConfig` lines. */
+export async function startIsolationWorld(extraConfig: readonly string[] = []): Promise<IsolationWorld> {
+  const cleanups: (() => void)[] = [];
+  const fixture = sandboxFixture({ after: (fn) => cleanups.push(fn) });
+  const simulators = await startSimulators({ keys: SIMULATOR_KEYS });
+  writeFileSync(
+    join(fixture.home, "config.yaml"),
+    [...simulatorProviders(simulators), ...extraConfig, ""].join("\n"),
+  );
+  const paths = resolvePaths({ env: { AI_ORCHESTRATOR_HOME: fixture.home } });
+  return {
+    simulators,
+    fixture,
+    paths,
+    config: loadConfig(paths.configFile).config,
+    env: {
+      ...process.env,
+      ...HOSTILE_ENV,
+      AI_ORCHESTRATOR_HOME: fixture.home,
+      PATH: `${join(REPO, "node_modules", ".bin")}:${process.env.PATH ?? "/usr/bin:/bin"}`,
+    },
+    close: async () => {
+      await simulators.close();
+      for (const cleanup of cleanups) cleanup();
+    },
+  };
 }
