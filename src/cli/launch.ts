@@ -6,7 +6,7 @@ import type { Command } from "commander";
 import { loadConfigCached } from "../config/load-cached.ts";
 import { type Paths, resolvePaths } from "../config/paths.ts";
 import type { Config, RuntimeChoice } from "../config/schema/index.ts";
-import { AppError, isAppError } from "../errors.ts";
+import { AppError } from "../errors.ts";
 import { BUILTIN_MODES } from "../modes/definitions.ts";
 import { type ResolvedMode, resolveMode } from "../modes/registry.ts";
 import { type Credential, findCredential, requireCredential } from "../providers/credentials.ts";
@@ -19,6 +19,7 @@ import type { SandboxSpec } from "../sandbox/spec.ts";
 import { inspectWorkspace } from "../sandbox/workspace-check.ts";
 // Only types from context.ts: it loads the schema library, which the launch path avoids.
 import type { CliContext } from "./context.ts";
+import { reportFailure } from "./report-error.ts";
 
 const RUNTIME_CHOICES: readonly RuntimeChoice[] = ["auto", "process", "bwrap", "docker"];
 const LIFECYCLE = ["start", "stop", "restart", "status", "logs"] as const;
@@ -66,14 +67,7 @@ export async function launchFromArgv(argv: readonly string[]): Promise<number | 
     const context: CliContext = { options, paths, config: () => loaded };
     return await launch(context, mode, argv.slice(index + 1));
   } catch (error) {
-    if (isAppError(error)) {
-      process.stderr.write(`ai-orchestrator: ${error.message}\n`);
-      return error.exitCode;
-    }
-    process.stderr.write(
-      `ai-orchestrator: internal error: ${error instanceof Error ? error.stack : String(error)}\n`,
-    );
-    return 70;
+    return reportFailure(error);
   }
 }
 

@@ -1,7 +1,6 @@
 // The ai-orchestrator command line. Orchestrator options come before the mode name; everything
 // after it goes to the assistant untouched. Each command group lives in its own file.
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { isAppError } from "../errors.ts";
 import { registerAskCommand } from "./ask.ts";
 import { registerCliCommands } from "./clis.ts";
 import { registerConfigCommands } from "./config.ts";
@@ -11,6 +10,7 @@ import { registerImageCommands } from "./image.ts";
 import { registerLaunch } from "./launch.ts";
 import { registerModeCommands } from "./modes.ts";
 import { registerProvidersCommands } from "./providers.ts";
+import { reportFailure } from "./report-error.ts";
 import { registerShellCommands } from "./shell.ts";
 import { registerSimulateCommand } from "./simulate.ts";
 import { registerStateCommands } from "./state.ts";
@@ -75,16 +75,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 export function reportError(error: unknown): number {
-  if (error instanceof CommanderError) {
-    // Commander has already printed its message (or the help/version text).
-    return error.exitCode === 0 ? 0 : 2;
-  }
-  if (isAppError(error)) {
-    process.stderr.write(`ai-orchestrator: ${error.message}\n`);
-    return error.exitCode;
-  }
-  process.stderr.write(
-    `ai-orchestrator: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  return 70;
+  // Commander has already printed its message (or the help/version text).
+  if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+  return reportFailure(error);
 }
