@@ -14,6 +14,7 @@ import {
 } from "./chat.ts";
 import { type HttpFailure, ProviderError, type ProviderErrorKind } from "./errors.ts";
 import { type ProviderHttp, parseEventData, parseProviderValue, streamEndedEarly } from "./http.ts";
+import type { ModelInfo } from "./models.ts";
 
 export interface OpenAiCompatibleDialect {
   maxTokensField: "max_tokens" | "max_completion_tokens";
@@ -331,4 +332,21 @@ export function unsupportedPart(provider: string, part: ChatContentPart, hint: s
     provider,
     message: `${provider} chat cannot take ${what} in a message: ${hint}`,
   });
+}
+
+const modelListSchema = z.looseObject({
+  data: z.array(z.looseObject({ id: z.string(), context_length: z.number().optional() })),
+});
+
+/** `GET /models` the OpenAI way; Moonshot adds each model's context length, Z.ai does not. */
+export async function listOpenAiCompatibleModels(
+  http: ProviderHttp,
+  signal: AbortSignal | undefined,
+): Promise<ModelInfo[]> {
+  const list = await http.json({ method: "GET", path: "/models", signal }, modelListSchema);
+  return list.data.map((model) => ({
+    id: model.id,
+    displayName: undefined,
+    contextLength: model.context_length,
+  }));
 }

@@ -2,8 +2,35 @@
 // a delete answering `{id, deleted}`. Listing, content and ids differ, so those stay in each client.
 import { z } from "zod";
 import { ProviderError } from "./errors.ts";
-import type { FileUpload } from "./files.ts";
+import { type FileRecord, type FileState, type FileUpload, secondsToDate } from "./files.ts";
 import { multipartBody, type ProviderHttp } from "./http.ts";
+
+/** The OpenAI FileObject fields both platforms answer with; each adds its own on top. */
+export const openAiFileObjectSchema = z.looseObject({
+  id: z.string(),
+  bytes: z.number().optional(),
+  created_at: z.number().optional(),
+  filename: z.string().optional(),
+  purpose: z.string().optional(),
+  status: z.string().nullish(),
+});
+export type OpenAiFileObject = z.infer<typeof openAiFileObjectSchema>;
+
+/** A FileObject as a FileRecord; what its `status` means is the platform's to say. */
+export function openAiFileRecord(provider: string, file: OpenAiFileObject, state: FileState): FileRecord {
+  return {
+    provider,
+    id: file.id,
+    filename: file.filename,
+    bytes: file.bytes,
+    mimeType: undefined,
+    purpose: file.purpose,
+    createdAt: secondsToDate(file.created_at),
+    expiresAt: undefined,
+    state,
+    uri: undefined,
+  };
+}
 
 const deletedSchema = z.looseObject({ deleted: z.boolean().optional() });
 

@@ -3,21 +3,17 @@
 import { z } from "zod";
 import { parseJsonBody } from "../errors.ts";
 import type { FileRecord, FileState, FilesClient, FileUpload } from "../files.ts";
-import { secondsToDate } from "../files.ts";
 import type { ProviderHttp } from "../http.ts";
-import { deleteFileById, uploadWithPurpose } from "../openai-compatible-files.ts";
+import {
+  deleteFileById,
+  openAiFileObjectSchema,
+  openAiFileRecord,
+  uploadWithPurpose,
+} from "../openai-compatible-files.ts";
 
 export const MOONSHOT_DEFAULT_PURPOSE = "file-extract";
 
-const fileObjectSchema = z.looseObject({
-  id: z.string(),
-  bytes: z.number().optional(),
-  created_at: z.number().optional(),
-  filename: z.string().optional(),
-  purpose: z.string().optional(),
-  status: z.string().optional(),
-  status_details: z.string().nullish(),
-});
+const fileObjectSchema = openAiFileObjectSchema.extend({ status_details: z.string().nullish() });
 type MoonshotFileObject = z.infer<typeof fileObjectSchema>;
 
 const fileListSchema = z.looseObject({ data: z.array(fileObjectSchema) });
@@ -40,18 +36,8 @@ export interface MoonshotFiles extends FilesClient {
 }
 
 export function createMoonshotFiles(http: ProviderHttp): MoonshotFiles {
-  const toRecord = (file: MoonshotFileObject): FileRecord => ({
-    provider: http.provider,
-    id: file.id,
-    filename: file.filename,
-    bytes: file.bytes,
-    mimeType: undefined,
-    purpose: file.purpose,
-    createdAt: secondsToDate(file.created_at),
-    expiresAt: undefined,
-    state: moonshotFileState(file.status),
-    uri: undefined,
-  });
+  const toRecord = (file: MoonshotFileObject): FileRecord =>
+    openAiFileRecord(http.provider, file, moonshotFileState(file.status ?? undefined));
   const path = (id: string) => `/files/${encodeURIComponent(id)}`;
 
   return {

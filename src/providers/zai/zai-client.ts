@@ -1,9 +1,10 @@
-// createZaiClient: chat (with thinking), models and files on Z.ai's GLM platform (or Zhipu's, by base URL).
-import { z } from "zod";
 import { PROVIDER_DEFINITIONS } from "../definitions.ts";
 import { createProviderHttp } from "../http.ts";
-import type { ModelInfo } from "../models.ts";
-import { openAiCompatibleChat, openAiCompatibleStream } from "../openai-compatible-chat.ts";
+import {
+  listOpenAiCompatibleModels,
+  openAiCompatibleChat,
+  openAiCompatibleStream,
+} from "../openai-compatible-chat.ts";
 import type { ProviderClient, ProviderClientOptions } from "../provider-client.ts";
 import { mapZaiError } from "./map-zai-error.ts";
 import { zaiDialect } from "./zai-chat.ts";
@@ -13,8 +14,6 @@ export interface ZaiClient extends ProviderClient {
   readonly api: "zai";
   readonly files: ZaiFiles;
 }
-
-const modelListSchema = z.looseObject({ data: z.array(z.looseObject({ id: z.string() })) });
 
 export function createZaiClient(options: ProviderClientOptions): ZaiClient {
   const provider = options.providerId ?? "zai";
@@ -33,13 +32,7 @@ export function createZaiClient(options: ProviderClientOptions): ZaiClient {
     files: createZaiFiles(http),
     chat: (request) => openAiCompatibleChat(http, request, dialect),
     streamChat: (request) => openAiCompatibleStream(http, request, dialect),
-    async listModels(listOptions = {}): Promise<ModelInfo[]> {
-      const list = await http.json(
-        { method: "GET", path: "/models", signal: listOptions.signal },
-        modelListSchema,
-      );
-      return list.data.map((model) => ({ id: model.id, displayName: undefined, contextLength: undefined }));
-    },
+    listModels: (listOptions = {}) => listOpenAiCompatibleModels(http, listOptions.signal),
     close: () => http.close(),
   };
 }

@@ -3,22 +3,19 @@
 import { z } from "zod";
 import { ProviderError } from "../errors.ts";
 import type { FileRecord, FilesClient, FileUpload } from "../files.ts";
-import { secondsToDate } from "../files.ts";
 import type { ProviderHttp } from "../http.ts";
-import { deleteFileById, uploadWithPurpose } from "../openai-compatible-files.ts";
+import {
+  deleteFileById,
+  openAiFileObjectSchema,
+  openAiFileRecord,
+  uploadWithPurpose,
+} from "../openai-compatible-files.ts";
 
 /** The purpose api.z.ai documents; the China platform also takes `file-extract`, `batch`, `code-interpreter`. */
 export const ZAI_DEFAULT_PURPOSE = "agent";
 const PAGE_SIZE = 100;
 
-const fileObjectSchema = z.looseObject({
-  id: z.string(),
-  bytes: z.number().optional(),
-  created_at: z.number().optional(),
-  filename: z.string().optional(),
-  purpose: z.string().optional(),
-  status: z.string().nullish(),
-});
+const fileObjectSchema = openAiFileObjectSchema;
 type ZaiFileObject = z.infer<typeof fileObjectSchema>;
 
 const fileListSchema = z.looseObject({ data: z.array(fileObjectSchema), has_more: z.boolean().optional() });
@@ -29,18 +26,12 @@ export interface ZaiFiles extends FilesClient {
 }
 
 export function createZaiFiles(http: ProviderHttp): ZaiFiles {
-  const toRecord = (file: ZaiFileObject): FileRecord => ({
-    provider: http.provider,
-    id: file.id,
-    filename: file.filename,
-    bytes: file.bytes,
-    mimeType: undefined,
-    purpose: file.purpose,
-    createdAt: secondsToDate(file.created_at),
-    expiresAt: undefined,
-    state: file.status === "failed" || file.status === "error" ? "failed" : "ready",
-    uri: undefined,
-  });
+  const toRecord = (file: ZaiFileObject): FileRecord =>
+    openAiFileRecord(
+      http.provider,
+      file,
+      file.status === "failed" || file.status === "error" ? "failed" : "ready",
+    );
   const path = (id: string) => `/files/${encodeURIComponent(id)}`;
 
   async function list(options: { signal?: AbortSignal } = {}): Promise<FileRecord[]> {
