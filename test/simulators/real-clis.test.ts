@@ -1,13 +1,13 @@
 // The real Claude Code and Gemini CLIs (devDependencies) complete a prompt against the simulators:
 // proof that the simulated wire formats satisfy the clients that matter most.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, type TestContext, test } from "node:test";
 import type { ProviderApi } from "../../src/config/schema/index.ts";
 import { type Simulators, startSimulators } from "../../src/simulators/index.ts";
+import { runProgram } from "../support/cli.ts";
 import { requireService } from "../support/services.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -21,27 +21,6 @@ function freshHome(t: TestContext): string {
   const home = mkdtempSync(join(tmpdir(), "aio-sim-cli-"));
   t.after(() => rmSync(home, { recursive: true, force: true }));
   return home;
-}
-
-function run(
-  command: string,
-  args: string[],
-  env: Record<string, string>,
-  cwd: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, cwd, stdio: ["ignore", "pipe", "pipe"], timeout: 120_000 });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 describe("real assistant CLIs against the simulators", () => {
@@ -71,10 +50,8 @@ describe("real assistant CLIs against the simulators", () => {
       const home = freshHome(t);
       writeFileSync(join(home, ".claude.json"), JSON.stringify({ hasCompletedOnboarding: true }));
       const before = simulators.requests().length;
-      const result = await run(
-        CLAUDE,
-        ["-p", `ping ${provider} simulator`],
-        {
+      const result = await runProgram(CLAUDE, ["-p", `ping ${provider} simulator`], {
+        env: {
           PATH,
           HOME: home,
           ANTHROPIC_BASE_URL: simulators.endpoints[provider].anthropicBaseUrl ?? "",
@@ -82,8 +59,8 @@ describe("real assistant CLIs against the simulators", () => {
           DISABLE_TELEMETRY: "1",
           CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
         },
-        home,
-      );
+        cwd: home,
+      });
       assert.equal(result.code, 0, result.stderr || result.stdout);
       assert.match(
         result.stdout,
@@ -121,18 +98,16 @@ describe("real assistant CLIs against the simulators", () => {
       JSON.stringify({ security: { auth: { selectedType: "gemini-api-key" } } }),
     );
     const before = simulators.requests().length;
-    const result = await run(
-      GEMINI,
-      ["-m", "gemini-2.5-flash", "-p", "ping gemini simulator"],
-      {
+    const result = await runProgram(GEMINI, ["-m", "gemini-2.5-flash", "-p", "ping gemini simulator"], {
+      env: {
         PATH,
         HOME: home,
         GEMINI_API_KEY: "gem-sim",
         GOOGLE_GEMINI_BASE_URL: simulators.endpoints.google.baseUrl,
         GEMINI_CLI_TRUST_WORKSPACE: "true",
       },
-      home,
-    );
+      cwd: home,
+    });
     assert.equal(result.code, 0, result.stderr || result.stdout);
     assert.match(result.stdout, /Simulated Gemini reply to: ping gemini simulator/);
     const calls = simulators

@@ -21,8 +21,17 @@ export interface CliOptions {
 }
 
 export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+  return runProgram(process.execPath, [BIN, ...args], options);
+}
+
+/** Runs any program to completion with piped output: the assistant CLIs themselves, for instance. */
+export function runProgram(
+  command: string,
+  args: readonly string[],
+  options: CliOptions = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(command, args, {
       env: options.env ?? process.env,
       cwd: options.cwd,
       stdio: ["pipe", "pipe", "pipe"],
