@@ -162,9 +162,7 @@ async function runAsk(prompt: string, options: AskOptions, command: Command): Pr
       process.exitCode = 1;
       return;
     }
-    throw new AppError("unavailable", isProviderError(error) ? describeProviderError(error) : error.message, {
-      cause: error,
-    });
+    throw error;
   } finally {
     for (const session of sessions.values()) {
       await session.attachments.cleanup();
@@ -233,16 +231,6 @@ function policyErrorSummary(error: ResilienceError, askedProvider: string): Reco
     ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
     message: error.message,
   };
-}
-
-function describeProviderError(error: ProviderError): string {
-  const status = error.status === undefined ? "" : `, HTTP ${error.status}`;
-  const retry = error.retryable
-    ? error.retryAfterMs === undefined
-      ? "; try again later"
-      : `; try again in ${Math.ceil(error.retryAfterMs / 1000)} s`
-    : "";
-  return `${error.message} (${error.kind}${status})${retry}`;
 }
 
 function joinSystem(system: string | undefined, fileContext: string | undefined): { system?: string } {

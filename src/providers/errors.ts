@@ -1,5 +1,6 @@
 // The one error every provider client throws. Each provider's map-<provider>-error.ts turns that
 // platform's error shapes into it, so callers (resilience, cli, server) branch on `kind` alone.
+import { OrchestratorError } from "../errors.ts";
 
 export const PROVIDER_ERROR_KINDS = [
   "auth",
@@ -58,13 +59,13 @@ export interface ProviderErrorJson {
   providerCode?: string;
 }
 
-export class ProviderError extends Error {
+export class ProviderError extends OrchestratorError {
   override readonly name = "ProviderError";
   readonly kind: ProviderErrorKind;
   readonly retryable: boolean;
   readonly retryAfterMs: number | undefined;
-  readonly provider: string;
-  readonly status: number | undefined;
+  override readonly provider: string;
+  override readonly status: number | undefined;
   readonly requestId: string | undefined;
   readonly providerCode: string | undefined;
 

@@ -1,6 +1,7 @@
 // The errors the policy layer throws itself: a circuit that is open, a bulkhead that is full, and a
 // fallback chain where every provider failed. Same vocabulary as ProviderError (kind, retryable,
 // retryAfterMs, provider), with messages a person can act on.
+import { OrchestratorError } from "../errors.ts";
 import { isProviderError, type ProviderErrorKind } from "../providers/errors.ts";
 
 export type ResilienceErrorKind = "circuit_open" | "bulkhead_full" | "fallback_exhausted";
@@ -14,11 +15,11 @@ export interface FailureSummary {
   at: number;
 }
 
-export class CircuitOpenError extends Error {
+export class CircuitOpenError extends OrchestratorError {
   override readonly name = "CircuitOpenError";
   readonly kind = "circuit_open";
   readonly retryable = false;
-  readonly provider: string;
+  override readonly provider: string;
   /** Time until the circuit lets a probe call through. */
   readonly retryAfterMs: number;
   readonly lastFailure: FailureSummary | undefined;
@@ -54,11 +55,11 @@ function circuitOpenMessage(
   return `provider ${provider} is failing: ${wait}${last}; wait, use another provider, or run \`ai-orchestrator providers reset ${provider}\``;
 }
 
-export class BulkheadFullError extends Error {
+export class BulkheadFullError extends OrchestratorError {
   override readonly name = "BulkheadFullError";
   readonly kind = "bulkhead_full";
   readonly retryable = false;
-  readonly provider: string;
+  override readonly provider: string;
   readonly retryAfterMs: number | undefined = undefined;
 
   constructor(provider: string, maxConcurrent: number, maxQueue: number) {
@@ -77,7 +78,7 @@ export interface FallbackAttempt {
   retryAfterMs?: number | undefined;
 }
 
-export class FallbackExhaustedError extends Error {
+export class FallbackExhaustedError extends OrchestratorError {
   override readonly name = "FallbackExhaustedError";
   readonly kind = "fallback_exhausted";
   readonly retryable = false;
