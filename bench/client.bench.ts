@@ -4,14 +4,15 @@
 import { performance } from "node:perf_hooks";
 import { Agent, request } from "undici";
 import { DEFAULT_ASK_MODELS } from "../src/cli/ask.ts";
+import { configSchema } from "../src/config/schema/index.ts";
 import { PROVIDER_APIS, type ProviderApi } from "../src/config/schema/providers.ts";
 import { anthropicMessagesBody } from "../src/providers/anthropic/anthropic-chat.ts";
 import { type ChatRequest, collectChatStream } from "../src/providers/chat.ts";
 import { createProviderClient } from "../src/providers/clients.ts";
-import { PROVIDER_DEFINITIONS } from "../src/providers/definitions.ts";
 import { geminiModelPath, geminiRequestBody } from "../src/providers/google/google-chat.ts";
 import { moonshotDialect } from "../src/providers/moonshot/moonshot-chat.ts";
 import { openAiCompatibleBody } from "../src/providers/openai-compatible-chat.ts";
+import { resolveProvider } from "../src/providers/registry.ts";
 import { zaiDialect } from "../src/providers/zai/zai-chat.ts";
 import { startSimulators } from "../src/simulators/index.ts";
 
@@ -83,15 +84,7 @@ for (const api of PROVIDER_APIS) {
   };
   const wire = wireFor(api, baseUrl, chat);
   const client = createProviderClient(
-    {
-      id: api,
-      api,
-      displayName: api,
-      baseUrl,
-      anthropicBaseUrl: undefined,
-      credentialEnv: PROVIDER_DEFINITIONS[api].credentialEnv,
-      secretName: api,
-    },
+    resolveProvider(configSchema.parse({ providers: { [api]: { baseUrl } } }), api),
     KEY,
   );
   // The raw side gets a pool configured like the client's, so only the client's own work differs.

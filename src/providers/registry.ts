@@ -1,7 +1,12 @@
 // Resolves a provider id (built-in or defined in config) into one complete description.
 import type { Config, ProviderApi } from "../config/schema/index.ts";
 import { AppError } from "../errors.ts";
-import { PROVIDER_DEFINITIONS } from "./definitions.ts";
+import {
+  type Dialect,
+  type ModelRole,
+  PROVIDER_DEFINITIONS,
+  type ProviderFileCapabilities,
+} from "./definitions.ts";
 
 export interface ResolvedProvider {
   id: string;
@@ -13,6 +18,12 @@ export interface ResolvedProvider {
   credentialEnv: readonly string[];
   /** Name of the file under secrets/ written by `ai-orchestrator login <id>`. */
   secretName: string;
+  /** The dialect `baseUrl` speaks; `anthropicBaseUrl`, when set, speaks `anthropic` too. */
+  nativeDialect: Dialect;
+  /** Model-name prefixes that route to this provider; a custom provider has none of its own. */
+  modelPrefixes: readonly string[];
+  models: Readonly<Record<ModelRole, string>>;
+  files: ProviderFileCapabilities;
 }
 
 export function providerIds(config: Config): string[] {
@@ -46,7 +57,22 @@ export function resolveProvider(config: Config, id: string): ResolvedProvider {
       defaultAnthropicBaseUrl(api, base.anthropicBaseUrl, isBuiltin, entry?.baseUrl),
     credentialEnv,
     secretName: id,
+    nativeDialect: base.nativeDialect,
+    modelPrefixes: isBuiltin ? base.modelPrefixes : [],
+    models: {
+      main: entry?.models?.main ?? base.models.main,
+      small: entry?.models?.small ?? base.models.small,
+    },
+    files: base.files,
   };
+}
+
+/** The dialects a provider can be spoken to in without translation. */
+export function providerDialects(provider: ResolvedProvider): Dialect[] {
+  const dialects: Dialect[] = [provider.nativeDialect];
+  if (provider.anthropicBaseUrl !== undefined && provider.nativeDialect !== "anthropic")
+    dialects.push("anthropic");
+  return dialects;
 }
 
 function isBuiltinProvider(id: string): id is ProviderApi {

@@ -4,12 +4,13 @@ import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { DEFAULT_ASK_MODELS } from "../../src/cli/ask.ts";
+import { configSchema } from "../../src/config/schema/index.ts";
 import { PROVIDER_APIS, type ProviderApi } from "../../src/config/schema/providers.ts";
 import type { AnyProviderClient, CreateProviderClientOptions } from "../../src/providers/clients.ts";
 import { createProviderClient } from "../../src/providers/clients.ts";
-import { PROVIDER_DEFINITIONS } from "../../src/providers/definitions.ts";
 import { isProviderError, type ProviderErrorKind } from "../../src/providers/errors.ts";
 import { createMoonshotClient } from "../../src/providers/moonshot/moonshot-client.ts";
+import { resolveProvider } from "../../src/providers/registry.ts";
 import { type Simulators, startSimulators } from "../../src/simulators/index.ts";
 
 const KEY = "sk-transport-test";
@@ -159,14 +160,5 @@ describe("transport failures and throttling", () => {
 });
 
 function resolvedFor(api: ProviderApi) {
-  const definition = PROVIDER_DEFINITIONS[api];
-  return {
-    id: api,
-    api,
-    displayName: definition.displayName,
-    baseUrl: definition.baseUrl,
-    anthropicBaseUrl: definition.anthropicBaseUrl,
-    credentialEnv: definition.credentialEnv,
-    secretName: api,
-  };
+  return resolveProvider(configSchema.parse({}), api);
 }

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { identifier, runtimeName } from "./common.ts";
 import { dockerSchema } from "./docker.ts";
+import { gatewaySchema } from "./gateway.ts";
 import { modeConfigSchema } from "./modes.ts";
 import { providerConfigSchema } from "./providers.ts";
 import { resilienceSchema } from "./resilience.ts";
@@ -14,6 +15,7 @@ export const configSchema = z.strictObject({
   modes: z.record(identifier, modeConfigSchema).default({}),
   docker: dockerSchema.prefault({}),
   resilience: resilienceSchema.prefault({}),
+  gateway: gatewaySchema.prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;

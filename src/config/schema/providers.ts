@@ -18,6 +18,15 @@ export const providerConfigSchema = z.strictObject({
     .optional()
     .describe("Base URL of the provider's Anthropic-compatible endpoint (what Claude Code talks to)."),
   apiKeyEnv: envName.optional().describe("Environment variable that holds this provider's key."),
+  models: z
+    .strictObject({
+      main: z.string().min(1).optional().describe("The model used when none is named."),
+      small: z.string().min(1).optional().describe("The small, fast model (Claude Code's haiku tier)."),
+    })
+    .optional()
+    .describe(
+      "This provider's model for each role; a fallback to this provider maps the asked model to the same role.",
+    ),
   policy: policySchema.optional(),
 });
 export type ProviderConfig = z.infer<typeof providerConfigSchema>;
