@@ -1,0 +1,45 @@
+// The composition root: every long-lived part of a hub (provider clients and their pools, the
+// resilience layer, the logger, the metrics registry) is built here once and passed down, so a test
+// can build a second hub in the same process and `close()` releases everything that was opened.
+import type { Paths } from "../config/paths.ts";
+import type { Config } from "../config/schema/index.ts";
+import { createLogger, type Logger } from "../observability/logger.ts";
+import { metricsRegistry } from "../observability/metrics.ts";
+import { createResilience, type Resilience } from "../resilience/resilience.ts";
+import { createProviderClients, type ProviderClients } from "./provider-clients.ts";
+
+export interface HubOptions {
+  config: Config;
+  paths: Paths;
+  logger?: Logger;
+}
+
+export interface Hub {
+  readonly config: Config;
+  readonly paths: Paths;
+  readonly logger: Logger;
+  readonly metrics: typeof metricsRegistry;
+  readonly resilience: Resilience;
+  readonly providers: ProviderClients;
+  /** Closes what the hub opened, in reverse order of dependence. */
+  close(): Promise<void>;
+}
+
+export function createHub(options: HubOptions): Hub {
+  const { config, paths } = options;
+  const logger = options.logger ?? createLogger();
+  const resilience = createResilience({ config, paths, logger });
+  const providers = createProviderClients(config, paths);
+  return {
+    config,
+    paths,
+    logger,
+    metrics: metricsRegistry,
+    resilience,
+    providers,
+    async close() {
+      await providers.close();
+      await resilience.close();
+    },
+  };
+}
