@@ -17,6 +17,8 @@ export interface FallbackResult<T> {
   value: T;
   /** The provider that answered. */
   provider: string;
+  /** Its position in the chain (a chain may name one provider twice, with different models). */
+  index: number;
   /** The providers given up on before it, in order, and why; empty when the first one answered. */
   fallbacks: FallbackAttempt[];
 }
@@ -34,7 +36,7 @@ export interface FallbackOptions extends ExecuteOptions {
  */
 export async function executeWithFallback<T>(
   chain: readonly ProviderPolicy[],
-  call: (provider: string, context: CallContext) => Promise<T>,
+  call: (provider: string, context: CallContext, index: number) => Promise<T>,
   options: FallbackOptions = {},
 ): Promise<FallbackResult<T>> {
   if (chain.length === 0) throw new Error("executeWithFallback needs at least one provider");
@@ -42,8 +44,8 @@ export async function executeWithFallback<T>(
   let lastError: unknown;
   for (const [index, policy] of chain.entries()) {
     try {
-      const value = await policy.execute((context) => call(policy.provider, context), options);
-      return { value, provider: policy.provider, fallbacks };
+      const value = await policy.execute((context) => call(policy.provider, context, index), options);
+      return { value, provider: policy.provider, index, fallbacks };
     } catch (error) {
       if (options.signal?.aborted || !worthFallingBack(error)) throw error;
       lastError = error;

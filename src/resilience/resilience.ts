@@ -35,6 +35,12 @@ export interface Resilience {
     call: (provider: string, context: CallContext) => Promise<T>,
     options?: FallbackOptions,
   ): Promise<FallbackResult<T>>;
+  /** executeWithFallback over the given providers, in order (a route's targets). */
+  executeChain<T>(
+    providers: readonly string[],
+    call: (provider: string, context: CallContext, index: number) => Promise<T>,
+    options?: FallbackOptions,
+  ): Promise<FallbackResult<T>>;
   status(provider: string): PolicyStatus;
   /** Closes the provider's circuit in every process sharing the store. */
   reset(provider: string): Promise<void>;
@@ -111,25 +117,33 @@ export function createResilience(options: ResilienceOptions): Resilience {
 
   const chain = (provider: string): string[] => [provider, ...(config.resilience.fallbacks[provider] ?? [])];
 
+  const executeChain = <T>(
+    providers: readonly string[],
+    call: (provider: string, context: CallContext, index: number) => Promise<T>,
+    fallbackOptions: FallbackOptions = {},
+  ): Promise<FallbackResult<T>> =>
+    executeWithFallback(
+      providers.map((id) => policy(id)),
+      call,
+      {
+        ...fallbackOptions,
+        onFallback: (attempt, next) => {
+          logger.info(
+            { from: attempt.provider, to: next, reason: attempt.kind },
+            `falling back from ${attempt.provider} to ${next}: ${attempt.message}`,
+          );
+          fallbackOptions.onFallback?.(attempt, next);
+        },
+      },
+    );
+
   return {
     store,
     policy,
     chain,
-    executeWithFallback: (provider, call, fallbackOptions = {}) =>
-      executeWithFallback(
-        chain(provider).map((id) => policy(id)),
-        call,
-        {
-          ...fallbackOptions,
-          onFallback: (attempt, next) => {
-            logger.info(
-              { from: attempt.provider, to: next, reason: attempt.kind },
-              `falling back from ${attempt.provider} to ${next}: ${attempt.message}`,
-            );
-            fallbackOptions.onFallback?.(attempt, next);
-          },
-        },
-      ),
+    executeWithFallback: (provider, call, fallbackOptions) =>
+      executeChain(chain(provider), call, fallbackOptions),
+    executeChain,
     status: (provider) => policy(provider).status(),
     reset: (provider) => policy(provider).reset(),
     ready: (timeoutMs) => store.ready(timeoutMs),
