@@ -4,7 +4,7 @@
 import type { Paths } from "../config/paths.ts";
 import type { Config } from "../config/schema/index.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
-import { metricsRegistry } from "../observability/metrics.ts";
+import { createMetrics, type Metrics } from "../observability/metrics.ts";
 import { createResilience, type Resilience } from "../resilience/resilience.ts";
 import { createProviderClients, type ProviderClients } from "./provider-clients.ts";
 
@@ -18,7 +18,8 @@ export interface Hub {
   readonly config: Config;
   readonly paths: Paths;
   readonly logger: Logger;
-  readonly metrics: typeof metricsRegistry;
+  /** This hub's own registry and metric families; another hub in the process counts apart. */
+  readonly metrics: Metrics;
   readonly resilience: Resilience;
   readonly providers: ProviderClients;
   /** Closes what the hub opened, in reverse order of dependence. */
@@ -28,13 +29,14 @@ export interface Hub {
 export function createHub(options: HubOptions): Hub {
   const { config, paths } = options;
   const logger = options.logger ?? createLogger();
-  const resilience = createResilience({ config, paths, logger });
+  const metrics = createMetrics();
+  const resilience = createResilience({ config, paths, logger, metrics });
   const providers = createProviderClients(config, paths);
   return {
     config,
     paths,
     logger,
-    metrics: metricsRegistry,
+    metrics,
     resilience,
     providers,
     async close() {

@@ -1,8 +1,7 @@
 // Fallback across providers for chat: try each provider of the chain in order, each through its own
 // policy; an open circuit or a full bulkhead moves on at once. Every move is recorded, with the
-// reason, in the result and in the metrics.
+// reason, in the result and told to `onFallback` (which the resilience layer logs and counts).
 import { isAppError } from "../errors.ts";
-import { resilienceMetrics } from "../observability/metrics.ts";
 import { isProviderError } from "../providers/errors.ts";
 import {
   type FallbackAttempt,
@@ -52,10 +51,7 @@ export async function executeWithFallback<T>(
       const attempt = describeAttempt(policy.provider, error);
       fallbacks.push(attempt);
       const next = chain[index + 1];
-      if (next) {
-        resilienceMetrics.fallbacks.inc({ from: policy.provider, to: next.provider, reason: attempt.kind });
-        options.onFallback?.(attempt, next.provider);
-      }
+      if (next) options.onFallback?.(attempt, next.provider);
     }
   }
   // A chain of one provider has nothing to report beyond that provider's own error.

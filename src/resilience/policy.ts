@@ -17,7 +17,7 @@ import {
   wrap,
 } from "cockatiel";
 import type { PolicyConfig } from "../config/schema/resilience.ts";
-import { BREAKER_STATE_VALUES, observeBulkhead, resilienceMetrics } from "../observability/metrics.ts";
+import { BREAKER_STATE_VALUES, createMetrics, type Metrics } from "../observability/metrics.ts";
 import { isProviderError } from "../providers/errors.ts";
 import type { BreakerSnapshot, BreakerState, Outcome } from "./breaker.ts";
 import type { BreakerGate, BreakerSharing } from "./breaker-store.ts";
@@ -67,6 +67,8 @@ export interface ProviderPolicyOptions {
   now?: () => number;
   /** Random source for backoff jitter; tests fix it. */
   random?: () => number;
+  /** The hub's metrics; without them the policy counts into a registry of its own that nobody reads. */
+  metrics?: Metrics;
 }
 
 /** The delay before retry number `retry` (1 = the first retry): full jitter over an exponential cap, at least what the provider asked. */
@@ -110,6 +112,8 @@ export function createProviderPolicy(options: ProviderPolicyOptions): ProviderPo
   );
   const pipeline = wrap(retrier, breaker, limiter);
 
+  const observed = options.metrics ?? createMetrics();
+  const resilienceMetrics = observed.resilience;
   const metrics = {
     success: resilienceMetrics.calls.labels(provider, "success"),
     failure: resilienceMetrics.calls.labels(provider, "failure"),
@@ -133,7 +137,7 @@ export function createProviderPolicy(options: ProviderPolicyOptions): ProviderPo
     queued: config.bulkhead.maxQueue - limiter.queueSlots,
     maxQueue: config.bulkhead.maxQueue,
   });
-  observeBulkhead(provider, bulkheadUse);
+  observed.observeBulkhead(provider, bulkheadUse);
 
   return {
     provider,

@@ -5,7 +5,7 @@ import type { Config } from "../config/schema/index.ts";
 import { DEFAULT_POLICY, type PolicyConfig } from "../config/schema/resilience.ts";
 import type { Logger } from "../observability/logger.ts";
 import { logger as processLogger } from "../observability/logger.ts";
-import { resilienceMetrics } from "../observability/metrics.ts";
+import { createMetrics, type Metrics } from "../observability/metrics.ts";
 import { resolveProvider } from "../providers/registry.ts";
 import { openDatabase } from "../store/database.ts";
 import { type BreakerStore, MemoryBreakerStore, SqliteBreakerStore } from "./breaker-store.ts";
@@ -18,6 +18,8 @@ export interface ResilienceOptions {
   config: Config;
   paths: Pick<Paths, "databaseFile">;
   logger?: Logger;
+  /** The hub's metrics; a one-shot command that serves none may leave them out. */
+  metrics?: Metrics;
   now?: () => number;
   /** Use this store instead of the one config names (tests, benchmarks). */
   store?: BreakerStore;
@@ -54,6 +56,7 @@ export function openBreakerStore(
   config: Config,
   paths: Pick<Paths, "databaseFile">,
   logger: Logger,
+  metrics: Metrics,
   now: () => number = Date.now,
 ): BreakerStore {
   const settings = config.resilience;
@@ -64,7 +67,7 @@ export function openBreakerStore(
       keyPrefix: settings.redisKeyPrefix,
       logger,
       now,
-      onHealthChange: (up) => resilienceMetrics.sharedStoreUp.set(up ? 1 : 0),
+      onHealthChange: (up) => metrics.resilience.sharedStoreUp.set(up ? 1 : 0),
     });
   }
   const database = openDatabase(paths.databaseFile);
@@ -88,7 +91,8 @@ export function createResilience(options: ResilienceOptions): Resilience {
   const { config } = options;
   const now = options.now ?? Date.now;
   const logger = options.logger ?? processLogger();
-  const store = options.store ?? openBreakerStore(config, options.paths, logger, now);
+  const metrics = options.metrics ?? createMetrics();
+  const store = options.store ?? openBreakerStore(config, options.paths, logger, metrics, now);
   const policies = new Map<string, ProviderPolicy>();
 
   const policy = (provider: string): ProviderPolicy => {
@@ -110,7 +114,7 @@ export function createResilience(options: ResilienceOptions): Resilience {
       if (to === "open") logger.warn(line, `circuit of ${provider} opened`);
       else logger.info(line, `circuit of ${provider} is ${to}`);
     });
-    const created = createProviderPolicy({ provider, config: policyConfig, gate, now });
+    const created = createProviderPolicy({ provider, config: policyConfig, gate, now, metrics });
     policies.set(provider, created);
     return created;
   };
@@ -128,6 +132,7 @@ export function createResilience(options: ResilienceOptions): Resilience {
       {
         ...fallbackOptions,
         onFallback: (attempt, next) => {
+          metrics.resilience.fallbacks.inc({ from: attempt.provider, to: next, reason: attempt.kind });
           logger.info(
             { from: attempt.provider, to: next, reason: attempt.kind },
             `falling back from ${attempt.provider} to ${next}: ${attempt.message}`,

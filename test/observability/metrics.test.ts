@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { policySchema } from "../../src/config/schema/resilience.ts";
-import { metricsRegistry } from "../../src/observability/metrics.ts";
+import { createMetrics } from "../../src/observability/metrics.ts";
 import { ProviderError } from "../../src/providers/errors.ts";
 import { MemoryBreakerStore } from "../../src/resilience/breaker-store.ts";
 import { createProviderPolicy } from "../../src/resilience/policy.ts";
@@ -14,14 +14,15 @@ test("calls, failures by kind, transitions, state and bulkhead use are exposed p
   });
   const provider = "metrics-test";
   const gate = new MemoryBreakerStore().gate(provider, config.breaker, { probeLeaseMs: 1_000 });
-  const policy = createProviderPolicy({ provider, config, gate });
+  const metrics = createMetrics();
+  const policy = createProviderPolicy({ provider, config, gate, metrics });
   const overloaded = () =>
     Promise.reject(new ProviderError({ kind: "overloaded", provider, status: 529, message: "busy" }));
 
   await policy.execute(async () => "ok");
   let release: () => void = () => {};
   const held = policy.execute(() => new Promise<string>((resolve) => (release = () => resolve("late"))));
-  const whileHeld = await metricsRegistry.metrics();
+  const whileHeld = await metrics.registry.metrics();
   assert.match(whileHeld, new RegExp(`aio_bulkhead_in_flight\\{provider="${provider}"\\} 1`));
   release();
   await held;
@@ -29,7 +30,7 @@ test("calls, failures by kind, transitions, state and bulkhead use are exposed p
   await assert.rejects(policy.execute(overloaded));
   await assert.rejects(policy.execute(overloaded));
 
-  const text = await metricsRegistry.metrics();
+  const text = await metrics.registry.metrics();
   const value = (pattern: string) => Number(new RegExp(`${pattern} (\\d+)`).exec(text)?.[1]);
   assert.equal(value(`aio_provider_calls_total\\{provider="${provider}",outcome="success"\\}`), 2);
   assert.equal(value(`aio_provider_calls_total\\{provider="${provider}",outcome="failure"\\}`), 2);
