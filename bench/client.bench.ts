@@ -3,12 +3,12 @@
 // `npm run bench -- client`
 import { performance } from "node:perf_hooks";
 import { Agent, request } from "undici";
-import { DEFAULT_ASK_MODELS } from "../src/cli/ask.ts";
 import { configSchema } from "../src/config/schema/index.ts";
 import { PROVIDER_APIS, type ProviderApi } from "../src/config/schema/providers.ts";
 import { anthropicMessagesBody } from "../src/providers/anthropic/anthropic-chat.ts";
 import { type ChatRequest, collectChatStream } from "../src/providers/chat.ts";
 import { createProviderClient } from "../src/providers/clients.ts";
+import { PROVIDER_DEFINITIONS } from "../src/providers/definitions.ts";
 import { geminiModelPath, geminiRequestBody } from "../src/providers/google/google-chat.ts";
 import { moonshotDialect } from "../src/providers/moonshot/moonshot-chat.ts";
 import { openAiCompatibleBody } from "../src/providers/openai-compatible-chat.ts";
@@ -77,7 +77,7 @@ const rows: string[] = [];
 for (const api of PROVIDER_APIS) {
   const baseUrl = simulators.endpoints[api].baseUrl;
   const chat: ChatRequest = {
-    model: DEFAULT_ASK_MODELS[api],
+    model: PROVIDER_DEFINITIONS[api].models.main,
     system: "Be brief.",
     messages: [{ role: "user", content: "Summarise the benefits of connection pooling in two sentences." }],
     maxOutputTokens: 200,

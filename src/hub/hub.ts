@@ -1,8 +1,10 @@
 // The composition root: every long-lived part of a hub (provider clients and their pools, the
-// resilience layer, the logger, the metrics registry) is built here once and passed down, so a test
-// can build a second hub in the same process and `close()` releases everything that was opened.
+// resilience layer, the logger, the metrics registry, the chat service over them) is built here once
+// and passed down, so a test can build a second hub in the same process and `close()` releases
+// everything that was opened.
 import type { Paths } from "../config/paths.ts";
 import type { Config } from "../config/schema/index.ts";
+import { type ChatService, createChatService } from "../gateway/chat-service.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
 import { createMetrics, type Metrics } from "../observability/metrics.ts";
 import { createResilience, type Resilience } from "../resilience/resilience.ts";
@@ -22,6 +24,8 @@ export interface Hub {
   readonly metrics: Metrics;
   readonly resilience: Resilience;
   readonly providers: ProviderClients;
+  /** One chat turn over a route, with fallback and attachments: what `ask`, HTTP and MCP call. */
+  readonly chat: ChatService;
   /** Closes what the hub opened, in reverse order of dependence. */
   close(): Promise<void>;
 }
@@ -32,6 +36,7 @@ export function createHub(options: HubOptions): Hub {
   const metrics = createMetrics();
   const resilience = createResilience({ config, paths, logger, metrics });
   const providers = createProviderClients(config, paths);
+  const chat = createChatService({ config, resilience, providers });
   return {
     config,
     paths,
@@ -39,6 +44,7 @@ export function createHub(options: HubOptions): Hub {
     metrics,
     resilience,
     providers,
+    chat,
     async close() {
       await providers.close();
       await resilience.close();

@@ -2,7 +2,6 @@
 // against the live API when AIO_LIVE_<PROVIDER>_API_KEY is set (otherwise the live half is skipped
 // with the reason shown; that is expected in CI).
 import { after, before, describe, it } from "node:test";
-import { DEFAULT_ASK_MODELS } from "../../src/cli/ask.ts";
 import { configSchema } from "../../src/config/schema/index.ts";
 import { PROVIDER_APIS, type ProviderApi } from "../../src/config/schema/providers.ts";
 import {
@@ -67,7 +66,7 @@ export function contractSuite(
         kind,
         model:
           (kind === "live" ? process.env[`AIO_LIVE_${api.toUpperCase()}_MODEL`] : undefined) ??
-          DEFAULT_ASK_MODELS[api],
+          PROVIDER_DEFINITIONS[api].models.main,
         baseUrl,
         simulators,
         client(clientOptions = {}) {

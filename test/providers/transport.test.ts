@@ -3,11 +3,11 @@
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { DEFAULT_ASK_MODELS } from "../../src/cli/ask.ts";
 import { configSchema } from "../../src/config/schema/index.ts";
 import { PROVIDER_APIS, type ProviderApi } from "../../src/config/schema/providers.ts";
 import type { AnyProviderClient, CreateProviderClientOptions } from "../../src/providers/clients.ts";
 import { createProviderClient } from "../../src/providers/clients.ts";
+import { PROVIDER_DEFINITIONS } from "../../src/providers/definitions.ts";
 import { isProviderError, type ProviderErrorKind } from "../../src/providers/errors.ts";
 import { createMoonshotClient } from "../../src/providers/moonshot/moonshot-client.ts";
 import { resolveProvider } from "../../src/providers/registry.ts";
@@ -29,7 +29,7 @@ describe("transport failures and throttling", () => {
   };
   const ask = (api: ProviderApi, target: AnyProviderClient, signal?: AbortSignal) =>
     target.chat({
-      model: DEFAULT_ASK_MODELS[api],
+      model: PROVIDER_DEFINITIONS[api].models.main,
       messages: [{ role: "user", content: "hi" }],
       ...(signal ? { signal } : {}),
     });
