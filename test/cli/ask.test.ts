@@ -60,6 +60,33 @@ describe("ask", () => {
     });
   }
 
+  it("--model routes by name (provider/model or a known prefix); --provider with --model asks that provider", async (t) => {
+    setup(t);
+    const keys = { ...env("zai"), ...env("google") };
+    for (const [args, provider, model] of [
+      [["--model", "google/gemini-2.5-flash-lite"], "google", "gemini-2.5-flash-lite"],
+      [["--model", "glm-4.5-air"], "zai", "glm-4.5-air"],
+      [["--provider", "zai", "--model", "glm-4.5-air"], "zai", "glm-4.5-air"],
+      [["--provider", "zai"], "zai", "glm-4.6"],
+    ] as const) {
+      const result = await runCli(["ask", ...args, "--json", "hi"], { env: keys });
+      assert.equal(result.code, 0, result.stderr);
+      const answer = JSON.parse(result.stdout);
+      assert.equal(answer.provider, provider);
+      assert.equal(answer.model, model);
+    }
+
+    const unknown = await runCli(["ask", "--model", "gpt-4o", "hi"], { env: keys });
+    assert.equal(unknown.code, 2);
+    assert.match(
+      unknown.stderr,
+      /^ai-orchestrator: unknown model "gpt-4o": name it as provider\/model .*\n$/,
+    );
+    const neither = await runCli(["ask", "hi"], { env: keys });
+    assert.equal(neither.code, 2);
+    assert.equal(neither.stderr, "ai-orchestrator: ask needs --model <model> or --provider <id>\n");
+  });
+
   it("once a provider's circuit is open, --json names the provider, its last status and the wait; stderr stays clean", async (t) => {
     setup(t);
     const providers = {
