@@ -103,7 +103,7 @@ async function runAsk(prompt: string, options: AskOptions, command: Command): Pr
 }
 
 /** The `--json` object of an answer. */
-export function askResult(result: ChatResult): Record<string, unknown> {
+function askResult(result: ChatResult): Record<string, unknown> {
   const { response } = result;
   return {
     provider: response.provider,
@@ -117,7 +117,7 @@ export function askResult(result: ChatResult): Record<string, unknown> {
   };
 }
 
-export function errorSummary(error: ProviderError): Record<string, unknown> {
+function errorSummary(error: ProviderError): Record<string, unknown> {
   return {
     kind: error.kind,
     provider: error.provider,
