@@ -3,6 +3,13 @@
 // those clients passes its dialect; this module never knows which provider it serves.
 import { z } from "zod";
 import {
+  type OpenAiChatRequest,
+  type OpenAiMessageParam,
+  type OpenAiUsage,
+  openAiChunkSchema,
+  openAiCompletionSchema,
+} from "../wire/openai-chat-completions.ts";
+import {
   type ChatContentPart,
   type ChatFinishReason,
   type ChatMessage,
@@ -31,78 +38,12 @@ export type WireContentPart =
   | { type: "image_url"; image_url: { url: string } }
   | { type: "video_url"; video_url: { url: string } };
 
-const usageSchema = z.looseObject({
-  prompt_tokens: z.number(),
-  completion_tokens: z.number(),
-  total_tokens: z.number().optional(),
-  cached_tokens: z.number().optional(),
-  prompt_tokens_details: z.looseObject({ cached_tokens: z.number().optional() }).nullish(),
-  completion_tokens_details: z.looseObject({ reasoning_tokens: z.number().optional() }).nullish(),
-});
-type WireUsage = z.infer<typeof usageSchema>;
-
-const toolCallSchema = z.looseObject({
-  id: z.string(),
-  function: z.looseObject({ name: z.string(), arguments: z.string() }),
-});
-
-const completionSchema = z.looseObject({
-  id: z.string().optional(),
-  model: z.string().optional(),
-  choices: z
-    .array(
-      z.looseObject({
-        message: z.looseObject({
-          content: z.string().nullish(),
-          reasoning_content: z.string().nullish(),
-          tool_calls: z.array(toolCallSchema).nullish(),
-        }),
-        finish_reason: z.string().nullish(),
-        usage: usageSchema.nullish(),
-      }),
-    )
-    .min(1),
-  usage: usageSchema.nullish(),
-});
-
-const chunkSchema = z.looseObject({
-  id: z.string().optional(),
-  model: z.string().optional(),
-  choices: z
-    .array(
-      z.looseObject({
-        delta: z
-          .looseObject({
-            content: z.string().nullish(),
-            reasoning_content: z.string().nullish(),
-            tool_calls: z
-              .array(
-                z.looseObject({
-                  index: z.number().nullish(),
-                  id: z.string().nullish(),
-                  function: z
-                    .looseObject({ name: z.string().nullish(), arguments: z.string().nullish() })
-                    .nullish(),
-                }),
-              )
-              .nullish(),
-          })
-          .nullish(),
-        finish_reason: z.string().nullish(),
-        // Moonshot puts the stream's usage here, inside the last choice.
-        usage: usageSchema.nullish(),
-      }),
-    )
-    .nullish(),
-  usage: usageSchema.nullish(),
-});
-
 export function openAiCompatibleBody(
   request: ChatRequest,
   dialect: OpenAiCompatibleDialect,
   stream: boolean,
-): Record<string, unknown> {
-  const messages: unknown[] = [];
+): OpenAiChatRequest {
+  const messages: OpenAiMessageParam[] = [];
   if (request.system !== undefined) messages.push({ role: "system", content: request.system });
   for (const message of request.messages) messages.push(wireMessage(message, dialect));
   return {
@@ -125,7 +66,7 @@ export function openAiCompatibleBody(
   };
 }
 
-function wireMessage(message: ChatMessage, dialect: OpenAiCompatibleDialect): Record<string, unknown> {
+function wireMessage(message: ChatMessage, dialect: OpenAiCompatibleDialect): OpenAiMessageParam {
   if (message.role === "tool") {
     return { role: "tool", tool_call_id: message.toolCallId, name: message.name, content: message.content };
   }
@@ -166,7 +107,7 @@ export async function openAiCompatibleChat(
       json: openAiCompatibleBody(request, dialect, false),
       signal: request.signal,
     },
-    completionSchema,
+    openAiCompletionSchema,
   );
   const choice = completion.choices[0];
   const rawFinishReason = choice?.finish_reason ?? undefined;
@@ -202,7 +143,7 @@ export async function* openAiCompatibleStream(
   });
   let started = false;
   let rawFinishReason: string | undefined;
-  let usage: WireUsage | undefined;
+  let usage: OpenAiUsage | undefined;
   let done = false;
   const toolIndexes = new ToolCallIndexes();
   for await (const event of events) {
@@ -214,7 +155,7 @@ export async function* openAiCompatibleStream(
     if (typeof data === "object" && data !== null && "error" in data) {
       throw dialect.mapError({ provider: http.provider, status: 200, headers: {}, body: event.data });
     }
-    const chunk = parseProviderValue(http.provider, data, chunkSchema);
+    const chunk = parseProviderValue(http.provider, data, openAiChunkSchema);
     if (!started) {
       started = true;
       yield { type: "start", id: chunk.id, model: chunk.model };
@@ -308,7 +249,7 @@ export function mapFinishReason(reason: string | undefined): ChatFinishReason {
   return "other";
 }
 
-function mapUsage(usage: WireUsage): ChatUsage {
+function mapUsage(usage: OpenAiUsage): ChatUsage {
   const cached = usage.prompt_tokens_details?.cached_tokens ?? usage.cached_tokens;
   const reasoning = usage.completion_tokens_details?.reasoning_tokens;
   return {

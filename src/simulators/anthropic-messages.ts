@@ -1,33 +1,15 @@
 // The Anthropic Messages API as one reusable handler: Anthropic itself serves it, and so do the
 // Anthropic-compatible endpoints of Z.ai and Moonshot (with their own model names and error flavours).
-import { z } from "zod";
+import type { z } from "zod";
 import type { ProviderApi } from "../config/schema/index.ts";
+import {
+  anthropicCountTokensRequestSchema,
+  anthropicMessagesRequestSchema,
+} from "../wire/anthropic-messages.ts";
+import { describeWireIssue } from "../wire/open-union.ts";
 import { estimateTokens, replyText, streamPieces, textOf, thinkingText } from "./conversation.ts";
 import { anthropicId } from "./ids.ts";
 import { type Call, eventFrame, json, jsonBody, type Problem, type Reply, SimulatedError } from "./wire.ts";
-
-const contentBlock = z.looseObject({ type: z.string() });
-const message = z.looseObject({
-  // Claude Code 2.1 also sends mid-conversation `system` messages.
-  role: z.enum(["user", "assistant", "system"]),
-  content: z.union([z.string(), z.array(contentBlock)]),
-});
-
-const messagesRequest = z.looseObject({
-  model: z.string().min(1),
-  max_tokens: z.number().int().positive(),
-  messages: z.array(message).min(1),
-  system: z.union([z.string(), z.array(contentBlock)]).optional(),
-  stream: z.boolean().optional(),
-  thinking: z.looseObject({ type: z.string() }).optional(),
-});
-
-const countTokensRequest = z.looseObject({
-  model: z.string().min(1),
-  messages: z.array(message).min(1),
-  system: z.union([z.string(), z.array(contentBlock)]).optional(),
-  tools: z.array(z.unknown()).optional(),
-});
 
 export interface MessagesFlavour {
   provider: ProviderApi;
@@ -39,12 +21,7 @@ export interface MessagesFlavour {
 
 /** Turns a zod failure into the `path: problem` line Anthropic answers with. */
 export function invalidRequest(error: z.ZodError): SimulatedError {
-  const issue = error.issues[0];
-  const where = issue && issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";
-  return new SimulatedError({
-    kind: "invalid_request",
-    message: `${where}${issue?.message ?? "invalid request"}`,
-  });
+  return new SimulatedError({ kind: "invalid_request", message: describeWireIssue(error) });
 }
 
 export function parseWith<T>(schema: z.ZodType<T>, call: Call): T {
@@ -54,7 +31,7 @@ export function parseWith<T>(schema: z.ZodType<T>, call: Call): T {
 }
 
 export function handleMessages(call: Call, flavour: MessagesFlavour): Reply {
-  const request = parseWith(messagesRequest, call);
+  const request = parseWith(anthropicMessagesRequestSchema, call);
   const model = flavour.resolveModel(request.model);
   const lastUser = request.messages.findLast((entry) => entry.role === "user");
   const quote = textOf(lastUser?.content ?? "");
@@ -164,7 +141,7 @@ export function handleMessages(call: Call, flavour: MessagesFlavour): Reply {
 }
 
 export function handleCountTokens(call: Call, flavour: MessagesFlavour): Reply {
-  const request = parseWith(countTokensRequest, call);
+  const request = parseWith(anthropicCountTokensRequestSchema, call);
   flavour.resolveModel(request.model);
   return json({
     input_tokens: estimateTokens(

@@ -1,26 +1,11 @@
 // OpenAI-style chat completions as Z.ai and Moonshot serve them: `reasoning_content` when thinking is
 // on, `data: [DONE]` at the end, and each platform's own quirks (Moonshot's usage inside the final
 // choice, Z.ai's mid-stream failure carried by finish_reason).
-import { z } from "zod";
+import { openAiChatRequestSchema } from "../wire/openai-chat-completions.ts";
 import { parseWith } from "./anthropic-messages.ts";
 import { estimateTokens, replyText, streamPieces, textOf, thinkingText } from "./conversation.ts";
 import { hexId } from "./ids.ts";
 import { type Call, dataFrame, json, type Reply } from "./wire.ts";
-
-const chatRequest = z.looseObject({
-  model: z.string().min(1),
-  messages: z
-    .array(
-      z.looseObject({
-        role: z.enum(["system", "user", "assistant", "tool"]),
-        content: z.unknown().optional(),
-      }),
-    )
-    .min(1),
-  stream: z.boolean().optional(),
-  thinking: z.looseObject({ type: z.enum(["enabled", "disabled"]) }).optional(),
-  stream_options: z.looseObject({ include_usage: z.boolean().optional() }).optional(),
-});
 
 export interface ChatFlavour {
   provider: "zai" | "moonshot";
@@ -31,7 +16,7 @@ export interface ChatFlavour {
 }
 
 export function handleChatCompletion(call: Call, flavour: ChatFlavour): Reply {
-  const request = parseWith(chatRequest, call);
+  const request = parseWith(openAiChatRequestSchema, call);
   const model = flavour.resolveModel(request.model);
   const lastUser = request.messages.findLast((message) => message.role === "user");
   const quote = textOf(lastUser?.content ?? "");

@@ -3,6 +3,10 @@
 import { createHash, type Hash } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { z } from "zod";
+import {
+  type GeminiGenerateContentRequest,
+  geminiGenerateContentRequestSchema,
+} from "../wire/gemini-generate-content.ts";
 import { parseWith } from "./anthropic-messages.ts";
 import {
   estimateTokens,
@@ -150,26 +154,6 @@ function googleErrorReply(problem: Problem): Reply {
   return json(body, status);
 }
 
-const part = z.looseObject({
-  text: z.string().optional(),
-  thought: z.boolean().optional(),
-  fileData: z.looseObject({ fileUri: z.string(), mimeType: z.string().optional() }).optional(),
-});
-const content = z.looseObject({ role: z.string().optional(), parts: z.array(part) });
-const generateRequest = z.looseObject({
-  contents: z.array(content).min(1, "contents is not specified"),
-  systemInstruction: z.unknown().optional(),
-  generationConfig: z
-    .looseObject({
-      responseMimeType: z.string().optional(),
-      responseSchema: z.unknown().optional(),
-      responseJsonSchema: z.unknown().optional(),
-      thinkingConfig: z.looseObject({ includeThoughts: z.boolean().optional() }).optional(),
-    })
-    .optional(),
-});
-type GenerateRequest = z.infer<typeof generateRequest>;
-
 interface StoredFile {
   id: string;
   displayName: string | undefined;
@@ -222,7 +206,10 @@ export function createGoogleSimulator(): ProviderSimulator {
     return file;
   };
 
-  const generate = (call: Call, request: GenerateRequest): { text: string; thought: string | undefined } => {
+  const generate = (
+    call: Call,
+    request: GeminiGenerateContentRequest,
+  ): { text: string; thought: string | undefined } => {
     for (const entry of request.contents) {
       for (const item of entry.parts) {
         if (!item.fileData) continue;
@@ -266,7 +253,7 @@ export function createGoogleSimulator(): ProviderSimulator {
     return model;
   };
 
-  const chunksFor = (call: Call, model: string, request: GenerateRequest): unknown[] => {
+  const chunksFor = (call: Call, model: string, request: GeminiGenerateContentRequest): unknown[] => {
     const { text, thought } = generate(call, request);
     const promptTokenCount = estimateTokens(JSON.stringify(request.contents));
     const candidatesTokenCount = estimateTokens(text);
@@ -335,7 +322,7 @@ export function createGoogleSimulator(): ProviderSimulator {
         surface: "native",
         handle: (call) => {
           const model = resolveModel(call.params[0] ?? "", "generateContent");
-          const request = parseWith(generateRequest, call);
+          const request = parseWith(geminiGenerateContentRequestSchema, call);
           const chunks = chunksFor(call, model, request);
           const { text, thought } = generate(call, request);
           const last = chunks.at(-1);
@@ -364,7 +351,7 @@ export function createGoogleSimulator(): ProviderSimulator {
         surface: "native",
         handle: (call) => {
           const model = resolveModel(call.params[0] ?? "", "generateContent");
-          const request = parseWith(generateRequest, call);
+          const request = parseWith(geminiGenerateContentRequestSchema, call);
           const chunks = chunksFor(call, model, request);
           // Without alt=sse the service answers one JSON array of the same chunks.
           if (call.url.searchParams.get("alt") !== "sse") return json(chunks);

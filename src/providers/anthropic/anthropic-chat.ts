@@ -1,6 +1,17 @@
 // Anthropic Messages: the request mapping, the response mapping and the SSE event sequence
 // (message_start … message_stop, with pings to ignore and `error` events that may follow HTTP 200).
 import { z } from "zod";
+import {
+  type AnthropicMessageParam,
+  type AnthropicMessagesRequest,
+  type AnthropicRequestBlock,
+  type AnthropicUsage,
+  anthropicErrorEnvelopeSchema,
+  anthropicMessageSchema,
+  anthropicStreamEventSchema,
+  isKnownAnthropicDelta,
+  isKnownAnthropicResponseBlock,
+} from "../../wire/anthropic-messages.ts";
 import type {
   ChatContentPart,
   ChatFinishReason,
@@ -11,69 +22,13 @@ import type {
   ChatUsage,
 } from "../chat.ts";
 import { type ProviderHttp, parseEventData, parseProviderValue, streamEndedEarly } from "../http.ts";
-import { anthropicErrorEnvelope, anthropicErrorFromEnvelope } from "./map-anthropic-error.ts";
+import { anthropicErrorFromEnvelope } from "./map-anthropic-error.ts";
 
 /** Messages requires max_tokens; this is what a request without one gets. */
 export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
 export const ANTHROPIC_FILES_BETA = "files-api-2025-04-14";
 
-const usageSchema = z.looseObject({
-  input_tokens: z.number().optional(),
-  output_tokens: z.number().optional(),
-  cache_read_input_tokens: z.number().nullish(),
-  cache_creation_input_tokens: z.number().nullish(),
-});
-type WireUsage = z.infer<typeof usageSchema>;
-
-const contentBlockSchema = z.looseObject({
-  type: z.string(),
-  text: z.string().optional(),
-  thinking: z.string().optional(),
-  id: z.string().optional(),
-  name: z.string().optional(),
-  input: z.unknown().optional(),
-});
-
-const messageSchema = z.looseObject({
-  id: z.string().optional(),
-  model: z.string().optional(),
-  content: z.array(contentBlockSchema),
-  stop_reason: z.string().nullish(),
-  usage: usageSchema.optional(),
-});
-
-const streamEventSchema = z.discriminatedUnion("type", [
-  z.looseObject({ type: z.literal("message_start"), message: messageSchema.partial({ content: true }) }),
-  z.looseObject({
-    type: z.literal("content_block_start"),
-    index: z.number(),
-    content_block: contentBlockSchema,
-  }),
-  z.looseObject({
-    type: z.literal("content_block_delta"),
-    index: z.number(),
-    delta: z.looseObject({
-      type: z.string(),
-      text: z.string().optional(),
-      thinking: z.string().optional(),
-      partial_json: z.string().optional(),
-    }),
-  }),
-  z.looseObject({ type: z.literal("content_block_stop"), index: z.number() }),
-  z.looseObject({
-    type: z.literal("message_delta"),
-    delta: z.looseObject({ stop_reason: z.string().nullish() }),
-    usage: usageSchema.optional(),
-  }),
-  z.looseObject({ type: z.literal("message_stop") }),
-  z.looseObject({ type: z.literal("ping") }),
-  z.looseObject({
-    type: z.literal("error"),
-    error: z.looseObject({ type: z.string(), message: z.string().optional() }),
-  }),
-]);
-
-export function anthropicMessagesBody(request: ChatRequest, stream: boolean): Record<string, unknown> {
+export function anthropicMessagesBody(request: ChatRequest, stream: boolean): AnthropicMessagesRequest {
   const maxTokens = request.maxOutputTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS;
   return {
     model: request.model,
@@ -112,7 +67,7 @@ export function usesAnthropicFiles(request: ChatRequest): boolean {
   );
 }
 
-function wireMessage(message: ChatMessage): Record<string, unknown> {
+function wireMessage(message: ChatMessage): AnthropicMessageParam {
   if (message.role === "tool") {
     return {
       role: "user",
@@ -120,7 +75,8 @@ function wireMessage(message: ChatMessage): Record<string, unknown> {
     };
   }
   if (message.role === "assistant") {
-    const blocks: unknown[] = message.content === "" ? [] : [{ type: "text", text: message.content }];
+    const blocks: AnthropicRequestBlock[] =
+      message.content === "" ? [] : [{ type: "text", text: message.content }];
     for (const call of message.toolCalls ?? []) {
       blocks.push({ type: "tool_use", id: call.id, name: call.name, input: parseArguments(call.arguments) });
     }
@@ -130,7 +86,7 @@ function wireMessage(message: ChatMessage): Record<string, unknown> {
   return { role: "user", content: message.content.map(wirePart) };
 }
 
-function wirePart(part: ChatContentPart): Record<string, unknown> {
+function wirePart(part: ChatContentPart): AnthropicRequestBlock {
   if (part.type === "text") return { type: "text", text: part.text };
   const blockType = part.mimeType.startsWith("image/") ? "image" : "document";
   if (part.type === "provider-file")
@@ -165,12 +121,11 @@ export async function anthropicChat(http: ProviderHttp, request: ChatRequest): P
       headers: usesAnthropicFiles(request) ? { "anthropic-beta": ANTHROPIC_FILES_BETA } : {},
       signal: request.signal,
     },
-    messageSchema,
+    anthropicMessageSchema,
   );
-  const text = message.content
-    .flatMap((block) => (block.type === "text" && block.text ? [block.text] : []))
-    .join("");
-  const reasoning = message.content.flatMap((block) =>
+  const blocks = message.content.filter(isKnownAnthropicResponseBlock);
+  const text = blocks.flatMap((block) => (block.type === "text" ? [block.text] : [])).join("");
+  const reasoning = blocks.flatMap((block) =>
     block.type === "thinking" && block.thinking ? [block.thinking] : [],
   );
   const rawFinishReason = message.stop_reason ?? undefined;
@@ -180,8 +135,8 @@ export async function anthropicChat(http: ProviderHttp, request: ChatRequest): P
     id: message.id,
     text,
     reasoning: reasoning.length === 0 ? undefined : reasoning.join(""),
-    toolCalls: message.content.flatMap((block) =>
-      block.type === "tool_use" && block.id && block.name
+    toolCalls: blocks.flatMap((block) =>
+      block.type === "tool_use"
         ? [{ id: block.id, name: block.name, arguments: JSON.stringify(block.input ?? {}) }]
         : [],
     ),
@@ -202,16 +157,16 @@ export async function* anthropicStream(
     headers: usesAnthropicFiles(request) ? { "anthropic-beta": ANTHROPIC_FILES_BETA } : {},
     signal: request.signal,
   });
-  let startUsage: WireUsage = {};
-  let finalUsage: WireUsage = {};
+  let startUsage: AnthropicUsage = {};
+  let finalUsage: AnthropicUsage = {};
   let rawFinishReason: string | undefined;
   for await (const frame of events) {
     const data = parseEventData(http.provider, frame.data);
-    const errorEvent = anthropicErrorEnvelope.safeParse(data);
+    const errorEvent = anthropicErrorEnvelopeSchema.safeParse(data);
     if (errorEvent.success && (frame.event === "error" || errorEvent.data.type === "error")) {
       throw anthropicErrorFromEnvelope(http.provider, errorEvent.data);
     }
-    const parsed = streamEventSchema.safeParse(data);
+    const parsed = anthropicStreamEventSchema.safeParse(data);
     // New event types may appear; the stream contract says to ignore what is not understood.
     if (!parsed.success) {
       parseProviderValue(http.provider, data, z.looseObject({ type: z.string() }));
@@ -223,32 +178,33 @@ export async function* anthropicStream(
         startUsage = event.message.usage ?? {};
         yield { type: "start", id: event.message.id, model: event.message.model };
         break;
-      case "content_block_start":
-        if (event.content_block.type === "tool_use") {
+      case "content_block_start": {
+        const block = event.content_block;
+        if (!isKnownAnthropicResponseBlock(block)) break;
+        if (block.type === "tool_use") {
           yield {
             type: "tool-call-delta",
             index: event.index,
-            ...(event.content_block.id ? { id: event.content_block.id } : {}),
-            ...(event.content_block.name ? { name: event.content_block.name } : {}),
+            id: block.id,
+            name: block.name,
             argumentsDelta: "",
           };
-        } else if (event.content_block.type === "text" && event.content_block.text) {
-          yield { type: "text-delta", text: event.content_block.text };
+        } else if (block.type === "text" && block.text) {
+          yield { type: "text-delta", text: block.text };
         }
         break;
-      case "content_block_delta":
-        if (event.delta.type === "text_delta" && event.delta.text)
-          yield { type: "text-delta", text: event.delta.text };
-        else if (event.delta.type === "thinking_delta" && event.delta.thinking) {
-          yield { type: "reasoning-delta", text: event.delta.thinking };
-        } else if (event.delta.type === "input_json_delta") {
-          yield {
-            type: "tool-call-delta",
-            index: event.index,
-            argumentsDelta: event.delta.partial_json ?? "",
-          };
+      }
+      case "content_block_delta": {
+        const delta = event.delta;
+        if (!isKnownAnthropicDelta(delta)) break;
+        if (delta.type === "text_delta" && delta.text) yield { type: "text-delta", text: delta.text };
+        else if (delta.type === "thinking_delta" && delta.thinking) {
+          yield { type: "reasoning-delta", text: delta.thinking };
+        } else if (delta.type === "input_json_delta") {
+          yield { type: "tool-call-delta", index: event.index, argumentsDelta: delta.partial_json };
         }
         break;
+      }
       case "message_delta":
         rawFinishReason = event.delta.stop_reason ?? rawFinishReason;
         finalUsage = { ...finalUsage, ...event.usage };
@@ -277,7 +233,7 @@ export function mapAnthropicStopReason(reason: string | undefined): ChatFinishRe
 }
 
 /** Input tokens come with message_start, output tokens with message_delta; either may carry both. */
-function mapUsage(start: WireUsage, final: WireUsage): ChatUsage {
+function mapUsage(start: AnthropicUsage, final: AnthropicUsage): ChatUsage {
   const inputTokens = final.input_tokens ?? start.input_tokens ?? 0;
   const outputTokens = final.output_tokens ?? start.output_tokens ?? 0;
   const cached = final.cache_read_input_tokens ?? start.cache_read_input_tokens ?? undefined;

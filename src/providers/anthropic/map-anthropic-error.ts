@@ -1,6 +1,6 @@
 // Anthropic's error envelope to ProviderError, both from an HTTP status and from an `error` event
 // that arrives inside a stream after HTTP 200. Unknown error types fall back to the status.
-import { z } from "zod";
+import { type AnthropicErrorEnvelope, anthropicErrorEnvelopeSchema } from "../../wire/anthropic-messages.ts";
 import {
   describeNonJsonBody,
   errorFromStatus,
@@ -40,15 +40,8 @@ const STATUS_BY_TYPE: Readonly<Record<string, number>> = {
   overloaded_error: 529,
 };
 
-export const anthropicErrorEnvelope = z.looseObject({
-  type: z.literal("error").optional(),
-  error: z.looseObject({ type: z.string(), message: z.string().optional() }),
-  request_id: z.string().optional(),
-});
-export type AnthropicErrorEnvelope = z.infer<typeof anthropicErrorEnvelope>;
-
 export function mapAnthropicError(failure: HttpFailure): ProviderError {
-  const envelope = anthropicErrorEnvelope.safeParse(parseJsonBody(failure.body));
+  const envelope = anthropicErrorEnvelopeSchema.safeParse(parseJsonBody(failure.body));
   if (!envelope.success) return errorFromStatus(failure, describeNonJsonBody(failure.body));
   return anthropicErrorFromEnvelope(failure.provider, envelope.data, failure.status, failure.headers);
 }

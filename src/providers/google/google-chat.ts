@@ -1,6 +1,14 @@
 // Gemini generateContent and streamGenerateContent?alt=sse. Each SSE event is a complete
 // GenerateContentResponse chunk and the stream has no end marker: it ends when the body does.
-import { z } from "zod";
+
+import {
+  type GeminiContent,
+  type GeminiGenerateContentRequest,
+  type GeminiPart,
+  type GeminiUsageMetadata,
+  geminiErrorEnvelopeSchema,
+  geminiGenerateContentResponseSchema,
+} from "../../wire/gemini-generate-content.ts";
 import type {
   ChatContentPart,
   ChatFinishReason,
@@ -13,38 +21,6 @@ import type {
 } from "../chat.ts";
 import { type ProviderHttp, parseEventData, parseProviderValue, streamEndedEarly } from "../http.ts";
 import { mapGoogleError } from "./map-google-error.ts";
-
-const partSchema = z.looseObject({
-  text: z.string().optional(),
-  thought: z.boolean().optional(),
-  functionCall: z
-    .looseObject({ id: z.string().optional(), name: z.string(), args: z.unknown().optional() })
-    .optional(),
-});
-
-const responseSchema = z.looseObject({
-  responseId: z.string().optional(),
-  modelVersion: z.string().optional(),
-  candidates: z
-    .array(
-      z.looseObject({
-        content: z.looseObject({ parts: z.array(partSchema).optional() }).optional(),
-        finishReason: z.string().optional(),
-      }),
-    )
-    .optional(),
-  promptFeedback: z.looseObject({ blockReason: z.string().optional() }).optional(),
-  usageMetadata: z
-    .looseObject({
-      promptTokenCount: z.number().optional(),
-      candidatesTokenCount: z.number().optional(),
-      totalTokenCount: z.number().optional(),
-      thoughtsTokenCount: z.number().optional(),
-      cachedContentTokenCount: z.number().optional(),
-    })
-    .optional(),
-});
-type GenerateContentResponse = z.infer<typeof responseSchema>;
 
 const CONTENT_FILTER_REASONS = new Set([
   "SAFETY",
@@ -60,7 +36,7 @@ export function geminiModelPath(model: string): string {
   return `/v1beta/models/${encodeURIComponent(model.replace(/^models\//, ""))}`;
 }
 
-export function geminiRequestBody(request: ChatRequest, baseUrl: string): Record<string, unknown> {
+export function geminiRequestBody(request: ChatRequest, baseUrl: string): GeminiGenerateContentRequest {
   const generationConfig = {
     ...(request.maxOutputTokens === undefined ? {} : { maxOutputTokens: request.maxOutputTokens }),
     ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
@@ -88,7 +64,7 @@ export function geminiRequestBody(request: ChatRequest, baseUrl: string): Record
   };
 }
 
-function wireContent(message: ChatMessage, baseUrl: string): Record<string, unknown> {
+function wireContent(message: ChatMessage, baseUrl: string): GeminiContent {
   if (message.role === "tool") {
     return {
       role: "user",
@@ -96,7 +72,7 @@ function wireContent(message: ChatMessage, baseUrl: string): Record<string, unkn
     };
   }
   if (message.role === "assistant") {
-    const parts: unknown[] = message.content === "" ? [] : [{ text: message.content }];
+    const parts: GeminiPart[] = message.content === "" ? [] : [{ text: message.content }];
     for (const call of message.toolCalls ?? []) {
       parts.push({ functionCall: { name: call.name, args: parseObject(call.arguments) } });
     }
@@ -106,7 +82,7 @@ function wireContent(message: ChatMessage, baseUrl: string): Record<string, unkn
   return { role: "user", parts: message.content.map((part) => wirePart(part, baseUrl)) };
 }
 
-function wirePart(part: ChatContentPart, baseUrl: string): Record<string, unknown> {
+function wirePart(part: ChatContentPart, baseUrl: string): GeminiPart {
   if (part.type === "text") return { text: part.text };
   if (part.type === "inline-data") {
     return { inlineData: { mimeType: part.mimeType, data: Buffer.from(part.data).toString("base64") } };
@@ -144,7 +120,7 @@ export async function geminiChat(
       json: geminiRequestBody(request, baseUrl),
       signal: request.signal,
     },
-    responseSchema,
+    geminiGenerateContentResponseSchema,
   );
   const parts = response.candidates?.[0]?.content?.parts ?? [];
   const toolCalls = parts.flatMap((part, index) =>
@@ -187,20 +163,20 @@ export async function* geminiStream(
   let started = false;
   let rawFinishReason: string | undefined;
   let blockReason: string | undefined;
-  let usage: GenerateContentResponse["usageMetadata"];
+  let usage: GeminiUsageMetadata | undefined;
   let toolCalls = 0;
   for await (const event of events) {
     const data = parseEventData(http.provider, event.data);
     if (typeof data === "object" && data !== null && "error" in data) {
-      const status = z.looseObject({ error: z.looseObject({ code: z.number() }) }).safeParse(data);
+      const envelope = geminiErrorEnvelopeSchema.safeParse(data);
       throw mapGoogleError({
         provider: http.provider,
-        status: status.success ? status.data.error.code : 500,
+        status: (envelope.success ? envelope.data.error.code : undefined) ?? 500,
         headers: {},
         body: event.data,
       });
     }
-    const chunk = parseProviderValue(http.provider, data, responseSchema);
+    const chunk = parseProviderValue(http.provider, data, geminiGenerateContentResponseSchema);
     if (!started) {
       started = true;
       yield { type: "start", id: chunk.responseId, model: chunk.modelVersion };
@@ -256,7 +232,7 @@ export function mapGeminiFinishReason(
 }
 
 /** Gemini counts thoughts apart from the candidates; both are output the caller pays for. */
-function mapUsage(usage: GenerateContentResponse["usageMetadata"]): ChatUsage | undefined {
+function mapUsage(usage: GeminiUsageMetadata | undefined): ChatUsage | undefined {
   if (usage === undefined) return undefined;
   const inputTokens = usage.promptTokenCount ?? 0;
   const outputTokens = (usage.candidatesTokenCount ?? 0) + (usage.thoughtsTokenCount ?? 0);

@@ -1,7 +1,7 @@
 // Gemini's google.rpc.Status envelope to ProviderError. RESOURCE_EXHAUSTED covers both per-minute
 // limits (retry after RetryInfo.retryDelay) and daily quota (retrying today will not help, even
 // when the answer carries a retry delay of a few seconds, as it often does).
-import { z } from "zod";
+import { geminiErrorEnvelopeSchema } from "../../wire/gemini-generate-content.ts";
 import {
   describeNonJsonBody,
   errorFromStatus,
@@ -34,24 +34,8 @@ const KIND_BY_STATUS: Readonly<Record<string, ProviderErrorKind>> = {
   DEADLINE_EXCEEDED: "timeout",
 };
 
-const detail = z.looseObject({
-  "@type": z.string().optional(),
-  reason: z.string().optional(),
-  retryDelay: z.string().optional(),
-  violations: z.array(z.looseObject({ quotaId: z.string().optional() })).optional(),
-});
-
-const errorEnvelope = z.looseObject({
-  error: z.looseObject({
-    code: z.number().optional(),
-    message: z.string().optional(),
-    status: z.string().optional(),
-    details: z.array(detail).optional(),
-  }),
-});
-
 export function mapGoogleError(failure: HttpFailure): ProviderError {
-  const envelope = errorEnvelope.safeParse(parseJsonBody(failure.body));
+  const envelope = geminiErrorEnvelopeSchema.safeParse(parseJsonBody(failure.body));
   if (!envelope.success) return errorFromStatus(failure, describeNonJsonBody(failure.body));
   const { message = `HTTP ${failure.status}`, status, details = [] } = envelope.data.error;
   let kind = (status === undefined ? undefined : KIND_BY_STATUS[status]) ?? kindFromStatus(failure.status);
