@@ -18,7 +18,8 @@ export interface ChatToolCall {
 export type ChatMessage =
   | { role: "user"; content: string | readonly ChatContentPart[] }
   | { role: "assistant"; content: string; reasoning?: string; toolCalls?: readonly ChatToolCall[] }
-  | { role: "tool"; toolCallId: string; name: string; content: string };
+  /** A tool's answer; `isError` when the tool failed and `content` says how. */
+  | { role: "tool"; toolCallId: string; name: string; content: string; isError?: boolean };
 
 export interface ChatTool {
   name: string;
@@ -27,15 +28,23 @@ export interface ChatTool {
   parameters: Readonly<Record<string, unknown>>;
 }
 
+/** Whether the model may, must or must not call tools, or must call the one named. */
+export type ChatToolChoice = "auto" | "none" | "required" | { name: string };
+
 export interface ChatRequest {
   model: string;
   system?: string;
   messages: readonly ChatMessage[];
   maxOutputTokens?: number;
   temperature?: number;
+  topP?: number;
+  /** Texts that end the answer when the model writes them. */
+  stopSequences?: readonly string[];
   /** Ask for the model's reasoning (Anthropic/Gemini thinking, GLM/Kimi `thinking`); undefined keeps the default. */
   thinking?: boolean;
   tools?: readonly ChatTool[];
+  /** Undefined leaves it to the provider (which calls tools when it sees fit). */
+  toolChoice?: ChatToolChoice;
   signal?: AbortSignal;
 }
 

@@ -51,6 +51,8 @@ export function openAiCompatibleBody(
     messages,
     ...(request.maxOutputTokens === undefined ? {} : { [dialect.maxTokensField]: request.maxOutputTokens }),
     ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+    ...(request.topP === undefined ? {} : { top_p: request.topP }),
+    ...(request.stopSequences === undefined ? {} : { stop: [...request.stopSequences] }),
     ...(request.thinking === undefined
       ? {}
       : { thinking: { type: request.thinking ? "enabled" : "disabled" } }),
@@ -61,6 +63,14 @@ export function openAiCompatibleBody(
             type: "function",
             function: { name: tool.name, description: tool.description, parameters: tool.parameters },
           })),
+        }),
+    ...(request.toolChoice === undefined
+      ? {}
+      : {
+          tool_choice:
+            typeof request.toolChoice === "string"
+              ? request.toolChoice
+              : { type: "function", function: { name: request.toolChoice.name } },
         }),
     ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
   };

@@ -3,11 +3,21 @@
 import type { z } from "zod";
 import type { ProviderApi } from "../config/schema/index.ts";
 import {
+  type AnthropicMessageParam,
   anthropicCountTokensRequestSchema,
+  anthropicCustomToolSchema,
   anthropicMessagesRequestSchema,
+  isKnownAnthropicRequestBlock,
 } from "../wire/anthropic-messages.ts";
 import { describeWireIssue } from "../wire/open-union.ts";
-import { estimateTokens, replyText, streamPieces, textOf, thinkingText } from "./conversation.ts";
+import {
+  estimateTokens,
+  replyText,
+  requestedToolCall,
+  streamPieces,
+  textOf,
+  thinkingText,
+} from "./conversation.ts";
 import { anthropicId } from "./ids.ts";
 import { type Call, eventFrame, json, jsonBody, type Problem, type Reply, SimulatedError } from "./wire.ts";
 
@@ -34,11 +44,25 @@ export function handleMessages(call: Call, flavour: MessagesFlavour): Reply {
   const request = parseWith(anthropicMessagesRequestSchema, call);
   const model = flavour.resolveModel(request.model);
   const lastUser = request.messages.findLast((entry) => entry.role === "user");
-  const quote = textOf(lastUser?.content ?? "");
+  const results = toolResults(lastUser?.content ?? "");
+  // After a tool's answer the model talks about that answer; a prompt naming a tool gets a call.
+  const quote = results === undefined ? textOf(lastUser?.content ?? "") : `tool result ${results}`;
   const text = replyText(flavour.provider, quote);
+  const customTools = (request.tools ?? []).flatMap((tool) => {
+    const custom = anthropicCustomToolSchema.safeParse(tool);
+    return custom.success ? [{ name: custom.data.name, schema: custom.data.input_schema }] : [];
+  });
+  const requested = results === undefined ? requestedToolCall(quote, customTools) : undefined;
+  const toolUse =
+    requested === undefined
+      ? undefined
+      : { type: "tool_use", id: anthropicId("toolu"), name: requested.name, input: requested.input };
+  const stopReason = toolUse ? "tool_use" : "end_turn";
   const thinking = request.thinking?.type === "enabled" ? thinkingText(quote) : undefined;
   const inputTokens = estimateTokens(JSON.stringify(request.messages) + JSON.stringify(request.system ?? ""));
-  const outputTokens = estimateTokens(text) + (thinking ? estimateTokens(thinking) : 0);
+  const outputTokens =
+    estimateTokens(text + (toolUse ? JSON.stringify(toolUse.input) : "")) +
+    (thinking ? estimateTokens(thinking) : 0);
   const id = anthropicId("msg");
   const signature = Buffer.from(`simulated-signature:${id}`).toString("base64");
   const usage = {
@@ -52,6 +76,7 @@ export function handleMessages(call: Call, flavour: MessagesFlavour): Reply {
     const content = [
       ...(thinking ? [{ type: "thinking", thinking, signature }] : []),
       { type: "text", text },
+      ...(toolUse ? [toolUse] : []),
     ];
     return json({
       id,
@@ -59,7 +84,7 @@ export function handleMessages(call: Call, flavour: MessagesFlavour): Reply {
       role: "assistant",
       model,
       content,
-      stop_reason: "end_turn",
+      stop_reason: stopReason,
       stop_sequence: null,
       usage,
     });
@@ -128,16 +153,45 @@ export function handleMessages(call: Call, flavour: MessagesFlavour): Reply {
     }
     if (position === 0) frames.push(eventFrame("ping", { type: "ping" }));
   }
+  frames.push(eventFrame("content_block_stop", { type: "content_block_stop", index }));
+  if (toolUse) {
+    index += 1;
+    frames.push(
+      eventFrame("content_block_start", {
+        type: "content_block_start",
+        index,
+        content_block: { ...toolUse, input: {} },
+      }),
+      ...streamPieces(JSON.stringify(toolUse.input)).map((piece) =>
+        eventFrame("content_block_delta", {
+          type: "content_block_delta",
+          index,
+          delta: { type: "input_json_delta", partial_json: piece },
+        }),
+      ),
+      eventFrame("content_block_stop", { type: "content_block_stop", index }),
+    );
+  }
   frames.push(
-    eventFrame("content_block_stop", { type: "content_block_stop", index }),
     eventFrame("message_delta", {
       type: "message_delta",
-      delta: { stop_reason: "end_turn", stop_sequence: null },
+      delta: { stop_reason: stopReason, stop_sequence: null },
       usage: { output_tokens: outputTokens },
     }),
     eventFrame("message_stop", { type: "message_stop" }),
   );
   return { type: "sse", frames };
+}
+
+/** The text of the tool results a user turn carries, or undefined when it carries none. */
+function toolResults(content: AnthropicMessageParam["content"]): string | undefined {
+  if (typeof content === "string") return undefined;
+  const results = content.flatMap((block) =>
+    isKnownAnthropicRequestBlock(block) && block.type === "tool_result"
+      ? [typeof block.content === "string" ? block.content : textOf(block.content ?? [])]
+      : [],
+  );
+  return results.length === 0 ? undefined : results.join(" ");
 }
 
 export function handleCountTokens(call: Call, flavour: MessagesFlavour): Reply {

@@ -1,9 +1,16 @@
 // OpenAI-style chat completions as Z.ai and Moonshot serve them: `reasoning_content` when thinking is
 // on, `data: [DONE]` at the end, and each platform's own quirks (Moonshot's usage inside the final
 // choice, Z.ai's mid-stream failure carried by finish_reason).
-import { openAiChatRequestSchema } from "../wire/openai-chat-completions.ts";
+import { isOpenAiFunctionTool, openAiChatRequestSchema } from "../wire/openai-chat-completions.ts";
 import { parseWith } from "./anthropic-messages.ts";
-import { estimateTokens, replyText, streamPieces, textOf, thinkingText } from "./conversation.ts";
+import {
+  estimateTokens,
+  replyText,
+  requestedToolCall,
+  streamPieces,
+  textOf,
+  thinkingText,
+} from "./conversation.ts";
 import { hexId } from "./ids.ts";
 import { type Call, dataFrame, json, type Reply } from "./wire.ts";
 
@@ -19,12 +26,29 @@ export function handleChatCompletion(call: Call, flavour: ChatFlavour): Reply {
   const request = parseWith(openAiChatRequestSchema, call);
   const model = flavour.resolveModel(request.model);
   const lastUser = request.messages.findLast((message) => message.role === "user");
-  const quote = textOf(lastUser?.content ?? "");
-  const text = replyText(flavour.provider, quote);
+  const last = request.messages.at(-1);
+  // After a tool's answer the model talks about that answer; a prompt naming a tool gets a call.
+  const quote =
+    last?.role === "tool" ? `tool result ${textOf(last.content)}` : textOf(lastUser?.content ?? "");
+  const functions = (request.tools ?? []).filter(isOpenAiFunctionTool);
+  const toolCall =
+    last?.role === "user"
+      ? requestedToolCall(
+          quote,
+          functions.map((tool) => ({ name: tool.function.name, schema: tool.function.parameters })),
+        )
+      : undefined;
+  const wireCall =
+    toolCall === undefined
+      ? undefined
+      : { id: `call_${hexId(12)}`, name: toolCall.name, arguments: JSON.stringify(toolCall.input) };
+  const text = wireCall ? "" : replyText(flavour.provider, quote);
+  const finishReason = wireCall ? "tool_calls" : "stop";
   const thinks = request.thinking ? request.thinking.type === "enabled" : flavour.thinksByDefault(model);
   const reasoning = thinks ? thinkingText(quote) : undefined;
   const promptTokens = estimateTokens(JSON.stringify(request.messages));
-  const completionTokens = estimateTokens(text) + (reasoning ? estimateTokens(reasoning) : 0);
+  const completionTokens =
+    estimateTokens(text + (wireCall?.arguments ?? "")) + (reasoning ? estimateTokens(reasoning) : 0);
   const created = Math.floor(call.now() / 1000);
   const moonshot = flavour.provider === "moonshot";
   const id = moonshot ? `chatcmpl-${hexId(12)}` : `${created}${hexId(8)}`;
@@ -56,8 +80,19 @@ export function handleChatCompletion(call: Call, flavour: ChatFlavour): Reply {
             role: "assistant",
             content: text,
             ...(reasoning ? { reasoning_content: reasoning } : {}),
+            ...(wireCall
+              ? {
+                  tool_calls: [
+                    {
+                      id: wireCall.id,
+                      type: "function",
+                      function: { name: wireCall.name, arguments: wireCall.arguments },
+                    },
+                  ],
+                }
+              : {}),
           },
-          finish_reason: "stop",
+          finish_reason: finishReason,
         },
       ],
       usage,
@@ -71,7 +106,24 @@ export function handleChatCompletion(call: Call, flavour: ChatFlavour): Reply {
     dataFrame({ ...chunkEnvelope, choices: [{ index: 0, delta, ...extra }] });
   const frames: string[] = [chunk({ role: "assistant", content: "" }, { finish_reason: null })];
   if (reasoning) frames.push(chunk({ reasoning_content: reasoning }, { finish_reason: null }));
-  const pieces = streamPieces(text);
+  if (wireCall) {
+    frames.push(
+      chunk(
+        {
+          tool_calls: [
+            { index: 0, id: wireCall.id, type: "function", function: { name: wireCall.name, arguments: "" } },
+          ],
+        },
+        { finish_reason: null },
+      ),
+    );
+    for (const piece of streamPieces(wireCall.arguments)) {
+      frames.push(
+        chunk({ tool_calls: [{ index: 0, function: { arguments: piece } }] }, { finish_reason: null }),
+      );
+    }
+  }
+  const pieces = wireCall ? [] : streamPieces(text);
   for (const [position, piece] of pieces.entries()) {
     frames.push(chunk({ content: piece }, { finish_reason: null }));
     if (position === 0 && call.fault?.kind === "stream-error") {
@@ -95,10 +147,10 @@ export function handleChatCompletion(call: Call, flavour: ChatFlavour): Reply {
   }
   if (moonshot) {
     // Moonshot puts usage inside the final choice, not at the top level.
-    frames.push(chunk({}, { finish_reason: "stop", usage }));
+    frames.push(chunk({}, { finish_reason: finishReason, usage }));
   } else {
     frames.push(
-      dataFrame({ ...chunkEnvelope, choices: [{ index: 0, delta: {}, finish_reason: "stop" }], usage }),
+      dataFrame({ ...chunkEnvelope, choices: [{ index: 0, delta: {}, finish_reason: finishReason }], usage }),
     );
   }
   frames.push(dataFrame("[DONE]"));

@@ -81,3 +81,24 @@ export function sampleFromSchema(schema: unknown, quote: string): unknown {
       return quote;
   }
 }
+
+export interface SimulatedToolCall {
+  name: string;
+  /** Arguments that satisfy the tool's schema. */
+  input: unknown;
+}
+
+/**
+ * The tool call a simulated model makes: when the prompt says `use the <name> tool` and the request
+ * offers a tool of that name. Anything else gets a text reply, so assistants that always send tools
+ * (Claude Code, Gemini CLI) still get plain answers.
+ */
+export function requestedToolCall(
+  prompt: string,
+  tools: readonly { name: string; schema: unknown }[],
+): SimulatedToolCall | undefined {
+  const asked = /\buse the ([\w-]+) tool\b/i.exec(prompt)?.[1];
+  const tool = tools.find((candidate) => candidate.name === asked);
+  if (tool === undefined) return undefined;
+  return { name: tool.name, input: sampleFromSchema(tool.schema ?? { type: "object" }, asked ?? "") };
+}

@@ -11,6 +11,7 @@ import { parseWith } from "./anthropic-messages.ts";
 import {
   estimateTokens,
   replyText,
+  requestedToolCall,
   sampleFromSchema,
   streamPieces,
   textOf,
@@ -209,7 +210,11 @@ export function createGoogleSimulator(): ProviderSimulator {
   const generate = (
     call: Call,
     request: GeminiGenerateContentRequest,
-  ): { text: string; thought: string | undefined } => {
+  ): {
+    text: string;
+    thought: string | undefined;
+    functionCall: { name: string; args: unknown } | undefined;
+  } => {
     for (const entry of request.contents) {
       for (const item of entry.parts) {
         if (!item.fileData) continue;
@@ -225,7 +230,25 @@ export function createGoogleSimulator(): ProviderSimulator {
       }
     }
     const lastUser = request.contents.findLast((entry) => entry.role !== "model") ?? request.contents.at(-1);
-    const quote = textOf(lastUser?.parts.filter((item) => item.thought !== true) ?? []);
+    const responses = (lastUser?.parts ?? []).flatMap((item) =>
+      item.functionResponse ? [JSON.stringify(item.functionResponse.response)] : [],
+    );
+    // After a tool's answer the model talks about that answer; a prompt naming a tool gets a call.
+    const quote =
+      responses.length > 0
+        ? `tool result ${responses.join(" ")}`
+        : textOf(lastUser?.parts.filter((item) => item.thought !== true) ?? []);
+    const declarations = (request.tools ?? []).flatMap((tool) => tool.functionDeclarations ?? []);
+    const functionCall =
+      responses.length > 0
+        ? undefined
+        : requestedToolCall(
+            quote,
+            declarations.map((declaration) => ({
+              name: declaration.name,
+              schema: declaration.parametersJsonSchema ?? declaration.parameters,
+            })),
+          );
     const config = request.generationConfig;
     const schema = config?.responseJsonSchema ?? config?.responseSchema;
     const text =
@@ -240,6 +263,8 @@ export function createGoogleSimulator(): ProviderSimulator {
     return {
       text,
       thought: config?.thinkingConfig?.includeThoughts === true ? thinkingText(quote) : undefined,
+      functionCall:
+        functionCall === undefined ? undefined : { name: functionCall.name, args: functionCall.input },
     };
   };
 
@@ -254,7 +279,7 @@ export function createGoogleSimulator(): ProviderSimulator {
   };
 
   const chunksFor = (call: Call, model: string, request: GeminiGenerateContentRequest): unknown[] => {
-    const { text, thought } = generate(call, request);
+    const { text, thought, functionCall } = generate(call, request);
     const promptTokenCount = estimateTokens(JSON.stringify(request.contents));
     const candidatesTokenCount = estimateTokens(text);
     const thoughtsTokenCount = thought ? estimateTokens(thought) : 0;
@@ -276,7 +301,14 @@ export function createGoogleSimulator(): ProviderSimulator {
     const pieces = streamPieces(text);
     return [
       ...(thought ? [chunk([{ text: thought, thought: true }], false)] : []),
-      ...pieces.map((piece, index) => chunk([{ text: piece }], index === pieces.length - 1)),
+      ...pieces.map((piece, index) =>
+        chunk(
+          index === pieces.length - 1 && functionCall
+            ? [{ text: piece }, { functionCall }]
+            : [{ text: piece }],
+          index === pieces.length - 1,
+        ),
+      ),
     ];
   };
 
@@ -324,7 +356,7 @@ export function createGoogleSimulator(): ProviderSimulator {
           const model = resolveModel(call.params[0] ?? "", "generateContent");
           const request = parseWith(geminiGenerateContentRequestSchema, call);
           const chunks = chunksFor(call, model, request);
-          const { text, thought } = generate(call, request);
+          const { text, thought, functionCall } = generate(call, request);
           const last = chunks.at(-1);
           const usage =
             typeof last === "object" && last !== null && "usageMetadata" in last ? last.usageMetadata : {};
@@ -332,7 +364,11 @@ export function createGoogleSimulator(): ProviderSimulator {
             candidates: [
               {
                 content: {
-                  parts: [...(thought ? [{ text: thought, thought: true }] : []), { text }],
+                  parts: [
+                    ...(thought ? [{ text: thought, thought: true }] : []),
+                    { text },
+                    ...(functionCall ? [{ functionCall }] : []),
+                  ],
                   role: "model",
                 },
                 finishReason: "STOP",

@@ -135,6 +135,7 @@ export const anthropicToolChoiceSchema = z.looseObject({
   name: z.string().optional(),
   disable_parallel_tool_use: z.boolean().optional(),
 });
+export type AnthropicToolChoice = z.infer<typeof anthropicToolChoiceSchema>;
 
 export const anthropicThinkingConfigSchema = z.looseObject({
   type: z.string(),

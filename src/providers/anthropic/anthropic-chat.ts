@@ -5,6 +5,7 @@ import {
   type AnthropicMessageParam,
   type AnthropicMessagesRequest,
   type AnthropicRequestBlock,
+  type AnthropicToolChoice,
   type AnthropicUsage,
   anthropicErrorEnvelopeSchema,
   anthropicMessageSchema,
@@ -19,6 +20,7 @@ import type {
   ChatRequest,
   ChatResponse,
   ChatStreamEvent,
+  ChatToolChoice,
   ChatUsage,
 } from "../chat.ts";
 import { type ProviderHttp, parseEventData, parseProviderValue, streamEndedEarly } from "../http.ts";
@@ -36,6 +38,8 @@ export function anthropicMessagesBody(request: ChatRequest, stream: boolean): An
     messages: request.messages.map(wireMessage),
     ...(request.system === undefined ? {} : { system: request.system }),
     ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+    ...(request.topP === undefined ? {} : { top_p: request.topP }),
+    ...(request.stopSequences === undefined ? {} : { stop_sequences: [...request.stopSequences] }),
     ...(request.thinking === true
       ? {
           thinking: {
@@ -53,8 +57,15 @@ export function anthropicMessagesBody(request: ChatRequest, stream: boolean): An
             input_schema: tool.parameters,
           })),
         }),
+    ...(request.toolChoice === undefined ? {} : { tool_choice: anthropicToolChoice(request.toolChoice) }),
     ...(stream ? { stream: true } : {}),
   };
+}
+
+function anthropicToolChoice(choice: ChatToolChoice): AnthropicToolChoice {
+  if (choice === "required") return { type: "any" };
+  if (typeof choice === "string") return { type: choice };
+  return { type: "tool", name: choice.name };
 }
 
 /** Whether the request refers to uploaded files, which needs the Files beta header. */
@@ -71,7 +82,14 @@ function wireMessage(message: ChatMessage): AnthropicMessageParam {
   if (message.role === "tool") {
     return {
       role: "user",
-      content: [{ type: "tool_result", tool_use_id: message.toolCallId, content: message.content }],
+      content: [
+        {
+          type: "tool_result",
+          tool_use_id: message.toolCallId,
+          content: message.content,
+          ...(message.isError === true ? { is_error: true } : {}),
+        },
+      ],
     };
   }
   if (message.role === "assistant") {

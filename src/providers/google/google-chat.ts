@@ -17,6 +17,7 @@ import type {
   ChatResponse,
   ChatStreamEvent,
   ChatToolCall,
+  ChatToolChoice,
   ChatUsage,
 } from "../chat.ts";
 import { type ProviderHttp, parseEventData, parseProviderValue, streamEndedEarly } from "../http.ts";
@@ -40,6 +41,8 @@ export function geminiRequestBody(request: ChatRequest, baseUrl: string): Gemini
   const generationConfig = {
     ...(request.maxOutputTokens === undefined ? {} : { maxOutputTokens: request.maxOutputTokens }),
     ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+    ...(request.topP === undefined ? {} : { topP: request.topP }),
+    ...(request.stopSequences === undefined ? {} : { stopSequences: [...request.stopSequences] }),
     ...(request.thinking === undefined
       ? {}
       : { thinkingConfig: request.thinking ? { includeThoughts: true } : { thinkingBudget: 0 } }),
@@ -56,19 +59,38 @@ export function geminiRequestBody(request: ChatRequest, baseUrl: string): Gemini
               functionDeclarations: request.tools.map((tool) => ({
                 name: tool.name,
                 ...(tool.description === undefined ? {} : { description: tool.description }),
-                parameters: tool.parameters,
+                // `parameters` takes only an OpenAPI subset; tools carry full JSON Schema.
+                parametersJsonSchema: tool.parameters,
               })),
             },
           ],
         }),
+    ...(request.toolChoice === undefined
+      ? {}
+      : { toolConfig: { functionCallingConfig: geminiFunctionCalling(request.toolChoice) } }),
   };
+}
+
+function geminiFunctionCalling(choice: ChatToolChoice): Record<string, unknown> {
+  if (choice === "auto") return { mode: "AUTO" };
+  if (choice === "none") return { mode: "NONE" };
+  if (choice === "required") return { mode: "ANY" };
+  return { mode: "ANY", allowedFunctionNames: [choice.name] };
 }
 
 function wireContent(message: ChatMessage, baseUrl: string): GeminiContent {
   if (message.role === "tool") {
     return {
       role: "user",
-      parts: [{ functionResponse: { name: message.name, response: toolResponse(message.content) } }],
+      parts: [
+        {
+          functionResponse: {
+            name: message.name,
+            // Gemini's convention: a failed call answers `{error}`, a successful one its output.
+            response: message.isError === true ? { error: message.content } : toolResponse(message.content),
+          },
+        },
+      ],
     };
   }
   if (message.role === "assistant") {

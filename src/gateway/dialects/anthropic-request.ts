@@ -1,0 +1,222 @@
+// An Anthropic Messages request body as a chat request, for a target that speaks another API.
+// What the chat vocabulary cannot carry is refused with a 400 naming the field; docs/translation.md
+// lists every feature and what happens to it.
+import type { ChatContentPart, ChatMessage, ChatRequest, ChatToolChoice } from "../../providers/chat.ts";
+import {
+  type AnthropicKnownRequestBlock,
+  type AnthropicMessagesRequest,
+  type AnthropicRequestBlock,
+  anthropicCustomToolSchema,
+  anthropicMessagesRequestSchema,
+  isKnownAnthropicRequestBlock,
+} from "../../wire/anthropic-messages.ts";
+import { parseBody, untranslatable } from "./request-errors.ts";
+
+const DIALECT = "Anthropic Messages";
+
+export interface ParsedAnthropicRequest {
+  request: ChatRequest;
+  stream: boolean;
+}
+
+/** Throws AppError("usage") for a malformed body or a feature another provider cannot be given. */
+export function parseAnthropicRequest(body: unknown): ParsedAnthropicRequest {
+  const wire = parseBody(anthropicMessagesRequestSchema, body);
+  refuseUntranslatableFields(wire);
+  const systems = wire.system === undefined ? [] : [systemText(wire.system, "system")];
+  const messages: ChatMessage[] = [];
+  const toolNames = new Map<string, string>();
+  for (const [index, message] of wire.messages.entries()) {
+    const where = `messages.${index}`;
+    if (message.role === "system") {
+      // A mid-conversation system message (Claude Code sends them) joins the system prompt.
+      systems.push(systemText(message.content, `${where}.content`));
+      continue;
+    }
+    const blocks = knownBlocks(message.content, `${where}.content`);
+    if (message.role === "assistant") messages.push(assistantMessage(blocks, toolNames, where));
+    else messages.push(...userMessages(blocks, toolNames, where));
+  }
+  const request: ChatRequest = {
+    model: wire.model,
+    messages,
+    maxOutputTokens: wire.max_tokens,
+    ...(systems.length === 0 ? {} : { system: systems.join("\n\n") }),
+    ...(wire.temperature === undefined ? {} : { temperature: wire.temperature }),
+    ...(wire.top_p === undefined ? {} : { topP: wire.top_p }),
+    ...(wire.stop_sequences === undefined ? {} : { stopSequences: wire.stop_sequences }),
+    ...(wire.thinking === undefined ? {} : { thinking: wire.thinking.type !== "disabled" }),
+    ...(wire.tools === undefined ? {} : { tools: tools(wire.tools) }),
+    ...(wire.tool_choice === undefined ? {} : { toolChoice: toolChoice(wire.tool_choice) }),
+  };
+  return { request, stream: wire.stream === true };
+}
+
+/** Fields that change the answer and have no counterpart in the chat vocabulary. */
+function refuseUntranslatableFields(wire: AnthropicMessagesRequest): void {
+  if (wire.top_k !== undefined) throw untranslatable("top_k", DIALECT);
+  for (const field of ["container", "mcp_servers", "output_format", "output_config"]) {
+    if (wire[field] !== undefined && wire[field] !== null) throw untranslatable(field, DIALECT);
+  }
+}
+
+function systemText(content: string | readonly AnthropicRequestBlock[], where: string): string {
+  if (typeof content === "string") return content;
+  return content
+    .map((block, index) => {
+      if (!isKnownAnthropicRequestBlock(block) || block.type !== "text") {
+        throw untranslatable(`${where}.${index} (a ${block.type} block in a system prompt)`, DIALECT);
+      }
+      return block.text;
+    })
+    .join("\n\n");
+}
+
+function knownBlocks(
+  content: string | readonly AnthropicRequestBlock[],
+  where: string,
+): AnthropicKnownRequestBlock[] {
+  if (typeof content === "string") return [{ type: "text", text: content }];
+  return content.map((block, index) => {
+    if (!isKnownAnthropicRequestBlock(block)) {
+      throw untranslatable(`${where}.${index} (a ${block.type} block)`, DIALECT);
+    }
+    return block;
+  });
+}
+
+function assistantMessage(
+  blocks: readonly AnthropicKnownRequestBlock[],
+  toolNames: Map<string, string>,
+  where: string,
+): ChatMessage {
+  let text = "";
+  let reasoning = "";
+  const toolCalls = [];
+  for (const [index, block] of blocks.entries()) {
+    switch (block.type) {
+      case "text":
+        text += block.text;
+        break;
+      case "thinking":
+        reasoning += block.thinking;
+        break;
+      case "redacted_thinking":
+        // Encrypted for Anthropic alone: no other provider could read it.
+        break;
+      case "tool_use":
+        toolNames.set(block.id, block.name);
+        toolCalls.push({ id: block.id, name: block.name, arguments: JSON.stringify(block.input ?? {}) });
+        break;
+      default:
+        throw untranslatable(`${where}.content.${index} (a ${block.type} block from the assistant)`, DIALECT);
+    }
+  }
+  return {
+    role: "assistant",
+    content: text,
+    ...(reasoning === "" ? {} : { reasoning }),
+    ...(toolCalls.length === 0 ? {} : { toolCalls }),
+  };
+}
+
+/** Tool results become tool messages, ahead of the rest of the turn as OpenAI-style APIs require. */
+function userMessages(
+  blocks: readonly AnthropicKnownRequestBlock[],
+  toolNames: ReadonlyMap<string, string>,
+  where: string,
+): ChatMessage[] {
+  const results: ChatMessage[] = [];
+  const parts: ChatContentPart[] = [];
+  for (const [index, block] of blocks.entries()) {
+    const at = `${where}.content.${index}`;
+    if (block.type === "tool_result") {
+      const name = toolNames.get(block.tool_use_id);
+      if (name === undefined) {
+        throw untranslatable(`${at} (a tool_result for a tool_use not in the conversation)`, DIALECT);
+      }
+      results.push({
+        role: "tool",
+        toolCallId: block.tool_use_id,
+        name,
+        content: toolResultText(block.content, at),
+        ...(block.is_error === true ? { isError: true } : {}),
+      });
+    } else if (block.type === "text") {
+      parts.push({ type: "text", text: block.text });
+    } else if (block.type === "image" || block.type === "document") {
+      parts.push(inlinePart(block, at));
+    } else {
+      throw untranslatable(`${at} (a ${block.type} block from the user)`, DIALECT);
+    }
+  }
+  if (parts.length === 0) return results;
+  const allText = parts.every((part) => part.type === "text");
+  const content = allText ? parts.map((part) => (part.type === "text" ? part.text : "")).join("\n\n") : parts;
+  return [...results, { role: "user", content }];
+}
+
+function toolResultText(
+  content: Extract<AnthropicKnownRequestBlock, { type: "tool_result" }>["content"],
+  where: string,
+): string {
+  if (content === undefined) return "";
+  if (typeof content === "string") return content;
+  return content
+    .map((block, index) => {
+      if (block.type === "text" && "text" in block && typeof block.text === "string") return block.text;
+      throw untranslatable(`${where}.content.${index} (a ${block.type} block in a tool result)`, DIALECT);
+    })
+    .join("\n\n");
+}
+
+function inlinePart(
+  block: Extract<AnthropicKnownRequestBlock, { type: "image" | "document" }>,
+  where: string,
+): ChatContentPart {
+  const source = block.source;
+  if (source.type === "base64") {
+    return {
+      type: "inline-data",
+      mimeType: source.media_type,
+      data: Buffer.from(source.data, "base64"),
+      ...(block.type === "document" && block.title ? { filename: block.title } : {}),
+    };
+  }
+  if (source.type === "text") {
+    return {
+      type: "inline-data",
+      mimeType: source.media_type ?? "text/plain",
+      data: Buffer.from(source.data, "utf8"),
+      ...(block.type === "document" && block.title ? { filename: block.title } : {}),
+    };
+  }
+  // URLs would need the hub to fetch them, file ids mean nothing to another provider.
+  throw untranslatable(`${where}.source (an ${block.type} given by ${source.type})`, DIALECT);
+}
+
+function tools(wireTools: NonNullable<AnthropicMessagesRequest["tools"]>): ChatRequest["tools"] {
+  return wireTools.map((entry, index) => {
+    // Server tools (web search, code execution) run at Anthropic; a custom tool has its input_schema.
+    const custom = anthropicCustomToolSchema.safeParse(entry);
+    if (!custom.success) throw untranslatable(`tools.${index} (the server tool ${entry.type})`, DIALECT);
+    const tool = custom.data;
+    return {
+      name: tool.name,
+      ...(typeof tool.description === "string" ? { description: tool.description } : {}),
+      parameters: tool.input_schema,
+    };
+  });
+}
+
+function toolChoice(choice: NonNullable<AnthropicMessagesRequest["tool_choice"]>): ChatToolChoice {
+  if (choice.disable_parallel_tool_use === true) {
+    throw untranslatable("tool_choice.disable_parallel_tool_use", DIALECT);
+  }
+  if (choice.type === "any") return "required";
+  if (choice.type === "tool") {
+    if (choice.name === undefined) throw untranslatable("tool_choice of type tool without a name", DIALECT);
+    return { name: choice.name };
+  }
+  return choice.type;
+}

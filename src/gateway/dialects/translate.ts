@@ -1,0 +1,160 @@
+// Translation between a client's dialect and a provider that speaks another: the request body
+// becomes a chat request, the provider client answers it, and the answer (streamed or not) is
+// rendered back in the client's dialect. The server calls `parseDialectRequest` once per request and
+// `translateRequest` once per target it tries.
+import type { ChatClient, ChatRequest, ChatStreamEvent } from "../../providers/chat.ts";
+import type { Dialect } from "../../providers/definitions.ts";
+import { parseAnthropicRequest } from "./anthropic-request.ts";
+import { renderAnthropicResponse } from "./anthropic-response.ts";
+import { renderAnthropicStream } from "./anthropic-stream.ts";
+import { parseGeminiRequest } from "./gemini-request.ts";
+import { renderGeminiResponse } from "./gemini-response.ts";
+import { renderGeminiStream } from "./gemini-stream.ts";
+import { parseOpenAiRequest } from "./openai-request.ts";
+import { renderOpenAiResponse } from "./openai-response.ts";
+import { renderOpenAiStream } from "./openai-stream.ts";
+
+export interface DialectRequest {
+  dialect: Dialect;
+  /** The request in the chat vocabulary, with the model name the client asked for. */
+  chat: ChatRequest;
+  stream: boolean;
+  /** OpenAI's stream_options.include_usage; always false for the other dialects. */
+  includeUsage: boolean;
+}
+
+/** Gemini names the model and whether to stream in the URL, not the body. */
+export interface GeminiCall {
+  model: string;
+  stream: boolean;
+}
+
+/**
+ * Parses and checks a request body of `dialect`. Throws AppError("usage") — HTTP 400 — naming the
+ * field for a malformed body, and for a feature no provider of another dialect can be given.
+ */
+export function parseDialectRequest(dialect: Dialect, body: unknown, gemini?: GeminiCall): DialectRequest {
+  switch (dialect) {
+    case "anthropic": {
+      const parsed = parseAnthropicRequest(body);
+      return { dialect, chat: parsed.request, stream: parsed.stream, includeUsage: false };
+    }
+    case "openai": {
+      const parsed = parseOpenAiRequest(body);
+      return { dialect, chat: parsed.request, stream: parsed.stream, includeUsage: parsed.includeUsage };
+    }
+    case "gemini":
+      return {
+        dialect,
+        chat: parseGeminiRequest(body, gemini?.model ?? ""),
+        stream: gemini?.stream ?? false,
+        includeUsage: false,
+      };
+  }
+}
+
+/** The answer body of a non-streamed request, as JSON of the request's dialect. */
+export function renderDialectResponse(
+  dialect: Dialect,
+  response: Parameters<typeof renderAnthropicResponse>[0],
+  model: string,
+): unknown {
+  switch (dialect) {
+    case "anthropic":
+      return renderAnthropicResponse(response, model);
+    case "openai":
+      return renderOpenAiResponse(response, model);
+    case "gemini":
+      return renderGeminiResponse(response, model);
+  }
+}
+
+/** The SSE frames of a streamed answer in the request's dialect, each with its blank line. */
+export function renderDialectStream(
+  request: Pick<DialectRequest, "dialect" | "includeUsage">,
+  events: AsyncIterable<ChatStreamEvent>,
+  model: string,
+): AsyncGenerator<string, void, undefined> {
+  switch (request.dialect) {
+    case "anthropic":
+      return renderAnthropicStream(events, model);
+    case "openai":
+      return renderOpenAiStream(events, { model, includeUsage: request.includeUsage });
+    case "gemini":
+      return renderGeminiStream(events, model);
+  }
+}
+
+export type TranslatedAnswer =
+  | { kind: "json"; body: unknown }
+  /**
+   * `frames` starts with a frame already received from the provider. Iterating it further may
+   * throw the provider's failure (send the dialect's error event then); ending the iteration early
+   * (`return`, as `for await` does on break) aborts the upstream call.
+   */
+  | { kind: "sse"; frames: AsyncIterable<string> };
+
+export interface TranslationTarget {
+  client: ChatClient;
+  /** The target's own model name, sent to its provider. */
+  model: string;
+}
+
+export interface TranslationOptions {
+  /** The model name the answer reports; the name the client asked for keeps clients' checks happy. */
+  reportedModel: string;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Sends `request` to `target` and renders the answer in the request's dialect. A failure before
+ * anything can be written to the client (including a stream that fails before its first frame)
+ * rejects, so the caller may fall back to the next target.
+ */
+export async function translateRequest(
+  request: DialectRequest,
+  target: TranslationTarget,
+  options: TranslationOptions,
+): Promise<TranslatedAnswer> {
+  const chat: ChatRequest = {
+    ...request.chat,
+    model: target.model,
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  };
+  if (!request.stream) {
+    const response = await target.client.chat(chat);
+    return { kind: "json", body: renderDialectResponse(request.dialect, response, options.reportedModel) };
+  }
+  const frames = renderDialectStream(request, target.client.streamChat(chat), options.reportedModel);
+  const first = await frames.next();
+  return { kind: "sse", frames: withFirst(first, frames) };
+}
+
+/**
+ * The frames with the first one put back. Not a generator: `return()` on a generator that never
+ * started skips its `finally`, and a client gone before the first write must still close upstream.
+ */
+function withFirst(
+  first: IteratorResult<string, void>,
+  rest: AsyncGenerator<string, void, undefined>,
+): AsyncIterableIterator<string> {
+  let firstPending = first.done !== true;
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    async next(): Promise<IteratorResult<string, undefined>> {
+      if (firstPending && first.done !== true) {
+        firstPending = false;
+        return { done: false, value: first.value };
+      }
+      const result = await rest.next();
+      return result.done === true ? { done: true, value: undefined } : result;
+    },
+    async return(): Promise<IteratorResult<string, undefined>> {
+      firstPending = false;
+      await rest.return();
+      return { done: true, value: undefined };
+    },
+  };
+}
