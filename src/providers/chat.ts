@@ -38,6 +38,11 @@ export interface ChatRequest {
   maxOutputTokens?: number;
   temperature?: number;
   topP?: number;
+  /**
+   * Sample only from the K likeliest tokens (Anthropic, Gemini). OpenAI-style APIs have no such
+   * setting and go without it: it narrows sampling, never what the answer can contain.
+   */
+  topK?: number;
   /** Texts that end the answer when the model writes them. */
   stopSequences?: readonly string[];
   /** Ask for the model's reasoning (Anthropic/Gemini thinking, GLM/Kimi `thinking`); undefined keeps the default. */

@@ -122,6 +122,8 @@ export const anthropicCustomToolSchema = z.looseObject({
   name: z.string().min(1),
   description: z.string().optional(),
   input_schema: z.looseObject({}),
+  /** Hidden from the model until a tool search finds it. */
+  defer_loading: z.boolean().optional(),
   cache_control: cacheControl,
 });
 export const anthropicToolSchema = z.union([
@@ -137,9 +139,12 @@ export const anthropicToolChoiceSchema = z.looseObject({
 });
 export type AnthropicToolChoice = z.infer<typeof anthropicToolChoiceSchema>;
 
+/** `enabled` with a budget, `adaptive` (the model decides), or `disabled`. */
 export const anthropicThinkingConfigSchema = z.looseObject({
   type: z.string(),
   budget_tokens: z.number().int().optional(),
+  /** `omitted`: think, but send the thinking blocks without their text. */
+  display: z.string().optional(),
 });
 
 const requestFields = {
@@ -149,6 +154,10 @@ const requestFields = {
   tools: z.array(anthropicToolSchema).optional(),
   tool_choice: anthropicToolChoiceSchema.optional(),
   thinking: anthropicThinkingConfigSchema.optional(),
+  output_config: z.looseObject({ effort: z.string().optional() }).optional(),
+  context_management: z
+    .looseObject({ edits: z.array(z.looseObject({ type: z.string() })).optional() })
+    .optional(),
 };
 
 export const anthropicMessagesRequestSchema = z.looseObject({

@@ -10,6 +10,7 @@ import {
   anthropicMessagesRequestSchema,
   isKnownAnthropicRequestBlock,
 } from "../../wire/anthropic-messages.ts";
+import { userContent } from "./chat-content.ts";
 import { parseBody, untranslatable } from "./request-errors.ts";
 
 const DIALECT = "Anthropic Messages";
@@ -17,6 +18,8 @@ const DIALECT = "Anthropic Messages";
 export interface ParsedAnthropicRequest {
   request: ChatRequest;
   stream: boolean;
+  /** `thinking.display: "omitted"`: the model may think, but the answer shows no thinking. */
+  omitReasoning: boolean;
 }
 
 /** Throws AppError("usage") for a malformed body or a feature another provider cannot be given. */
@@ -44,19 +47,31 @@ export function parseAnthropicRequest(body: unknown): ParsedAnthropicRequest {
     ...(systems.length === 0 ? {} : { system: systems.join("\n\n") }),
     ...(wire.temperature === undefined ? {} : { temperature: wire.temperature }),
     ...(wire.top_p === undefined ? {} : { topP: wire.top_p }),
+    ...(wire.top_k === undefined ? {} : { topK: wire.top_k }),
     ...(wire.stop_sequences === undefined ? {} : { stopSequences: wire.stop_sequences }),
     ...(wire.thinking === undefined ? {} : { thinking: wire.thinking.type !== "disabled" }),
     ...(wire.tools === undefined ? {} : { tools: tools(wire.tools) }),
     ...(wire.tool_choice === undefined ? {} : { toolChoice: toolChoice(wire.tool_choice) }),
   };
-  return { request, stream: wire.stream === true };
+  return { request, stream: wire.stream === true, omitReasoning: wire.thinking?.display === "omitted" };
 }
 
-/** Fields that change the answer and have no counterpart in the chat vocabulary. */
+/**
+ * Fields that change the answer and have no counterpart in the chat vocabulary. Claude Code sends
+ * `output_config.effort` and `context_management` with clear_thinking edits on every call: effort is
+ * a hint each provider settles for itself, and clearing earlier thinking only shortens the context.
+ */
 function refuseUntranslatableFields(wire: AnthropicMessagesRequest): void {
-  if (wire.top_k !== undefined) throw untranslatable("top_k", DIALECT);
-  for (const field of ["container", "mcp_servers", "output_format", "output_config"]) {
+  for (const field of ["container", "mcp_servers", "output_format"]) {
     if (wire[field] !== undefined && wire[field] !== null) throw untranslatable(field, DIALECT);
+  }
+  for (const key of Object.keys(wire.output_config ?? {})) {
+    if (key !== "effort") throw untranslatable(`output_config.${key}`, DIALECT);
+  }
+  for (const [index, edit] of (wire.context_management?.edits ?? []).entries()) {
+    if (!edit.type.startsWith("clear_thinking_")) {
+      throw untranslatable(`context_management.edits.${index} (${edit.type})`, DIALECT);
+    }
   }
 }
 
@@ -151,9 +166,7 @@ function userMessages(
     }
   }
   if (parts.length === 0) return results;
-  const allText = parts.every((part) => part.type === "text");
-  const content = allText ? parts.map((part) => (part.type === "text" ? part.text : "")).join("\n\n") : parts;
-  return [...results, { role: "user", content }];
+  return [...results, { role: "user", content: userContent(parts) }];
 }
 
 function toolResultText(
@@ -196,11 +209,13 @@ function inlinePart(
 }
 
 function tools(wireTools: NonNullable<AnthropicMessagesRequest["tools"]>): ChatRequest["tools"] {
-  return wireTools.map((entry, index) => {
+  return wireTools.flatMap((entry, index) => {
     // Server tools (web search, code execution) run at Anthropic; a custom tool has its input_schema.
     const custom = anthropicCustomToolSchema.safeParse(entry);
     if (!custom.success) throw untranslatable(`tools.${index} (the server tool ${entry.type})`, DIALECT);
     const tool = custom.data;
+    // A deferred tool is hidden from the model until a tool search loads it, so it is not offered.
+    if (tool.defer_loading === true) return [];
     return {
       name: tool.name,
       ...(typeof tool.description === "string" ? { description: tool.description } : {}),

@@ -14,13 +14,13 @@ import {
   type GeminiGenerateContentRequest,
   geminiGenerateContentRequestSchema,
 } from "../../wire/gemini-generate-content.ts";
+import { userContent } from "./chat-content.ts";
 import { parseBody, untranslatable } from "./request-errors.ts";
 
 const DIALECT = "Gemini generateContent";
 
 /** Settings of generationConfig with no counterpart in the chat vocabulary. */
 const UNTRANSLATABLE_SETTINGS = [
-  "topK",
   "seed",
   "presencePenalty",
   "frequencyPenalty",
@@ -52,6 +52,7 @@ export function parseGeminiRequest(body: unknown, model: string): ChatRequest {
     ...(config?.maxOutputTokens === undefined ? {} : { maxOutputTokens: config.maxOutputTokens }),
     ...(config?.temperature === undefined ? {} : { temperature: config.temperature }),
     ...(config?.topP === undefined ? {} : { topP: config.topP }),
+    ...(config?.topK === undefined ? {} : { topK: config.topK }),
     ...(config?.stopSequences === undefined ? {} : { stopSequences: config.stopSequences }),
     ...(thinking === undefined
       ? {}
@@ -170,11 +171,7 @@ function messagesOf(content: GeminiContent, where: string, calls: ToolCallIds): 
     }
   }
   if (parts.length === 0) return results;
-  const allText = parts.every((part) => part.type === "text");
-  const userContent = allText
-    ? parts.map((part) => (part.type === "text" ? part.text : "")).join("\n\n")
-    : parts;
-  return [...results, { role: "user", content: userContent }];
+  return [...results, { role: "user", content: userContent(parts) }];
 }
 
 function toolResultText(value: unknown): string {

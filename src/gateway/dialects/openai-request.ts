@@ -15,6 +15,7 @@ import {
   type OpenAiUserPart,
   openAiChatRequestSchema,
 } from "../../wire/openai-chat-completions.ts";
+import { userContent } from "./chat-content.ts";
 import { parseBody, untranslatable } from "./request-errors.ts";
 
 const DIALECT = "OpenAI Chat Completions";
@@ -55,7 +56,7 @@ export function parseOpenAiRequest(body: unknown): ParsedOpenAiRequest {
       // Instructions anywhere in the conversation join the system prompt, in order.
       systems.push(textOf(message.content, `${where}.content`));
     } else if (message.role === "user") {
-      messages.push({ role: "user", content: userContent(message.content, `${where}.content`) });
+      messages.push({ role: "user", content: userTurn(message.content, `${where}.content`) });
     } else if (message.role === "assistant") {
       messages.push(assistantMessage(message, toolNames, where));
     } else {
@@ -122,7 +123,7 @@ function textOf(content: TextContent, where: string): string {
     .join("\n\n");
 }
 
-function userContent(content: string | readonly OpenAiUserPart[], where: string): ChatMessage["content"] {
+function userTurn(content: string | readonly OpenAiUserPart[], where: string): ChatMessage["content"] {
   if (typeof content === "string") return content;
   const parts = content.map((part, index): ChatContentPart => {
     const at = `${where}.${index}`;
@@ -142,9 +143,7 @@ function userContent(content: string | readonly OpenAiUserPart[], where: string)
       ...(part.file.filename === undefined ? {} : { filename: part.file.filename }),
     };
   });
-  return parts.every((part) => part.type === "text")
-    ? parts.map((part) => (part.type === "text" ? part.text : "")).join("\n\n")
-    : parts;
+  return userContent(parts);
 }
 
 function fromDataUrl(url: string): { mimeType: string; data: Uint8Array } | undefined {

@@ -21,6 +21,8 @@ export interface DialectRequest {
   stream: boolean;
   /** OpenAI's stream_options.include_usage; always false for the other dialects. */
   includeUsage: boolean;
+  /** The client asked not to be shown the model's reasoning (Anthropic `thinking.display: "omitted"`). */
+  omitReasoning: boolean;
 }
 
 /** Gemini names the model and whether to stream in the URL, not the body. */
@@ -37,11 +39,23 @@ export function parseDialectRequest(dialect: Dialect, body: unknown, gemini?: Ge
   switch (dialect) {
     case "anthropic": {
       const parsed = parseAnthropicRequest(body);
-      return { dialect, chat: parsed.request, stream: parsed.stream, includeUsage: false };
+      return {
+        dialect,
+        chat: parsed.request,
+        stream: parsed.stream,
+        includeUsage: false,
+        omitReasoning: parsed.omitReasoning,
+      };
     }
     case "openai": {
       const parsed = parseOpenAiRequest(body);
-      return { dialect, chat: parsed.request, stream: parsed.stream, includeUsage: parsed.includeUsage };
+      return {
+        dialect,
+        chat: parsed.request,
+        stream: parsed.stream,
+        includeUsage: parsed.includeUsage,
+        omitReasoning: false,
+      };
     }
     case "gemini":
       return {
@@ -49,6 +63,7 @@ export function parseDialectRequest(dialect: Dialect, body: unknown, gemini?: Ge
         chat: parseGeminiRequest(body, gemini?.model ?? ""),
         stream: gemini?.stream ?? false,
         includeUsage: false,
+        omitReasoning: false,
       };
   }
 }
@@ -123,11 +138,20 @@ export async function translateRequest(
   };
   if (!request.stream) {
     const response = await target.client.chat(chat);
-    return { kind: "json", body: renderDialectResponse(request.dialect, response, options.reportedModel) };
+    const shown = request.omitReasoning ? { ...response, reasoning: undefined } : response;
+    return { kind: "json", body: renderDialectResponse(request.dialect, shown, options.reportedModel) };
   }
-  const frames = renderDialectStream(request, target.client.streamChat(chat), options.reportedModel);
+  const events = target.client.streamChat(chat);
+  const shown = request.omitReasoning ? withoutReasoning(events) : events;
+  const frames = renderDialectStream(request, shown, options.reportedModel);
   const first = await frames.next();
   return { kind: "sse", frames: withFirst(first, frames) };
+}
+
+async function* withoutReasoning(
+  events: AsyncIterable<ChatStreamEvent>,
+): AsyncGenerator<ChatStreamEvent, void, undefined> {
+  for await (const event of events) if (event.type !== "reasoning-delta") yield event;
 }
 
 /**

@@ -39,6 +39,7 @@ export function anthropicMessagesBody(request: ChatRequest, stream: boolean): An
     ...(request.system === undefined ? {} : { system: request.system }),
     ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
     ...(request.topP === undefined ? {} : { top_p: request.topP }),
+    ...(request.topK === undefined ? {} : { top_k: request.topK }),
     ...(request.stopSequences === undefined ? {} : { stop_sequences: [...request.stopSequences] }),
     ...(request.thinking === true
       ? {

@@ -42,6 +42,7 @@ export function geminiRequestBody(request: ChatRequest, baseUrl: string): Gemini
     ...(request.maxOutputTokens === undefined ? {} : { maxOutputTokens: request.maxOutputTokens }),
     ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
     ...(request.topP === undefined ? {} : { topP: request.topP }),
+    ...(request.topK === undefined ? {} : { topK: request.topK }),
     ...(request.stopSequences === undefined ? {} : { stopSequences: [...request.stopSequences] }),
     ...(request.thinking === undefined
       ? {}
