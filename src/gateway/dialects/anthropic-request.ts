@@ -80,7 +80,7 @@ function systemText(content: string | readonly AnthropicRequestBlock[], where: s
   return content
     .map((block, index) => {
       if (!isKnownAnthropicRequestBlock(block) || block.type !== "text") {
-        throw untranslatable(`${where}.${index} (a ${block.type} block in a system prompt)`, DIALECT);
+        throw untranslatable(`${where}.${index} (block type ${block.type} in a system prompt)`, DIALECT);
       }
       return block.text;
     })
@@ -94,7 +94,7 @@ function knownBlocks(
   if (typeof content === "string") return [{ type: "text", text: content }];
   return content.map((block, index) => {
     if (!isKnownAnthropicRequestBlock(block)) {
-      throw untranslatable(`${where}.${index} (a ${block.type} block)`, DIALECT);
+      throw untranslatable(`${where}.${index} (block type ${block.type})`, DIALECT);
     }
     return block;
   });
@@ -124,7 +124,10 @@ function assistantMessage(
         toolCalls.push({ id: block.id, name: block.name, arguments: JSON.stringify(block.input ?? {}) });
         break;
       default:
-        throw untranslatable(`${where}.content.${index} (a ${block.type} block from the assistant)`, DIALECT);
+        throw untranslatable(
+          `${where}.content.${index} (block type ${block.type} from the assistant)`,
+          DIALECT,
+        );
     }
   }
   return {
@@ -162,7 +165,7 @@ function userMessages(
     } else if (block.type === "image" || block.type === "document") {
       parts.push(inlinePart(block, at));
     } else {
-      throw untranslatable(`${at} (a ${block.type} block from the user)`, DIALECT);
+      throw untranslatable(`${at} (block type ${block.type} from the user)`, DIALECT);
     }
   }
   if (parts.length === 0) return results;
@@ -178,7 +181,7 @@ function toolResultText(
   return content
     .map((block, index) => {
       if (block.type === "text" && "text" in block && typeof block.text === "string") return block.text;
-      throw untranslatable(`${where}.content.${index} (a ${block.type} block in a tool result)`, DIALECT);
+      throw untranslatable(`${where}.content.${index} (block type ${block.type} in a tool result)`, DIALECT);
     })
     .join("\n\n");
 }
@@ -205,7 +208,7 @@ function inlinePart(
     };
   }
   // URLs would need the hub to fetch them, file ids mean nothing to another provider.
-  throw untranslatable(`${where}.source (an ${block.type} given by ${source.type})`, DIALECT);
+  throw untranslatable(`${where}.source (${block.type} given by ${source.type})`, DIALECT);
 }
 
 function tools(wireTools: NonNullable<AnthropicMessagesRequest["tools"]>): ChatRequest["tools"] {

@@ -128,7 +128,7 @@ function messagesOf(content: GeminiContent, where: string, calls: ToolCallIds): 
         if (part.thought === true) reasoning += part.text;
         else text += part.text;
       } else if (part.thoughtSignature === undefined) {
-        throw untranslatable(`${where}.parts.${index} (a ${partKind(part)} part from the model)`, DIALECT);
+        throw untranslatable(`${where}.parts.${index} (part type ${partKind(part)} from the model)`, DIALECT);
       }
     }
     return [
@@ -167,7 +167,7 @@ function messagesOf(content: GeminiContent, where: string, calls: ToolCallIds): 
       });
     } else {
       // fileData URIs point into Gemini's own Files API, which no other provider can read.
-      throw untranslatable(`${at} (a ${partKind(part)} part)`, DIALECT);
+      throw untranslatable(`${at} (part type ${partKind(part)})`, DIALECT);
     }
   }
   if (parts.length === 0) return results;

@@ -62,7 +62,7 @@ export function parseOpenAiRequest(body: unknown): ParsedOpenAiRequest {
     } else {
       const name = toolNames.get(message.tool_call_id);
       if (name === undefined) {
-        throw untranslatable(`${where} (a tool message for a tool call not in the conversation)`, DIALECT);
+        throw untranslatable(`${where} (tool message for a tool call not in the conversation)`, DIALECT);
       }
       messages.push({
         role: "tool",
@@ -118,7 +118,7 @@ function textOf(content: TextContent, where: string): string {
   return content
     .map((part, index) => {
       if (part.type === "text") return part.text;
-      throw untranslatable(`${where}.${index} (a ${part.type} part)`, DIALECT);
+      throw untranslatable(`${where}.${index} (part type ${part.type})`, DIALECT);
     })
     .join("\n\n");
 }
@@ -127,16 +127,16 @@ function userTurn(content: string | readonly OpenAiUserPart[], where: string): C
   if (typeof content === "string") return content;
   const parts = content.map((part, index): ChatContentPart => {
     const at = `${where}.${index}`;
-    if (!isKnownOpenAiUserPart(part)) throw untranslatable(`${at} (a ${part.type} part)`, DIALECT);
+    if (!isKnownOpenAiUserPart(part)) throw untranslatable(`${at} (part type ${part.type})`, DIALECT);
     if (part.type === "text") return { type: "text", text: part.text };
     if (part.type === "image_url") {
       const inline = fromDataUrl(part.image_url.url);
       // Fetching a URL on the client's behalf is not the hub's to do.
-      if (inline === undefined) throw untranslatable(`${at}.image_url.url (an image given by URL)`, DIALECT);
+      if (inline === undefined) throw untranslatable(`${at}.image_url.url (image given by URL)`, DIALECT);
       return { type: "inline-data", ...inline };
     }
     const inline = part.file.file_data === undefined ? undefined : fromDataUrl(part.file.file_data);
-    if (inline === undefined) throw untranslatable(`${at}.file (a file given by id)`, DIALECT);
+    if (inline === undefined) throw untranslatable(`${at}.file (file given by id)`, DIALECT);
     return {
       type: "inline-data",
       ...inline,
@@ -183,7 +183,7 @@ function assistantMessage(
 
 function tools(wireTools: NonNullable<OpenAiChatRequest["tools"]>): ChatTool[] {
   return wireTools.map((tool, index) => {
-    if (!isOpenAiFunctionTool(tool)) throw untranslatable(`tools.${index} (a ${tool.type} tool)`, DIALECT);
+    if (!isOpenAiFunctionTool(tool)) throw untranslatable(`tools.${index} (tool type ${tool.type})`, DIALECT);
     const { name, description, parameters } = tool.function;
     return {
       name,
