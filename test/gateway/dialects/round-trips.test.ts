@@ -84,7 +84,7 @@ async function dialectClient(dialect: Dialect, api: ProviderApi): Promise<ChatCl
     model: TARGET_MODELS[api],
   });
   closers.push(server);
-  const options = { apiKey: "hub-key", maxRetries: 0 };
+  const options = { apiKey: "hub-key" };
   const client =
     dialect === "anthropic"
       ? createAnthropicClient({ ...options, baseUrl: server.url })
