@@ -1,27 +1,11 @@
 // The real Claude Code and Gemini CLIs (devDependencies) complete a prompt against the simulators:
 // proof that the simulated wire formats satisfy the clients that matter most.
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, before, describe, type TestContext, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import type { ProviderApi } from "../../src/config/schema/index.ts";
 import { type Simulators, startSimulators } from "../../src/simulators/index.ts";
+import { CLAUDE, CLI_PATH, freshCliHome, GEMINI, requireCli } from "../support/assistant-clis.ts";
 import { runProgram } from "../support/cli.ts";
-import { requireService } from "../support/services.ts";
-
-const ROOT = join(import.meta.dirname, "..", "..");
-const BIN_DIR = join(ROOT, "node_modules", ".bin");
-const CLAUDE = join(ROOT, "node_modules", "@anthropic-ai", "claude-code", "bin", "claude.exe");
-const GEMINI = join(BIN_DIR, "gemini");
-// The pinned Node 24 first, so Gemini CLI's `#!/usr/bin/env node` finds it.
-const PATH = `${BIN_DIR}:${process.env.PATH ?? "/usr/bin:/bin"}`;
-
-function freshHome(t: TestContext): string {
-  const home = mkdtempSync(join(tmpdir(), "aio-sim-cli-"));
-  t.after(() => rmSync(home, { recursive: true, force: true }));
-  return home;
-}
 
 describe("real assistant CLIs against the simulators", () => {
   let simulators: Simulators;
@@ -39,20 +23,12 @@ describe("real assistant CLIs against the simulators", () => {
   ];
   for (const { provider, variable, key, name } of claudeCases) {
     test(`Claude Code completes a streamed -p prompt against the ${name} simulator`, async (t) => {
-      if (
-        !requireService(
-          t,
-          "Claude Code",
-          existsSync(CLAUDE) ? undefined : `${CLAUDE} is missing: run npm install`,
-        )
-      )
-        return;
-      const home = freshHome(t);
-      writeFileSync(join(home, ".claude.json"), JSON.stringify({ hasCompletedOnboarding: true }));
+      if (!requireCli(t, "Claude Code")) return;
+      const home = freshCliHome(t);
       const before = simulators.requests().length;
       const result = await runProgram(CLAUDE, ["-p", `ping ${provider} simulator`], {
         env: {
-          PATH,
+          PATH: CLI_PATH,
           HOME: home,
           ANTHROPIC_BASE_URL: simulators.endpoints[provider].anthropicBaseUrl ?? "",
           [variable]: key,
@@ -83,24 +59,12 @@ describe("real assistant CLIs against the simulators", () => {
   }
 
   test("Gemini CLI completes a -p prompt against the Gemini simulator via streamGenerateContent", async (t) => {
-    if (
-      !requireService(
-        t,
-        "Gemini CLI",
-        existsSync(GEMINI) ? undefined : `${GEMINI} is missing: run npm install`,
-      )
-    )
-      return;
-    const home = freshHome(t);
-    mkdirSync(join(home, ".gemini"));
-    writeFileSync(
-      join(home, ".gemini", "settings.json"),
-      JSON.stringify({ security: { auth: { selectedType: "gemini-api-key" } } }),
-    );
+    if (!requireCli(t, "Gemini CLI")) return;
+    const home = freshCliHome(t);
     const before = simulators.requests().length;
     const result = await runProgram(GEMINI, ["-m", "gemini-2.5-flash", "-p", "ping gemini simulator"], {
       env: {
-        PATH,
+        PATH: CLI_PATH,
         HOME: home,
         GEMINI_API_KEY: "gem-sim",
         GOOGLE_GEMINI_BASE_URL: simulators.endpoints.google.baseUrl,

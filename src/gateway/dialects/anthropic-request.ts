@@ -10,20 +10,13 @@ import {
   anthropicMessagesRequestSchema,
   isKnownAnthropicRequestBlock,
 } from "../../wire/anthropic-messages.ts";
-import { userContent } from "./chat-content.ts";
 import { parseBody, untranslatable } from "./request-errors.ts";
+import { type TranslatedRequest, userContent } from "./translated-request.ts";
 
 const DIALECT = "Anthropic Messages";
 
-export interface ParsedAnthropicRequest {
-  request: ChatRequest;
-  stream: boolean;
-  /** `thinking.display: "omitted"`: the model may think, but the answer shows no thinking. */
-  omitReasoning: boolean;
-}
-
 /** Throws AppError("usage") for a malformed body or a feature another provider cannot be given. */
-export function parseAnthropicRequest(body: unknown): ParsedAnthropicRequest {
+export function parseAnthropicRequest(body: unknown): TranslatedRequest {
   const wire = parseBody(anthropicMessagesRequestSchema, body);
   refuseUntranslatableFields(wire);
   const systems = wire.system === undefined ? [] : [systemText(wire.system, "system")];
@@ -40,7 +33,7 @@ export function parseAnthropicRequest(body: unknown): ParsedAnthropicRequest {
     if (message.role === "assistant") messages.push(assistantMessage(blocks, toolNames, where));
     else messages.push(...userMessages(blocks, toolNames, where));
   }
-  const request: ChatRequest = {
+  const chat: ChatRequest = {
     model: wire.model,
     messages,
     maxOutputTokens: wire.max_tokens,
@@ -53,7 +46,13 @@ export function parseAnthropicRequest(body: unknown): ParsedAnthropicRequest {
     ...(wire.tools === undefined ? {} : { tools: tools(wire.tools) }),
     ...(wire.tool_choice === undefined ? {} : { toolChoice: toolChoice(wire.tool_choice) }),
   };
-  return { request, stream: wire.stream === true, omitReasoning: wire.thinking?.display === "omitted" };
+  return {
+    chat,
+    stream: wire.stream === true,
+    includeUsage: false,
+    // `display: "omitted"`: the model may think, but the answer shows no thinking.
+    omitReasoning: wire.thinking?.display === "omitted",
+  };
 }
 
 /**

@@ -14,8 +14,8 @@ import {
   type GeminiGenerateContentRequest,
   geminiGenerateContentRequestSchema,
 } from "../../wire/gemini-generate-content.ts";
-import { userContent } from "./chat-content.ts";
 import { parseBody, untranslatable } from "./request-errors.ts";
+import { type TranslatedRequest, userContent } from "./translated-request.ts";
 
 const DIALECT = "Gemini generateContent";
 
@@ -34,7 +34,13 @@ const UNTRANSLATABLE_SETTINGS = [
 ] as const;
 
 /** Throws AppError("usage") for a malformed body or a feature another provider cannot be given. */
-export function parseGeminiRequest(body: unknown, model: string): ChatRequest {
+/** Gemini names the model and whether to stream in the URL, not the body. */
+export interface GeminiCall {
+  model: string;
+  stream: boolean;
+}
+
+export function parseGeminiRequest(body: unknown, call: GeminiCall): TranslatedRequest {
   const wire = parseBody(geminiGenerateContentRequestSchema, body);
   refuseUntranslatableFields(wire);
   const calls = new ToolCallIds();
@@ -45,8 +51,8 @@ export function parseGeminiRequest(body: unknown, model: string): ChatRequest {
     wire.systemInstruction === undefined
       ? undefined
       : systemText(wire.systemInstruction, "systemInstruction");
-  return {
-    model: model.replace(/^models\//, ""),
+  const chat: ChatRequest = {
+    model: call.model.replace(/^models\//, ""),
     messages,
     ...(system === undefined ? {} : { system }),
     ...(config?.maxOutputTokens === undefined ? {} : { maxOutputTokens: config.maxOutputTokens }),
@@ -64,6 +70,7 @@ export function parseGeminiRequest(body: unknown, model: string): ChatRequest {
     ...(wire.tools === undefined ? {} : { tools: tools(wire.tools) }),
     ...toolChoice(wire.toolConfig),
   };
+  return { chat, stream: call.stream, includeUsage: false, omitReasoning: false };
 }
 
 function refuseUntranslatableFields(wire: GeminiGenerateContentRequest): void {

@@ -15,17 +15,10 @@ import {
   type OpenAiUserPart,
   openAiChatRequestSchema,
 } from "../../wire/openai-chat-completions.ts";
-import { userContent } from "./chat-content.ts";
 import { parseBody, untranslatable } from "./request-errors.ts";
+import { type TranslatedRequest, userContent } from "./translated-request.ts";
 
 const DIALECT = "OpenAI Chat Completions";
-
-export interface ParsedOpenAiRequest {
-  request: ChatRequest;
-  stream: boolean;
-  /** `stream_options.include_usage`: the stream ends with a chunk that carries usage. */
-  includeUsage: boolean;
-}
 
 /** Set to anything but null, these change the answer in ways no other provider's API can be asked for. */
 const UNTRANSLATABLE_FIELDS = [
@@ -44,7 +37,7 @@ const UNTRANSLATABLE_FIELDS = [
 ] as const;
 
 /** Throws AppError("usage") for a malformed body or a feature another provider cannot be given. */
-export function parseOpenAiRequest(body: unknown): ParsedOpenAiRequest {
+export function parseOpenAiRequest(body: unknown): TranslatedRequest {
   const wire = parseBody(openAiChatRequestSchema, body);
   refuseUntranslatableFields(wire);
   const systems: string[] = [];
@@ -74,7 +67,7 @@ export function parseOpenAiRequest(body: unknown): ParsedOpenAiRequest {
   }
   const maxOutputTokens = wire.max_completion_tokens ?? wire.max_tokens ?? undefined;
   const thinking = thinkingOf(wire);
-  const request: ChatRequest = {
+  const chat: ChatRequest = {
     model: wire.model,
     messages,
     ...(systems.length === 0 ? {} : { system: systems.join("\n\n") }),
@@ -87,9 +80,10 @@ export function parseOpenAiRequest(body: unknown): ParsedOpenAiRequest {
     ...(wire.tool_choice === undefined ? {} : { toolChoice: toolChoice(wire.tool_choice) }),
   };
   return {
-    request,
+    chat,
     stream: wire.stream === true,
     includeUsage: wire.stream_options?.include_usage === true,
+    omitReasoning: false,
   };
 }
 

@@ -2,78 +2,44 @@
 // becomes a chat request, the provider client answers it, and the answer (streamed or not) is
 // rendered back in the client's dialect. The server calls `parseDialectRequest` once per request and
 // `translateRequest` once per target it tries.
-import type { ChatClient, ChatRequest, ChatStreamEvent } from "../../providers/chat.ts";
+import type { ChatClient, ChatRequest, ChatResponse, ChatStreamEvent } from "../../providers/chat.ts";
 import type { Dialect } from "../../providers/definitions.ts";
 import { parseAnthropicRequest } from "./anthropic-request.ts";
 import { renderAnthropicResponse } from "./anthropic-response.ts";
 import { renderAnthropicStream } from "./anthropic-stream.ts";
-import { parseGeminiRequest } from "./gemini-request.ts";
+import { type GeminiCall, parseGeminiRequest } from "./gemini-request.ts";
 import { renderGeminiResponse } from "./gemini-response.ts";
 import { renderGeminiStream } from "./gemini-stream.ts";
 import { parseOpenAiRequest } from "./openai-request.ts";
 import { renderOpenAiResponse } from "./openai-response.ts";
 import { renderOpenAiStream } from "./openai-stream.ts";
+import type { TranslatedRequest } from "./translated-request.ts";
 
-export interface DialectRequest {
+export type { GeminiCall };
+
+export interface DialectRequest extends TranslatedRequest {
   dialect: Dialect;
-  /** The request in the chat vocabulary, with the model name the client asked for. */
-  chat: ChatRequest;
-  stream: boolean;
-  /** OpenAI's stream_options.include_usage; always false for the other dialects. */
-  includeUsage: boolean;
-  /** The client asked not to be shown the model's reasoning (Anthropic `thinking.display: "omitted"`). */
-  omitReasoning: boolean;
-}
-
-/** Gemini names the model and whether to stream in the URL, not the body. */
-export interface GeminiCall {
-  model: string;
-  stream: boolean;
 }
 
 /**
- * Parses and checks a request body of `dialect`. Throws AppError("usage") — HTTP 400 — naming the
- * field for a malformed body, and for a feature no provider of another dialect can be given.
+ * Parses and checks a request body of `dialect` (Gemini's model and streaming come from the URL).
+ * Throws AppError("usage") — HTTP 400 — naming the field for a malformed body, and for a feature no
+ * provider of another dialect can be given.
  */
 export function parseDialectRequest(dialect: Dialect, body: unknown, gemini?: GeminiCall): DialectRequest {
   switch (dialect) {
-    case "anthropic": {
-      const parsed = parseAnthropicRequest(body);
-      return {
-        dialect,
-        chat: parsed.request,
-        stream: parsed.stream,
-        includeUsage: false,
-        omitReasoning: parsed.omitReasoning,
-      };
-    }
-    case "openai": {
-      const parsed = parseOpenAiRequest(body);
-      return {
-        dialect,
-        chat: parsed.request,
-        stream: parsed.stream,
-        includeUsage: parsed.includeUsage,
-        omitReasoning: false,
-      };
-    }
+    case "anthropic":
+      return { dialect, ...parseAnthropicRequest(body) };
+    case "openai":
+      return { dialect, ...parseOpenAiRequest(body) };
     case "gemini":
-      return {
-        dialect,
-        chat: parseGeminiRequest(body, gemini?.model ?? ""),
-        stream: gemini?.stream ?? false,
-        includeUsage: false,
-        omitReasoning: false,
-      };
+      if (gemini === undefined) throw new Error("a Gemini request needs its model and streaming from the URL");
+      return { dialect, ...parseGeminiRequest(body, gemini) };
   }
 }
 
 /** The answer body of a non-streamed request, as JSON of the request's dialect. */
-export function renderDialectResponse(
-  dialect: Dialect,
-  response: Parameters<typeof renderAnthropicResponse>[0],
-  model: string,
-): unknown {
+export function renderDialectResponse(dialect: Dialect, response: ChatResponse, model: string): unknown {
   switch (dialect) {
     case "anthropic":
       return renderAnthropicResponse(response, model);

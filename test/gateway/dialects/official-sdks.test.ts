@@ -14,8 +14,10 @@ import { createGoogleClient } from "../../../src/providers/google/google-client.
 import { type Simulators, startSimulators } from "../../../src/simulators/index.ts";
 import {
   SIMULATOR_KEY,
+  SIMULATOR_NAMES,
   simulatorClient,
   startTranslatingServer,
+  TARGET_MODELS,
   type TranslatingServer,
 } from "./translating-server.ts";
 
@@ -23,20 +25,6 @@ const WEATHER_SCHEMA = {
   type: "object" as const,
   properties: { city: { type: "string", description: "where" } },
   required: ["city"],
-};
-
-const TARGET_MODELS: Readonly<Record<ProviderApi, string>> = {
-  anthropic: "claude-sonnet-4-5",
-  google: "gemini-2.5-flash",
-  zai: "glm-4.6",
-  moonshot: "kimi-k2.5",
-};
-
-const NAMES: Readonly<Record<ProviderApi, string>> = {
-  anthropic: "Anthropic",
-  google: "Gemini",
-  zai: "Z.ai",
-  moonshot: "Moonshot",
 };
 
 let simulators: Simulators;
@@ -80,7 +68,7 @@ for (const api of ["zai", "google"] as const) {
       assert.equal(message.model, "claude-via-hub");
       assert.match(message.id, /^msg_/);
       const text = message.content.flatMap((block) => (block.type === "text" ? [block.text] : [])).join("");
-      assert.equal(text, `Simulated ${NAMES[api]} reply to: hello there`);
+      assert.equal(text, `Simulated ${SIMULATOR_NAMES[api]} reply to: hello there`);
       assert.equal(message.stop_reason, "end_turn");
       assert.ok(message.usage.input_tokens > 0);
       assert.ok(message.usage.output_tokens > 0);
@@ -143,7 +131,7 @@ for (const api of ["zai", "google"] as const) {
         })
         .finalMessage();
       const text = plain.content.flatMap((block) => (block.type === "text" ? [block.text] : [])).join("");
-      assert.equal(text, `Simulated ${NAMES[api]} reply to: stream it`);
+      assert.equal(text, `Simulated ${SIMULATOR_NAMES[api]} reply to: stream it`);
     });
 
     test("a feature the target cannot express is a 400 the SDK reports, naming the field", async () => {
@@ -185,7 +173,10 @@ for (const api of ["anthropic", "google"] as const) {
       });
       assert.equal(completion.object, "chat.completion");
       assert.equal(completion.model, "gpt-ish");
-      assert.equal(completion.choices[0]?.message.content, `Simulated ${NAMES[api]} reply to: hello there`);
+      assert.equal(
+        completion.choices[0]?.message.content,
+        `Simulated ${SIMULATOR_NAMES[api]} reply to: hello there`,
+      );
       assert.equal(completion.choices[0]?.finish_reason, "stop");
       assert.ok((completion.usage?.prompt_tokens ?? 0) > 0);
       assert.ok((completion.usage?.completion_tokens ?? 0) > 0);
@@ -241,7 +232,10 @@ for (const api of ["anthropic", "google"] as const) {
       const final = await openai.chat.completions
         .stream({ model: "gpt-ish", messages: [{ role: "user", content: "stream it" }] })
         .finalChatCompletion();
-      assert.equal(final.choices[0]?.message.content, `Simulated ${NAMES[api]} reply to: stream it`);
+      assert.equal(
+        final.choices[0]?.message.content,
+        `Simulated ${SIMULATOR_NAMES[api]} reply to: stream it`,
+      );
     });
 
     test("a feature the target cannot express is a 400 the SDK reports, naming the field", async () => {

@@ -3,32 +3,17 @@
 // management, deferred tools and mid-conversation system messages) answered by the Gemini simulator,
 // and Gemini CLI (generateContent) answered by the Z.ai simulator, both through the translation.
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, before, describe, type TestContext, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import type { AnyProviderClient } from "../../../src/providers/clients.ts";
 import { type Simulators, startSimulators } from "../../../src/simulators/index.ts";
+import { CLAUDE, CLI_PATH, freshCliHome, GEMINI, requireCli } from "../../support/assistant-clis.ts";
 import { runProgram } from "../../support/cli.ts";
-import { requireService } from "../../support/services.ts";
 import {
   SIMULATOR_KEY,
   simulatorClient,
   startTranslatingServer,
   type TranslatingServer,
 } from "./translating-server.ts";
-
-const ROOT = join(import.meta.dirname, "..", "..", "..");
-const BIN_DIR = join(ROOT, "node_modules", ".bin");
-const CLAUDE = join(ROOT, "node_modules", "@anthropic-ai", "claude-code", "bin", "claude.exe");
-const GEMINI = join(BIN_DIR, "gemini");
-const PATH = `${BIN_DIR}:${process.env.PATH ?? "/usr/bin:/bin"}`;
-
-function freshHome(t: TestContext): string {
-  const home = mkdtempSync(join(tmpdir(), "aio-translate-cli-"));
-  t.after(() => rmSync(home, { recursive: true, force: true }));
-  return home;
-}
 
 describe("real assistant CLIs through translation", () => {
   let simulators: Simulators;
@@ -51,20 +36,12 @@ describe("real assistant CLIs through translation", () => {
   };
 
   test("Claude Code completes -p with its model served by Gemini", async (t) => {
-    if (
-      !requireService(
-        t,
-        "Claude Code",
-        existsSync(CLAUDE) ? undefined : `${CLAUDE} is missing: run npm install`,
-      )
-    )
-      return;
-    const home = freshHome(t);
-    writeFileSync(join(home, ".claude.json"), JSON.stringify({ hasCompletedOnboarding: true }));
+    if (!requireCli(t, "Claude Code")) return;
+    const home = freshCliHome(t);
     const before = simulators.requests().length;
     const result = await runProgram(CLAUDE, ["-p", "ping gemini through the hub"], {
       env: {
-        PATH,
+        PATH: CLI_PATH,
         HOME: home,
         ANTHROPIC_BASE_URL: await serve("google", "gemini-2.5-flash"),
         ANTHROPIC_AUTH_TOKEN: "hub-key",
@@ -82,24 +59,12 @@ describe("real assistant CLIs through translation", () => {
   });
 
   test("Gemini CLI completes -p with its model served by Z.ai", async (t) => {
-    if (
-      !requireService(
-        t,
-        "Gemini CLI",
-        existsSync(GEMINI) ? undefined : `${GEMINI} is missing: run npm install`,
-      )
-    )
-      return;
-    const home = freshHome(t);
-    mkdirSync(join(home, ".gemini"));
-    writeFileSync(
-      join(home, ".gemini", "settings.json"),
-      JSON.stringify({ security: { auth: { selectedType: "gemini-api-key" } } }),
-    );
+    if (!requireCli(t, "Gemini CLI")) return;
+    const home = freshCliHome(t);
     const before = simulators.requests().length;
     const result = await runProgram(GEMINI, ["-m", "gemini-2.5-flash", "-p", "ping glm through the hub"], {
       env: {
-        PATH,
+        PATH: CLI_PATH,
         HOME: home,
         GEMINI_API_KEY: "hub-key",
         GOOGLE_GEMINI_BASE_URL: await serve("zai", "glm-4.6"),

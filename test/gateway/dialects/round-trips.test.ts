@@ -19,23 +19,13 @@ import { createZaiClient } from "../../../src/providers/zai/zai-client.ts";
 import { type Simulators, startSimulators } from "../../../src/simulators/index.ts";
 import {
   SIMULATOR_KEY,
+  SIMULATOR_NAMES,
   simulatorClient,
   startTranslatingServer,
+  TARGET_MODELS,
   type TranslatingServer,
 } from "./translating-server.ts";
 
-const TARGET_MODELS: Readonly<Record<ProviderApi, string>> = {
-  anthropic: "claude-sonnet-4-5",
-  google: "gemini-2.5-flash",
-  zai: "glm-4.6",
-  moonshot: "kimi-k2.5",
-};
-const NAMES: Readonly<Record<ProviderApi, string>> = {
-  anthropic: "Anthropic",
-  google: "Gemini",
-  zai: "Z.ai",
-  moonshot: "Moonshot",
-};
 /** Who speaks each dialect natively, so the pairs below always cross dialects. */
 const NATIVE: Readonly<Record<Dialect, readonly ProviderApi[]>> = {
   anthropic: ["anthropic"],
@@ -150,7 +140,9 @@ for (const dialect of ["anthropic", "openai", "gemini"] as const) {
           assert.deepEqual(second.toolCalls, []);
           assert.match(
             second.text,
-            new RegExp(`^Simulated ${NAMES[api].replace(".", "\\.")} reply to: tool result .*sunny, 21 C`),
+            new RegExp(
+              `^Simulated ${SIMULATOR_NAMES[api].replace(".", "\\.")} reply to: tool result .*sunny, 21 C`,
+            ),
           );
           assert.ok((second.usage?.inputTokens ?? 0) > 0 && (second.usage?.outputTokens ?? 0) > 0);
 

@@ -18,6 +18,22 @@ import type { Simulators } from "../../../src/simulators/index.ts";
 
 export const SIMULATOR_KEY = "sk-simulator-dialects-0001";
 
+/** The model each translating server asks its provider for. */
+export const TARGET_MODELS: Readonly<Record<ProviderApi, string>> = {
+  anthropic: "claude-sonnet-4-5",
+  google: "gemini-2.5-flash",
+  zai: "glm-4.6",
+  moonshot: "kimi-k2.5",
+};
+
+/** How each simulator names itself in its replies (`Simulated Z.ai reply to: …`). */
+export const SIMULATOR_NAMES: Readonly<Record<ProviderApi, string>> = {
+  anthropic: "Anthropic",
+  google: "Gemini",
+  zai: "Z.ai",
+  moonshot: "Moonshot",
+};
+
 /** A real provider client pointed at the running simulator of `api`. */
 export function simulatorClient(simulators: Simulators, api: ProviderApi): AnyProviderClient {
   const config = configSchema.parse({ providers: { [api]: { baseUrl: simulators.endpoints[api].baseUrl } } });
