@@ -7,6 +7,15 @@ import { parseDialectRequest } from "../../../src/gateway/dialects/translate.ts"
 
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47]).toString("base64");
 
+/** "look" and an image, as every dialect's parse must give it. */
+const LOOK_AT_PNG = {
+  role: "user",
+  content: [
+    { type: "text", text: "look" },
+    { type: "inline-data", mimeType: "image/png", data: Buffer.from(PNG, "base64") },
+  ],
+};
+
 function refused(run: () => unknown, message: RegExp): void {
   assert.throws(run, (error: unknown) => {
     assert.ok(error instanceof AppError, String(error));
@@ -75,13 +84,7 @@ describe("Anthropic Messages requests", () => {
     assert.deepEqual(chat.tools, [{ name: "get_weather", description: "d", parameters: { type: "object" } }]);
     assert.deepEqual(chat.toolChoice, { name: "get_weather" });
     assert.deepEqual(chat.messages, [
-      {
-        role: "user",
-        content: [
-          { type: "text", text: "look" },
-          { type: "inline-data", mimeType: "image/png", data: Buffer.from(PNG, "base64") },
-        ],
-      },
+      LOOK_AT_PNG,
       {
         role: "assistant",
         content: "checking",
@@ -329,13 +332,7 @@ describe("Gemini generateContent requests", () => {
       { name: "f", parameters: { type: "object", properties: { type: { type: "string" } } } },
     ]);
     assert.deepEqual(chat.messages, [
-      {
-        role: "user",
-        content: [
-          { type: "text", text: "look" },
-          { type: "inline-data", mimeType: "image/png", data: Buffer.from(PNG, "base64") },
-        ],
-      },
+      LOOK_AT_PNG,
       {
         role: "assistant",
         content: "",
