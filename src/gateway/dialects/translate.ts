@@ -33,7 +33,9 @@ export function parseDialectRequest(dialect: Dialect, body: unknown, gemini?: Ge
     case "openai":
       return { dialect, ...parseOpenAiRequest(body) };
     case "gemini":
-      if (gemini === undefined) throw new Error("a Gemini request needs its model and streaming from the URL");
+      if (gemini === undefined) {
+        throw new Error("a Gemini request needs its model and streaming from the URL");
+      }
       return { dialect, ...parseGeminiRequest(body, gemini) };
   }
 }
