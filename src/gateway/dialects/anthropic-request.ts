@@ -49,6 +49,7 @@ export function parseAnthropicRequest(body: unknown): TranslatedRequest {
   return {
     chat,
     stream: wire.stream === true,
+    streamFraming: "sse",
     includeUsage: false,
     // `display: "omitted"`: the model may think, but the answer shows no thinking.
     omitReasoning: wire.thinking?.display === "omitted",

@@ -38,6 +38,8 @@ const UNTRANSLATABLE_SETTINGS = [
 export interface GeminiCall {
   model: string;
   stream: boolean;
+  /** `alt=sse` on a streamed call; without it the answer is one JSON array. Default true. */
+  sse?: boolean;
 }
 
 export function parseGeminiRequest(body: unknown, call: GeminiCall): TranslatedRequest {
@@ -70,7 +72,13 @@ export function parseGeminiRequest(body: unknown, call: GeminiCall): TranslatedR
     ...(wire.tools === undefined ? {} : { tools: tools(wire.tools) }),
     ...toolChoice(wire.toolConfig),
   };
-  return { chat, stream: call.stream, includeUsage: false, omitReasoning: false };
+  return {
+    chat,
+    stream: call.stream,
+    streamFraming: call.sse === false ? "json-array" : "sse",
+    includeUsage: false,
+    omitReasoning: false,
+  };
 }
 
 function refuseUntranslatableFields(wire: GeminiGenerateContentRequest): void {

@@ -6,10 +6,21 @@ import type { ChatStreamEvent, ChatToolCall } from "../../providers/chat.ts";
 import type { GeminiGenerateContentResponse, GeminiPart } from "../../wire/gemini-generate-content.ts";
 import { functionCallPart, geminiChunk, geminiFinishReason } from "./gemini-response.ts";
 
+/**
+ * `json-array` is what streamGenerateContent sends without `alt=sse`: `[`, the chunks separated by
+ * commas as they come, `]`.
+ */
 export async function* renderGeminiStream(
   events: AsyncIterable<ChatStreamEvent>,
   model: string,
+  framing: "sse" | "json-array" = "sse",
 ): AsyncGenerator<string, void, undefined> {
+  let written = 0;
+  const frameOf = (chunk: GeminiGenerateContentResponse): string => {
+    written += 1;
+    if (framing === "sse") return `data: ${JSON.stringify(chunk)}\r\n\r\n`;
+    return `${written === 1 ? "[" : ",\r\n"}${JSON.stringify(chunk)}`;
+  };
   let responseId: string | undefined;
   const pending = new Map<number, ChatToolCall>();
   const completedCalls = (): GeminiPart[] => {
@@ -49,11 +60,8 @@ export async function* renderGeminiStream(
             usage: event.usage,
           }),
         );
+        if (framing === "json-array") yield "]";
         return;
     }
   }
-}
-
-function frameOf(chunk: GeminiGenerateContentResponse): string {
-  return `data: ${JSON.stringify(chunk)}\r\n\r\n`;
 }

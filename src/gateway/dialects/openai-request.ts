@@ -82,6 +82,7 @@ export function parseOpenAiRequest(body: unknown): TranslatedRequest {
   return {
     chat,
     stream: wire.stream === true,
+    streamFraming: "sse",
     includeUsage: wire.stream_options?.include_usage === true,
     omitReasoning: false,
   };

@@ -2,7 +2,14 @@
 // becomes a chat request, the provider client answers it, and the answer (streamed or not) is
 // rendered back in the client's dialect. The server calls `parseDialectRequest` once per request and
 // `translateRequest` once per target it tries.
-import type { ChatClient, ChatRequest, ChatResponse, ChatStreamEvent } from "../../providers/chat.ts";
+import type {
+  ChatClient,
+  ChatFinishReason,
+  ChatRequest,
+  ChatResponse,
+  ChatStreamEvent,
+  ChatUsage,
+} from "../../providers/chat.ts";
 import type { Dialect } from "../../providers/definitions.ts";
 import { parseAnthropicRequest } from "./anthropic-request.ts";
 import { renderAnthropicResponse } from "./anthropic-response.ts";
@@ -52,9 +59,9 @@ export function renderDialectResponse(dialect: Dialect, response: ChatResponse, 
   }
 }
 
-/** The SSE frames of a streamed answer in the request's dialect, each with its blank line. */
+/** The frames of a streamed answer in the request's dialect, SSE frames each with its blank line. */
 export function renderDialectStream(
-  request: Pick<DialectRequest, "dialect" | "includeUsage">,
+  request: Pick<DialectRequest, "dialect" | "includeUsage" | "streamFraming">,
   events: AsyncIterable<ChatStreamEvent>,
   model: string,
 ): AsyncGenerator<string, void, undefined> {
@@ -64,7 +71,7 @@ export function renderDialectStream(
     case "openai":
       return renderOpenAiStream(events, { model, includeUsage: request.includeUsage });
     case "gemini":
-      return renderGeminiStream(events, model);
+      return renderGeminiStream(events, model, request.streamFraming);
   }
 }
 
@@ -75,7 +82,7 @@ export type TranslatedAnswer =
    * throw the provider's failure (send the dialect's error event then); ending the iteration early
    * (`return`, as `for await` does on break) aborts the upstream call.
    */
-  | { kind: "sse"; frames: AsyncIterable<string> };
+  | { kind: "stream"; contentType: "text/event-stream" | "application/json"; frames: AsyncIterable<string> };
 
 export interface TranslationTarget {
   client: ChatClient;
@@ -87,6 +94,13 @@ export interface TranslationOptions {
   /** The model name the answer reports; the name the client asked for keeps clients' checks happy. */
   reportedModel: string;
   signal?: AbortSignal | undefined;
+  /** Called once the provider's answer is complete, with its usage: for accounting and metrics. */
+  onFinish?: ((finish: TranslationFinish) => void) | undefined;
+}
+
+export interface TranslationFinish {
+  finishReason: ChatFinishReason;
+  usage: ChatUsage | undefined;
 }
 
 /**
@@ -106,20 +120,30 @@ export async function translateRequest(
   };
   if (!request.stream) {
     const response = await target.client.chat(chat);
+    options.onFinish?.({ finishReason: response.finishReason, usage: response.usage });
     const shown = request.omitReasoning ? { ...response, reasoning: undefined } : response;
     return { kind: "json", body: renderDialectResponse(request.dialect, shown, options.reportedModel) };
   }
-  const events = target.client.streamChat(chat);
-  const shown = request.omitReasoning ? withoutReasoning(events) : events;
-  const frames = renderDialectStream(request, shown, options.reportedModel);
+  const events = shownEvents(target.client.streamChat(chat), request.omitReasoning, options.onFinish);
+  const frames = renderDialectStream(request, events, options.reportedModel);
   const first = await frames.next();
-  return { kind: "sse", frames: withFirst(first, frames) };
+  return {
+    kind: "stream",
+    contentType: request.streamFraming === "sse" ? "text/event-stream" : "application/json",
+    frames: withFirst(first, frames),
+  };
 }
 
-async function* withoutReasoning(
+/** The provider's events as the client may see them, reporting the finish on the way. */
+async function* shownEvents(
   events: AsyncIterable<ChatStreamEvent>,
+  omitReasoning: boolean,
+  onFinish: TranslationOptions["onFinish"],
 ): AsyncGenerator<ChatStreamEvent, void, undefined> {
-  for await (const event of events) if (event.type !== "reasoning-delta") yield event;
+  for await (const event of events) {
+    if (event.type === "finish") onFinish?.({ finishReason: event.finishReason, usage: event.usage });
+    if (!omitReasoning || event.type !== "reasoning-delta") yield event;
+  }
 }
 
 /**

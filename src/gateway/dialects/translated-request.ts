@@ -5,6 +5,11 @@ export interface TranslatedRequest {
   /** The request in the chat vocabulary, with the model name the client asked for. */
   chat: ChatRequest;
   stream: boolean;
+  /**
+   * How a stream is framed: server-sent events, or (Gemini's streamGenerateContent without
+   * `alt=sse`) one JSON array whose elements arrive one by one.
+   */
+  streamFraming: "sse" | "json-array";
   /** OpenAI's stream_options.include_usage: the stream ends with a chunk that carries usage. */
   includeUsage: boolean;
   /** The client asked not to be shown the model's reasoning (Anthropic `thinking.display: "omitted"`). */

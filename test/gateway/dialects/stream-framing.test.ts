@@ -7,7 +7,11 @@ import { after, before, describe, test } from "node:test";
 import { renderAnthropicStream } from "../../../src/gateway/dialects/anthropic-stream.ts";
 import { renderGeminiStream } from "../../../src/gateway/dialects/gemini-stream.ts";
 import { renderOpenAiStream } from "../../../src/gateway/dialects/openai-stream.ts";
-import { parseDialectRequest, translateRequest } from "../../../src/gateway/dialects/translate.ts";
+import {
+  parseDialectRequest,
+  type TranslationFinish,
+  translateRequest,
+} from "../../../src/gateway/dialects/translate.ts";
 import type { ChatClient, ChatStreamEvent } from "../../../src/providers/chat.ts";
 import type { AnyProviderClient } from "../../../src/providers/clients.ts";
 import { ProviderError } from "../../../src/providers/errors.ts";
@@ -185,6 +189,19 @@ describe("Gemini stream framing", () => {
   });
 });
 
+describe("Gemini streamGenerateContent without alt=sse", () => {
+  test("one JSON array whose chunks arrive one by one", async () => {
+    const frames = await collect(renderGeminiStream(replay(ANSWER), "gemini-asked", "json-array"));
+    assert.ok(frames[0]?.startsWith("["));
+    assert.equal(frames.at(-1), "]");
+    const chunks = JSON.parse(frames.join(""));
+    assert.ok(Array.isArray(chunks));
+    assert.equal(chunks.length, frames.length - 1);
+    for (const chunk of chunks) geminiGenerateContentResponseSchema.parse(chunk);
+    assert.equal(chunks.at(-1).candidates[0].finishReason, "STOP");
+  });
+});
+
 describe("when frames are written", () => {
   let simulators: Simulators;
   const clients: AnyProviderClient[] = [];
@@ -226,6 +243,30 @@ describe("when frames are written", () => {
     }
   });
 
+  test("the finish and its usage are reported, streamed or not, for accounting", async () => {
+    for (const stream of [false, true]) {
+      const finishes: TranslationFinish[] = [];
+      const request = parseDialectRequest("openai", {
+        model: "gpt-asked",
+        stream,
+        messages: [{ role: "user", content: "count me" }],
+      });
+      const answer = await translateRequest(request, target("zai", "glm-4.6"), {
+        reportedModel: "gpt-asked",
+        onFinish: (finish) => finishes.push(finish),
+      });
+      if (answer.kind === "stream") {
+        assert.equal(answer.contentType, "text/event-stream");
+        assert.deepEqual(finishes, [], "not before the stream is read");
+        await collect(answer.frames);
+      }
+      assert.equal(finishes.length, 1);
+      assert.equal(finishes[0]?.finishReason, "stop");
+      assert.ok((finishes[0]?.usage?.inputTokens ?? 0) > 0);
+      assert.ok((finishes[0]?.usage?.outputTokens ?? 0) > 0);
+    }
+  });
+
   test("a provider failing before its first byte rejects the translation, so the caller can fall back", async () => {
     simulators.faults.inject("anthropic", { kind: "status", status: 529, times: 1 });
     await assert.rejects(
@@ -245,8 +286,8 @@ describe("when frames are written", () => {
         reportedModel: "gpt-asked",
       },
     );
-    assert.equal(answer.kind, "sse");
-    if (answer.kind !== "sse") return;
+    assert.equal(answer.kind, "stream");
+    if (answer.kind !== "stream") return;
     const sent: string[] = [];
     await assert.rejects(async () => {
       for await (const frame of answer.frames) sent.push(frame);
@@ -278,8 +319,8 @@ describe("when frames are written", () => {
           reportedModel: "gpt-asked",
         },
       );
-      assert.equal(answer.kind, "sse");
-      if (answer.kind !== "sse") return;
+      assert.equal(answer.kind, "stream");
+      if (answer.kind !== "stream") return;
       const iterator = answer.frames[Symbol.asyncIterator]();
       if (readFirst) assert.match(String((await iterator.next()).value), /"role":"assistant"/);
       assert.equal(released, false);

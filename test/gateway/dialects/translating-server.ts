@@ -77,7 +77,11 @@ function routeOf(url: URL): { dialect: Dialect; gemini?: GeminiCall } | undefine
   if (gemini) {
     return {
       dialect: "gemini",
-      gemini: { model: decodeURIComponent(gemini[1] ?? ""), stream: gemini[2] === "streamGenerateContent" },
+      gemini: {
+        model: decodeURIComponent(gemini[1] ?? ""),
+        stream: gemini[2] === "streamGenerateContent",
+        sse: url.searchParams.get("alt") === "sse",
+      },
     };
   }
   return undefined;
@@ -108,7 +112,7 @@ async function handle(
     response.end(JSON.stringify(answer.body));
     return;
   }
-  response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+  response.writeHead(200, { "content-type": answer.contentType, "cache-control": "no-cache" });
   for await (const frame of answer.frames) {
     if (!response.write(frame)) await new Promise((resolve) => response.once("drain", resolve));
   }
