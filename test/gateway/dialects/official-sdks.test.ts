@@ -236,6 +236,20 @@ for (const api of ["anthropic", "google"] as const) {
         final.choices[0]?.message.content,
         `Simulated ${SIMULATOR_NAMES[api]} reply to: stream it`,
       );
+
+      // The SDK's stream helper rebuilds the tool call from the deltas and parses its arguments.
+      const withTool = await openai.chat.completions
+        .stream({
+          model: "gpt-ish",
+          tools,
+          messages: [{ role: "user", content: "Use the get_weather tool" }],
+        })
+        .finalChatCompletion();
+      const streamedCall = withTool.choices[0]?.message.tool_calls?.[0];
+      assert.ok(streamedCall && streamedCall.type === "function");
+      assert.equal(streamedCall.function.name, "get_weather");
+      assert.equal(typeof JSON.parse(streamedCall.function.arguments).city, "string");
+      assert.equal(withTool.choices[0]?.finish_reason, "tool_calls");
     });
 
     test("a feature the target cannot express is a 400 the SDK reports, naming the field", async () => {
