@@ -1,0 +1,72 @@
+// Our hub as a leg of the gateway benchmark: the built `ai-orchestrator serve` from a private
+// AI_ORCHESTRATOR_HOME whose config points Z.ai at the benchmark's upstream, with a hub key made by
+// `keys create --json`. Until `serve` exists, `hubMissing` says so and the benchmark goes on without it.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { z } from "zod";
+import { listeningLine, type ServerProcess, startServer } from "./processes.ts";
+
+const bin = join(import.meta.dirname, "..", "..", "bin", "ai-orchestrator.js");
+const createdKeySchema = z.object({ key: z.string().min(1) });
+
+export interface Hub {
+  server: ServerProcess;
+  key: string;
+  /** The hub's private AI_ORCHESTRATOR_HOME, removed by the caller once the hub has stopped. */
+  home: string;
+}
+
+function environment(home: string): NodeJS.ProcessEnv {
+  // The upstream takes any key; the hub only needs one to be configured for Z.ai.
+  return { ...process.env, AI_ORCHESTRATOR_HOME: home, ZAI_API_KEY: "sk-bench-upstream" };
+}
+
+/** Why the hub cannot be measured, or undefined when the built CLI has a `serve` command. */
+export function hubMissing(): string | undefined {
+  const home = mkdtempSync(join(tmpdir(), "aio-bench-probe-"));
+  const probe = spawnSync(process.execPath, [bin, "serve", "--help"], {
+    env: environment(home),
+    encoding: "utf8",
+  });
+  rmSync(home, { recursive: true, force: true });
+  return probe.status === 0 ? undefined : "not built yet";
+}
+
+export async function startHub(upstreamBaseUrl: string, logFile: string): Promise<Hub> {
+  const home = mkdtempSync(join(tmpdir(), "aio-bench-hub-"));
+  writeFileSync(
+    join(home, "config.yaml"),
+    [
+      "providers:",
+      "  zai:",
+      `    baseUrl: ${upstreamBaseUrl}/v1`,
+      `    anthropicBaseUrl: ${upstreamBaseUrl}/anthropic`,
+      "",
+    ].join("\n"),
+  );
+  try {
+    const created = spawnSync(process.execPath, [bin, "keys", "create", "--name", "bench", "--json"], {
+      env: environment(home),
+      encoding: "utf8",
+    });
+    if (created.status !== 0) {
+      throw new Error(
+        `\`keys create --name bench --json\` failed: ${created.stderr.trim() || created.stdout.trim()}`,
+      );
+    }
+    const { key } = createdKeySchema.parse(JSON.parse(created.stdout));
+    const server = await startServer({
+      name: "the hub",
+      args: [bin, "serve", "--port", "0"],
+      env: environment(home),
+      logFile,
+      ready: listeningLine,
+    });
+    return { server, key, home };
+  } catch (error) {
+    rmSync(home, { recursive: true, force: true });
+    throw error;
+  }
+}

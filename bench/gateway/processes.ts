@@ -1,0 +1,87 @@
+// Child processes of the gateway benchmark: start a server with its output in a log file, wait
+// until it says where it listens, measure its resident memory, and stop it.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
+import { closeSync, openSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+
+export interface ServerProcess {
+  child: ChildProcess;
+  /** Base URL the server listens on, e.g. `http://127.0.0.1:41234`. */
+  url: string;
+  logFile: string;
+}
+
+export interface ServerStart {
+  name: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  logFile: string;
+  /** Finds the base URL in the output so far, or undefined while the server is not ready. */
+  ready: (output: string) => string | undefined;
+  timeoutMs?: number;
+}
+
+const tail = (text: string): string => text.trim().split("\n").slice(-5).join(" | ");
+
+/**
+ * Output goes to a file rather than a pipe: a server that logs every request then costs the
+ * benchmark nothing, and the log stays behind when something goes wrong.
+ */
+export async function startServer(start: ServerStart): Promise<ServerProcess> {
+  const log = openSync(start.logFile, "w");
+  const child = spawn(process.execPath, start.args, {
+    cwd: start.cwd,
+    env: start.env ?? process.env,
+    stdio: ["ignore", log, log],
+  });
+  closeSync(log);
+  let exited: string | undefined;
+  child.once("exit", (code, signal) => {
+    exited = `exited with ${code ?? signal}`;
+  });
+  const deadline = Date.now() + (start.timeoutMs ?? 30_000);
+  while (Date.now() < deadline) {
+    const output = readFileSync(start.logFile, "utf8");
+    const url = start.ready(output);
+    if (url !== undefined) return { child, url, logFile: start.logFile };
+    if (exited !== undefined) throw new Error(`${start.name} ${exited}: ${tail(output)}`);
+    await sleep(25);
+  }
+  child.kill("SIGKILL");
+  throw new Error(
+    `${start.name} did not start within ${start.timeoutMs ?? 30_000} ms (log: ${start.logFile})`,
+  );
+}
+
+/** Reads `listening on http://HOST:PORT`, the line the upstream and the hub print once ready. */
+export function listeningLine(output: string): string | undefined {
+  return /^listening on (http:\/\/\S+)$/m.exec(output)?.[1];
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === "string") throw new Error("no free TCP port on 127.0.0.1");
+  return address.port;
+}
+
+/** Resident set size in MB, as `ps` reports it (Linux and macOS). */
+export function residentMegabytes(pid: number): number {
+  const result = spawnSync("ps", ["-o", "rss=", "-p", String(pid)], { encoding: "utf8" });
+  return Number(result.stdout.trim()) / 1024;
+}
+
+export async function stopServer(server: ServerProcess): Promise<void> {
+  const { child } = server;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exit = once(child, "exit");
+  child.kill("SIGTERM");
+  const killed = await Promise.race([exit.then(() => true), sleep(5_000).then(() => false)]);
+  if (!killed) child.kill("SIGKILL");
+}
