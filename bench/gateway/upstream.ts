@@ -8,21 +8,23 @@ import { UPSTREAM_REPLY } from "./protocol.ts";
 const MODEL = "glm-4.6";
 const CREATED = 1_764_000_000;
 
-const completion = JSON.stringify({
-  id: "chatcmpl-bench",
-  object: "chat.completion",
-  created: CREATED,
-  model: MODEL,
-  choices: [
-    {
-      index: 0,
-      message: { role: "assistant", content: UPSTREAM_REPLY },
-      finish_reason: "stop",
-      logprobs: null,
-    },
-  ],
-  usage: { prompt_tokens: 9, completion_tokens: 7, total_tokens: 16 },
-});
+const completion = Buffer.from(
+  JSON.stringify({
+    id: "chatcmpl-bench",
+    object: "chat.completion",
+    created: CREATED,
+    model: MODEL,
+    choices: [
+      {
+        index: 0,
+        message: { role: "assistant", content: UPSTREAM_REPLY },
+        finish_reason: "stop",
+        logprobs: null,
+      },
+    ],
+    usage: { prompt_tokens: 9, completion_tokens: 7, total_tokens: 16 },
+  }),
+);
 
 const chunk = (delta: Record<string, string>, finishReason: string | null): string =>
   `data: ${JSON.stringify({
@@ -57,7 +59,7 @@ function answer(request: IncomingMessage, response: ServerResponse, body: string
     return;
   }
   if (!wantsStream(body)) {
-    response.writeHead(200, { "content-type": "application/json" });
+    response.writeHead(200, { "content-type": "application/json", "content-length": completion.length });
     response.end(completion);
     return;
   }
