@@ -175,7 +175,7 @@ async function sideBySide(legs: Leg[], load: LoadGenerator): Promise<void> {
     for (const [clients, requests] of REQUESTS_BY_CLIENTS) {
       // Legs take turns within each configuration, so a drift in the machine's load touches all alike.
       for (const leg of legs) {
-        const result = await load.run(jobFor(leg, stream, clients, requests, requests / 10));
+        const result = await load.run(jobFor(leg, stream, clients, requests, Math.round(requests / 10)));
         rows.push({ stream, clients, leg: leg.name, result });
         const failed = result.failures === 0 ? "" : `, ${result.failures} failed: ${result.firstFailure}`;
         progress(
