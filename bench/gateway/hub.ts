@@ -43,6 +43,11 @@ export async function startHub(upstreamBaseUrl: string, logFile: string): Promis
       "  zai:",
       `    baseUrl: ${upstreamBaseUrl}/v1`,
       `    anthropicBaseUrl: ${upstreamBaseUrl}/anthropic`,
+      // The default bulkhead (16 calls at once, 64 waiting) turns most of 100 clients away with
+      // 503s; the benchmark measures the path a request takes, so every client gets a slot.
+      "    policy:",
+      "      bulkhead:",
+      "        maxConcurrent: 100",
       "",
     ].join("\n"),
   );
