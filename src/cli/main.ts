@@ -2,11 +2,13 @@
 // after it goes to the assistant untouched. Each command group lives in its own file.
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { registerAskCommand } from "./ask.ts";
+import { registerAuditCommands } from "./audit.ts";
 import { registerCliCommands } from "./clis.ts";
 import { registerConfigCommands } from "./config.ts";
 import { registerCredentialCommands } from "./credentials.ts";
 import { registerDoctorCommands } from "./doctor.ts";
 import { registerImageCommands } from "./image.ts";
+import { registerKeyCommands } from "./keys.ts";
 import { registerLaunch } from "./launch.ts";
 import { registerModeCommands } from "./modes.ts";
 import { registerProvidersCommands } from "./providers.ts";
@@ -57,6 +59,8 @@ export function buildProgram(): Command {
   registerImageCommands(program);
   registerStatusCommand(program);
   registerProvidersCommands(program);
+  registerKeyCommands(program);
+  registerAuditCommands(program);
   registerLaunch(program);
 
   return program;

@@ -31,6 +31,8 @@ const SECRET_SHAPES: readonly [RegExp, string][] = [
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, "$1 [redacted]"],
   [/\b(sk|pk|rk|sess)-[A-Za-z0-9_-]{8,}/g, "[redacted]"],
   [/\bAIza[0-9A-Za-z_-]{20,}/g, "[redacted]"],
+  // Hub keys keep their public prefix (aio_ and 8 characters), which lists and logs show anyway.
+  [/\b(aio_[A-Za-z0-9_-]{8})[A-Za-z0-9_-]{20,}/g, "$1…[redacted]"],
   [/([a-z][a-z0-9+.-]*:\/\/[^/\s:@]*):[^@/\s]+@/gi, "$1:[redacted]@"],
   [/([?&](?:key|api_key|apikey|token|access_token)=)[^&\s]+/gi, "$1[redacted]"],
 ];

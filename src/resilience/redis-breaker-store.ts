@@ -6,10 +6,10 @@
 // waits because of Redis.
 import { createHash, randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createClient } from "redis";
 import { AppError } from "../errors.ts";
 import type { Logger } from "../observability/logger.ts";
 import { redactText } from "../observability/logger.ts";
+import { createRedisClient, type RedisClient } from "../store/redis/client.ts";
 import {
   type Admission,
   type BreakerSettings,
@@ -32,8 +32,6 @@ import {
   type GateOptions,
 } from "./breaker-store.ts";
 import type { FailureSummary } from "./errors.ts";
-
-type RedisClient = ReturnType<typeof createClient>;
 
 export interface RedisBreakerStoreOptions {
   url: string;
@@ -211,17 +209,7 @@ export class RedisBreakerStore implements BreakerStore {
     this.#onHealthChange = options.onHealthChange ?? (() => {});
     this.#where = redactText(options.url);
     this.#commandTimeoutMs = options.commandTimeoutMs ?? 250;
-    this.#client = createClient({
-      url: options.url,
-      // Commands sent while disconnected fail at once instead of piling up for a later replay.
-      disableOfflineQueue: true,
-      commandOptions: { timeout: this.#commandTimeoutMs },
-      socket: {
-        connectTimeout: 1_000,
-        reconnectStrategy: (retries: number) =>
-          Math.min(100 * 2 ** Math.min(retries, 5), 2_000) + Math.random() * 100,
-      },
-    });
+    this.#client = createRedisClient(options.url, this.#commandTimeoutMs);
     this.#client.on("error", (error: unknown) => this.#down(error));
     this.#client.on("ready", () => {
       void this.#resync();

@@ -35,4 +35,82 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    name: "hub keys and session tokens",
+    up(database) {
+      database.exec(`
+        CREATE TABLE hub_keys (
+          id TEXT PRIMARY KEY,
+          name TEXT NOT NULL,
+          kind TEXT NOT NULL CHECK (kind IN ('key', 'session')),
+          prefix TEXT NOT NULL,
+          hash TEXT NOT NULL UNIQUE,
+          scopes TEXT NOT NULL,
+          providers TEXT,
+          mode TEXT,
+          rpm INTEGER,
+          created_at INTEGER NOT NULL,
+          expires_at INTEGER,
+          revoked_at INTEGER,
+          last_used_at INTEGER,
+          -- Bumped from a shared counter on every revocation or change, so other processes can poll for it.
+          revision INTEGER NOT NULL DEFAULT 0
+        ) STRICT;
+        CREATE UNIQUE INDEX hub_keys_active_name ON hub_keys (name) WHERE revoked_at IS NULL;
+        CREATE INDEX hub_keys_revision ON hub_keys (revision);
+      `);
+    },
+  },
+  {
+    version: 3,
+    name: "conversation threads",
+    up(database) {
+      database.exec(`
+        CREATE TABLE threads (
+          id TEXT PRIMARY KEY,
+          created_at INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL,
+          turn_count INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX threads_updated_at ON threads (updated_at);
+        CREATE TABLE thread_turns (
+          thread_id TEXT NOT NULL REFERENCES threads (id) ON DELETE CASCADE,
+          seq INTEGER NOT NULL,
+          role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+          content TEXT NOT NULL,
+          provider TEXT,
+          model TEXT,
+          files TEXT,
+          at INTEGER NOT NULL,
+          PRIMARY KEY (thread_id, seq)
+        ) STRICT;
+      `);
+    },
+  },
+  {
+    version: 4,
+    name: "hash-chained audit log",
+    up(database) {
+      database.exec(`
+        CREATE TABLE audit_log (
+          seq INTEGER PRIMARY KEY,
+          at INTEGER NOT NULL,
+          actor TEXT NOT NULL,
+          action TEXT NOT NULL,
+          subject TEXT NOT NULL,
+          outcome TEXT NOT NULL,
+          details TEXT NOT NULL,
+          prev_hash TEXT NOT NULL,
+          hash TEXT NOT NULL
+        ) STRICT;
+        -- One row: the last seq and hash appended, so a row cut from the end is noticed too.
+        CREATE TABLE audit_head (
+          id INTEGER PRIMARY KEY CHECK (id = 1),
+          seq INTEGER NOT NULL,
+          hash TEXT NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
 ];

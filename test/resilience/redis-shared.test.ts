@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { createConnection, createServer } from "node:net";
+import { createServer } from "node:net";
 import { describe, type TestContext, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createClient } from "redis";
@@ -13,32 +13,10 @@ import { createLogger } from "../../src/observability/logger.ts";
 import { ProviderError } from "../../src/providers/errors.ts";
 import { createProviderPolicy } from "../../src/resilience/policy.ts";
 import { RedisBreakerStore } from "../../src/resilience/redis-breaker-store.ts";
+import { REDIS_URL, reachable } from "../support/redis.ts";
 import { requireService } from "../support/services.ts";
 import type { WorkerOptions } from "./breaker-process.ts";
 import { startWorker, type Worker } from "./worker.ts";
-
-const REDIS_URL = process.env.AIO_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
-
-function reachable(url: string): Promise<string | undefined> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: hostname, port: Number(port || 6379) });
-    socket.setTimeout(1_000);
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(undefined);
-    });
-    socket.once("timeout", () => {
-      socket.destroy();
-      resolve(`no answer from ${url}`);
-    });
-    socket.once("error", (error) =>
-      resolve(
-        `${url}: ${error.message} (start one: redis-server --port 6379 --save '' --daemonize yes, or set AIO_TEST_REDIS_URL)`,
-      ),
-    );
-  });
-}
 
 function options(url: string, policy: Record<string, unknown>, probeLeaseMs = 1_000): WorkerOptions {
   // A fresh key prefix per test: the tests share the Redis but never a breaker.

@@ -10,6 +10,15 @@ export const httpUrl = z.string({ error: "must be an http(s) URL" }).refine((val
   }
 }, "must be an http(s) URL");
 
+export const redisUrl = z.string().refine((value) => {
+  try {
+    const url = new URL(value);
+    return url.protocol === "redis:" || url.protocol === "rediss:";
+  } catch {
+    return false;
+  }
+}, "must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379");
+
 export const identifier = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,39}$/, "must be lower-case letters, digits and '-', starting with a letter");

@@ -6,6 +6,7 @@ import { gatewaySchema } from "./gateway.ts";
 import { modeConfigSchema } from "./modes.ts";
 import { providerConfigSchema } from "./providers.ts";
 import { resilienceSchema } from "./resilience.ts";
+import { redisSchema, storeSchema } from "./store.ts";
 
 export const configSchema = z.strictObject({
   runtime: runtimeName
@@ -16,6 +17,8 @@ export const configSchema = z.strictObject({
   docker: dockerSchema.prefault({}),
   resilience: resilienceSchema.prefault({}),
   gateway: gatewaySchema.prefault({}),
+  store: storeSchema.prefault({}),
+  redis: redisSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,7 +1,7 @@
 // Per-provider resilience policy (`providers.<id>.policy`) and the top-level `resilience:` section:
 // where breaker state lives and which providers a chat falls back to.
 import { z } from "zod";
-import { identifier } from "./common.ts";
+import { identifier, redisUrl } from "./common.ts";
 
 const milliseconds = (fallback: number, description: string) =>
   z.number().int().nonnegative().default(fallback).describe(description);
@@ -133,15 +133,6 @@ export const DEFAULT_POLICY: PolicyConfig = policySchema.parse({});
 
 export const BREAKER_STORES = ["memory", "sqlite", "redis"] as const;
 export type BreakerStoreKind = (typeof BREAKER_STORES)[number];
-
-const redisUrl = z.string().refine((value) => {
-  try {
-    const url = new URL(value);
-    return url.protocol === "redis:" || url.protocol === "rediss:";
-  } catch {
-    return false;
-  }
-}, "must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379");
 
 export const resilienceSchema = z
   .strictObject({

@@ -1,0 +1,86 @@
+// The pooled PostgreSQL client (porsager's `postgres`): prepared statements, tagged templates only,
+// and one translation of its failures into the error vocabulary — a lost or refused connection is
+// AppError("unavailable") naming the server with its password redacted, never a hang or a stack.
+import postgres, { type Sql } from "postgres";
+import { AppError } from "../../errors.ts";
+import type { Logger } from "../../observability/logger.ts";
+import { redactUrl } from "../store.ts";
+
+export interface PostgresConnection {
+  readonly sql: Sql;
+  /** The server, password redacted. */
+  readonly where: string;
+  /** Runs a statement (or a transaction), turning connection failures into AppError("unavailable"). */
+  run<T>(work: (sql: Sql) => Promise<T>): Promise<T>;
+}
+
+export interface ConnectOptions {
+  url: string;
+  logger: Logger;
+  /** Connections in the pool; `?max=` in the URL wins. */
+  max?: number;
+  /** Seconds to wait for a connection before a statement fails (so an outage fails fast). */
+  connectTimeoutSeconds?: number;
+}
+
+export function connectPostgres(options: ConnectOptions): PostgresConnection {
+  const where = redactUrl(options.url);
+  const sql = postgres(options.url, {
+    max: options.max ?? 10,
+    connect_timeout: options.connectTimeoutSeconds ?? 3,
+    idle_timeout: 60,
+    prepare: true,
+    // The server's notices ("relation already exists, skipping") are not the user's business.
+    onnotice: (notice) => options.logger.debug({ notice: notice.message }, "postgres notice"),
+    connection: { application_name: "ai-orchestrator" },
+  });
+  return {
+    sql,
+    where,
+    async run(work) {
+      try {
+        return await work(sql);
+      } catch (error) {
+        if (isConnectionFailure(error)) throw unreachable(where, error);
+        throw error;
+      }
+    },
+  };
+}
+
+export function unreachable(where: string, error: unknown): AppError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new AppError(
+    "unavailable",
+    `cannot reach PostgreSQL at ${where} (${redactUrl(reason)}); check that it runs and store.url`,
+    { cause: error },
+  );
+}
+
+/** The SQLSTATE of a server error, e.g. 23505 for a unique violation. */
+export function sqlState(error: unknown): string | undefined {
+  if (error instanceof postgres.PostgresError) return error.code;
+  return undefined;
+}
+
+const CONNECTION_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ETIMEDOUT",
+  "EPIPE",
+  "CONNECT_TIMEOUT",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+]);
+
+function isConnectionFailure(error: unknown): boolean {
+  const state = sqlState(error);
+  // 08: connection exception; 57P01–03: the server is shutting down or not accepting; 53300: too many connections.
+  if (state !== undefined) return state.startsWith("08") || /^57P0[123]$/.test(state) || state === "53300";
+  const code = typeof error === "object" && error !== null && "code" in error ? error.code : undefined;
+  return typeof code === "string" && CONNECTION_CODES.has(code);
+}

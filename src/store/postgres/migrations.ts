@@ -1,0 +1,132 @@
+// Every schema change of the PostgreSQL store, in order. To change the schema, append one entry with
+// the next version; never edit or reorder one that has shipped. Applied at start by every replica
+// under one advisory lock, so replicas starting together apply each migration exactly once.
+import type { TransactionSql } from "postgres";
+import { AppError } from "../../errors.ts";
+import type { PostgresConnection } from "./connection.ts";
+
+export interface PostgresMigration {
+  version: number;
+  name: string;
+  /** Runs inside the transaction that holds the migration lock; one statement per tagged template. */
+  up(sql: TransactionSql): Promise<void>;
+}
+
+export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
+  {
+    version: 1,
+    name: "hub keys and session tokens",
+    async up(sql) {
+      await sql`
+        CREATE TABLE hub_keys (
+          id text PRIMARY KEY,
+          name text NOT NULL,
+          kind text NOT NULL CHECK (kind IN ('key', 'session')),
+          prefix text NOT NULL,
+          hash text NOT NULL UNIQUE,
+          scopes text[] NOT NULL,
+          providers text[],
+          mode text,
+          rpm integer,
+          created_at bigint NOT NULL,
+          expires_at bigint,
+          revoked_at bigint,
+          last_used_at bigint
+        )`;
+      await sql`CREATE UNIQUE INDEX hub_keys_active_name ON hub_keys (name) WHERE revoked_at IS NULL`;
+    },
+  },
+  {
+    version: 2,
+    name: "conversation threads",
+    async up(sql) {
+      await sql`
+        CREATE TABLE threads (
+          id text PRIMARY KEY,
+          created_at bigint NOT NULL,
+          updated_at bigint NOT NULL,
+          turn_count integer NOT NULL
+        )`;
+      await sql`CREATE INDEX threads_updated_at ON threads (updated_at)`;
+      await sql`
+        CREATE TABLE thread_turns (
+          thread_id text NOT NULL REFERENCES threads (id) ON DELETE CASCADE,
+          seq integer NOT NULL,
+          role text NOT NULL CHECK (role IN ('user', 'assistant')),
+          content text NOT NULL,
+          provider text,
+          model text,
+          files text[],
+          at bigint NOT NULL,
+          PRIMARY KEY (thread_id, seq)
+        )`;
+    },
+  },
+  {
+    version: 3,
+    name: "hash-chained audit log",
+    async up(sql) {
+      await sql`
+        CREATE TABLE audit_log (
+          seq bigint PRIMARY KEY,
+          at bigint NOT NULL,
+          actor text NOT NULL,
+          action text NOT NULL,
+          subject text NOT NULL,
+          outcome text NOT NULL,
+          details text NOT NULL,
+          prev_hash text NOT NULL,
+          hash text NOT NULL
+        )`;
+      // The head row every append locks (SELECT … FOR UPDATE): appends from all replicas queue on it.
+      await sql`
+        CREATE TABLE audit_head (
+          id integer PRIMARY KEY CHECK (id = 1),
+          seq bigint NOT NULL,
+          hash text NOT NULL
+        )`;
+      await sql`INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, ${"0".repeat(64)})`;
+    },
+  },
+];
+
+// Any constant shared by every replica of every version ("aiomig" in ASCII, fits in 53 bits).
+const MIGRATION_LOCK = 0x61696f6d6967;
+
+/** Applies the migrations the database has not run yet; returns the versions applied now. */
+export async function migratePostgres(
+  connection: PostgresConnection,
+  migrations: readonly PostgresMigration[] = POSTGRES_MIGRATIONS,
+): Promise<number[]> {
+  const newest = migrations.at(-1)?.version ?? 0;
+  return connection.run((sql) =>
+    sql.begin(async (transaction) => {
+      await transaction`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`;
+      await transaction`
+        CREATE TABLE IF NOT EXISTS schema_migrations (
+          version integer PRIMARY KEY,
+          name text NOT NULL,
+          applied_at bigint NOT NULL
+        )`;
+      const rows = await transaction<{ version: number }[]>`SELECT version FROM schema_migrations`;
+      const done = new Set(rows.map((row) => row.version));
+      const unknown = [...done].find((version) => version > newest);
+      if (unknown !== undefined) {
+        throw new AppError(
+          "conflict",
+          `the PostgreSQL store was written by a newer ai-orchestrator (schema version ${unknown}, this one knows up to ${newest}); upgrade ai-orchestrator`,
+        );
+      }
+      const applied: number[] = [];
+      for (const migration of migrations) {
+        if (done.has(migration.version)) continue;
+        await migration.up(transaction);
+        await transaction`
+          INSERT INTO schema_migrations (version, name, applied_at)
+          VALUES (${migration.version}, ${migration.name}, ${Date.now()})`;
+        applied.push(migration.version);
+      }
+      return applied;
+    }),
+  );
+}

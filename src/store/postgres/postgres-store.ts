@@ -1,0 +1,39 @@
+// The shared store: every repository over one PostgreSQL database, for several hub replicas. Opened
+// by openStore for a postgres:// URL; its schema is migrations.ts, applied here at start.
+import type { Logger } from "../../observability/logger.ts";
+import type { Store } from "../store.ts";
+import { PostgresAuditLog } from "./audit-log.ts";
+import { connectPostgres } from "./connection.ts";
+import { PostgresKeyChangeFeed } from "./key-change-feed.ts";
+import { PostgresKeyRepository } from "./key-repository.ts";
+import { migratePostgres } from "./migrations.ts";
+import { PostgresThreadRepository } from "./thread-repository.ts";
+
+export interface PostgresStoreOptions {
+  url: string;
+  logger: Logger;
+}
+
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
+  const connection = connectPostgres(options);
+  try {
+    await migratePostgres(connection);
+  } catch (error) {
+    await connection.sql.end({ timeout: 1 });
+    throw error;
+  }
+  return {
+    kind: "postgres",
+    where: connection.where,
+    keys: new PostgresKeyRepository(connection),
+    keyChanges: new PostgresKeyChangeFeed(connection),
+    threads: new PostgresThreadRepository(connection),
+    audit: new PostgresAuditLog(connection),
+    async ping() {
+      await connection.run((sql) => sql`SELECT 1`);
+    },
+    async close() {
+      await connection.sql.end({ timeout: 5 });
+    },
+  };
+}

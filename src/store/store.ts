@@ -1,0 +1,66 @@
+// The store: every repository of the hub behind one object, opened from one URL. A SQLite path (the
+// default, orchestrator.db under the home) serves one machine; a postgres:// URL is shared by replicas.
+import type { Paths } from "../config/paths.ts";
+import { AppError } from "../errors.ts";
+import type { Logger } from "../observability/logger.ts";
+import type { AuditLog, KeyChangeFeed, KeyRepository, ThreadRepository } from "./repositories.ts";
+
+export type StoreKind = "sqlite" | "postgres";
+
+export interface Store {
+  readonly kind: StoreKind;
+  /** Where it points, with any password redacted: safe to log and show. */
+  readonly where: string;
+  readonly keys: KeyRepository;
+  readonly keyChanges: KeyChangeFeed;
+  readonly threads: ThreadRepository;
+  readonly audit: AuditLog;
+  /** Resolves when the store answers; throws AppError("unavailable") otherwise (for /readyz). */
+  ping(): Promise<void>;
+  /** Closes every connection; the store cannot be used afterwards. */
+  close(): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  /** A SQLite file path, `:memory:`, or a postgres:// URL; defaults to paths.databaseFile. */
+  url?: string | undefined;
+  paths: Pick<Paths, "databaseFile">;
+  logger: Logger;
+}
+
+/** Opens the store the URL names and brings its schema up to date. */
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  const url = options.url ?? options.paths.databaseFile;
+  if (isPostgresUrl(url)) {
+    const { openPostgresStore } = await import("./postgres/postgres-store.ts");
+    return openPostgresStore({ url, logger: options.logger });
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
+    throw new AppError(
+      "config",
+      `store.url ${redactUrl(url)} is neither a file path nor a postgres:// URL; use one of them`,
+    );
+  }
+  const { openSqliteStore } = await import("./sqlite/sqlite-store.ts");
+  return openSqliteStore({ file: url });
+}
+
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
+}
+
+/** The URL with its password (and any secret-looking query parameter) replaced, for logs and messages. */
+export function redactUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // Not a URL (a file path), or one URL cannot parse: still never let `user:pass@` through.
+    return url.replace(/(\/\/[^/\s:@]*):[^@/\s]*@/g, "$1:[redacted]@");
+  }
+  if (parsed.password !== "") parsed.password = "[redacted]";
+  for (const name of [...parsed.searchParams.keys()]) {
+    if (/pass|secret|token|key/i.test(name)) parsed.searchParams.set(name, "[redacted]");
+  }
+  return parsed.toString().replaceAll("%5Bredacted%5D", "[redacted]");
+}
