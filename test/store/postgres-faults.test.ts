@@ -1,0 +1,141 @@
+// PostgreSQL as replicas meet it: several starting together on an empty database, and the database
+// going away in the middle of a load (every connection cut, new ones refused) and coming back.
+import assert from "node:assert/strict";
+import { createConnection, createServer, type Server, type Socket } from "node:net";
+import { test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { AuditTrail } from "../../src/audit/audit-trail.ts";
+import { isAppError } from "../../src/errors.ts";
+import { postgresSchemaUrl, withRawPostgres } from "../support/postgres.ts";
+import { storeOn } from "./conformance.ts";
+
+test("five replicas opening an empty PostgreSQL store at once apply each migration exactly once", async (t) => {
+  const url = await postgresSchemaUrl(t);
+  if (url === undefined) return;
+  const stores = await Promise.all(Array.from({ length: 5 }, () => storeOn(t, { url, raw: async () => {} })));
+  await Promise.all(stores.map((store) => store.ping()));
+  const versions = await withRawPostgres(
+    url,
+    (sql) => sql`SELECT version FROM schema_migrations ORDER BY version`,
+  );
+  assert.deepEqual(
+    versions.map((row) => row.version),
+    [1, 2, 3],
+  );
+});
+
+/** A TCP relay to the database that a test can cut (all connections dropped, new ones refused) and restore. */
+class Relay {
+  readonly #target: { host: string; port: number };
+  readonly #sockets = new Set<Socket>();
+  #server: Server | undefined;
+  port = 0;
+
+  constructor(target: { host: string; port: number }) {
+    this.#target = target;
+  }
+
+  async open(): Promise<void> {
+    const server = createServer((client) => {
+      const upstream = createConnection(this.#target);
+      for (const socket of [client, upstream]) {
+        this.#sockets.add(socket);
+        socket.on("close", () => this.#sockets.delete(socket));
+        socket.on("error", () => {});
+      }
+      client.pipe(upstream).pipe(client);
+      client.on("close", () => upstream.destroy());
+      upstream.on("close", () => client.destroy());
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(this.port, "127.0.0.1", resolve);
+    });
+    const address = server.address();
+    this.port = typeof address === "object" && address !== null ? address.port : 0;
+    this.#server = server;
+  }
+
+  async cut(): Promise<void> {
+    const server = this.#server;
+    this.#server = undefined;
+    for (const socket of this.#sockets) socket.destroy();
+    await new Promise((resolve) => server?.close(resolve));
+  }
+}
+
+test("PostgreSQL going away mid-load: failures are quick AppErrors, nothing hangs, and it recovers alone", async (t) => {
+  const url = await postgresSchemaUrl(t);
+  if (url === undefined) return;
+  const direct = new URL(url);
+  const relay = new Relay({ host: direct.hostname, port: Number(direct.port || 5432) });
+  await relay.open();
+  t.after(() => relay.cut());
+  const relayed = new URL(url);
+  relayed.port = String(relay.port);
+  const store = await storeOn(t, { url: relayed.toString(), raw: async () => {} });
+  const trail = new AuditTrail({ log: store.audit });
+
+  const outcomes: { index: number; ok: boolean; error?: unknown }[] = [];
+  let index = 0;
+  let stop = false;
+  const load = (async () => {
+    while (!stop) {
+      const current = index++;
+      // A bound far above any healthy or failing answer: only a hang reaches it.
+      const settled = await Promise.race([
+        Promise.all([
+          store.threads.append("load", [{ role: "user", content: `turn ${current}`, at: current }]),
+          trail.record({ actor: "hub", action: "test.load", subject: `op-${current}`, outcome: "ok" }),
+        ]).then(
+          () => ({ index: current, ok: true }),
+          (error: unknown) => ({ index: current, ok: false, error }),
+        ),
+        sleep(15_000).then(() => ({ index: current, ok: false, error: new Error("hung") })),
+      ]);
+      outcomes.push(settled);
+      if (!settled.ok) await sleep(50);
+    }
+  })();
+
+  const enough = async (count: number) => {
+    for (let tries = 0; tries < 600 && outcomes.filter((outcome) => outcome.ok).length < count; tries += 1)
+      await sleep(25);
+  };
+  await enough(20);
+  await relay.cut();
+  await assert.rejects(store.ping(), (error) => isAppError(error) && error.kind === "unavailable");
+  const failuresBefore = outcomes.filter((outcome) => !outcome.ok).length;
+  for (
+    let tries = 0;
+    tries < 400 && outcomes.filter((outcome) => !outcome.ok).length < failuresBefore + 3;
+    tries += 1
+  )
+    await sleep(25);
+  await relay.open();
+  const okBefore = outcomes.filter((outcome) => outcome.ok).length;
+  await enough(okBefore + 20);
+  stop = true;
+  await load;
+
+  const failures = outcomes.filter((outcome) => !outcome.ok);
+  assert.ok(failures.length >= 3, "the outage was felt");
+  for (const failure of failures) {
+    assert.ok(
+      isAppError(failure.error) && failure.error.kind === "unavailable",
+      `a clear unavailable error, not ${String(failure.error)}`,
+    );
+    assert.match(failure.error.message, /cannot reach PostgreSQL at postgres:\/\//);
+  }
+  assert.ok(outcomes.at(-1)?.ok, "operations succeed again once the database is back");
+  await store.ping();
+
+  const thread = await store.threads.get("load");
+  const contents = thread?.turns.map((turn) => turn.content) ?? [];
+  assert.equal(new Set(contents).size, contents.length, "no turn was written twice");
+  for (const outcome of outcomes.filter((item) => item.ok)) {
+    assert.ok(contents.includes(`turn ${outcome.index}`), `turn ${outcome.index} succeeded and is there`);
+  }
+  const verdict = await trail.verify();
+  assert.equal(verdict.ok, true, JSON.stringify(verdict));
+});
