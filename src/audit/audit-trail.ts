@@ -1,9 +1,14 @@
 // The tamper-evident audit trail: every row's hash covers the previous row's hash and the row itself,
 // hash = SHA-256(prev_hash ‖ canonical JSON of the row), so a changed, removed or reordered row breaks
 // the chain at that row. Appends are serialized by the store (AuditLog), never in this process.
-import { createHash, timingSafeEqual } from "node:crypto";
-import type { AuditLog, AuditRecord } from "../store/repositories.ts";
-import { GENESIS_HASH } from "../store/repositories.ts";
+import { timingSafeEqual } from "node:crypto";
+import {
+  type AuditLog,
+  type AuditRecord,
+  type AuditRowText,
+  chainHash,
+  GENESIS_HASH,
+} from "../store/repositories.ts";
 import { canonicalJson, type JsonValue } from "./canonical-json.ts";
 
 export type AuditOutcome = "ok" | "denied" | "failed";
@@ -54,18 +59,15 @@ export class AuditTrail {
   }
 
   async record(event: AuditEvent): Promise<AuditRow> {
-    const record = await this.#log.append(
-      {
-        at: this.#now(),
-        actor: event.actor,
-        action: event.action,
-        subject: event.subject,
-        outcome: event.outcome,
-        details: canonicalJson(event.details ?? {}),
-      },
-      rowHash,
-    );
-    return toRow(record);
+    const entry = {
+      at: this.#now(),
+      actor: event.actor,
+      action: event.action,
+      subject: event.subject,
+      outcome: event.outcome,
+      details: canonicalJson(event.details ?? {}),
+    };
+    return toRow(await this.#log.append(entry, rowText(entry)));
   }
 
   /** Newest first, `limit` rows before `beforeSeq` (all the newest when omitted). */
@@ -78,45 +80,55 @@ export class AuditTrail {
     return records.map(toRow);
   }
 
-  /** Walks the whole chain from the first row and names the first one that does not match. */
+  /**
+   * Walks the chain from the first row to the head as it stands when the walk starts (rows appended
+   * meanwhile are left for the next run) and names the first row that does not match.
+   */
   async verify(): Promise<ChainVerdict> {
+    const head = (await this.#log.head()) ?? { seq: 0, hash: GENESIS_HASH };
     let previous = { seq: 0, hash: GENESIS_HASH };
     let rows = 0;
-    for (;;) {
+    while (previous.seq < head.seq) {
       const batch = await this.#log.list({ limit: this.#batchSize, afterSeq: previous.seq });
       for (const record of batch) {
+        if (record.seq > head.seq) break;
         const problem = mismatch(record, previous);
         if (problem !== undefined) return { ok: false, rows, seq: record.seq, problem };
         previous = record;
         rows += 1;
       }
-      if (batch.length < this.#batchSize) break;
+      if (batch.length < this.#batchSize || (batch.at(-1)?.seq ?? 0) > head.seq) break;
     }
-    const head = await this.#log.head();
-    if ((head?.seq ?? 0) !== previous.seq || (head?.hash ?? GENESIS_HASH) !== previous.hash) {
+    if (previous.seq !== head.seq || !sameHash(previous.hash, head.hash)) {
       return {
         ok: false,
         rows,
-        seq: head?.seq ?? previous.seq,
-        problem: `the log ends at row ${previous.seq} but its head records row ${head?.seq ?? 0}: rows were removed from the end or the head was altered`,
+        seq: head.seq,
+        problem: `the log ends at row ${previous.seq} but its head records row ${head.seq}: rows were removed from the end or the head was altered`,
       };
     }
-    return { ok: true, rows, head: previous.hash };
+    return { ok: true, rows, head: head.hash };
   }
 }
 
-/** hash = SHA-256(prev_hash ‖ canonical JSON of the row without its hashes). */
+/**
+ * The row's canonical JSON ({action, actor, at, details, outcome, seq, subject}: keys sorted, no
+ * whitespace) cut around its seq, which only the store knows when it appends. With it,
+ * hash = SHA-256(prev_hash ‖ canonical JSON of the row).
+ */
+export function rowText(row: Omit<AuditRecord, "seq" | "prevHash" | "hash">): AuditRowText {
+  const json = (value: JsonValue) => canonicalJson(value);
+  return {
+    beforeSeq:
+      `{"action":${json(row.action)},"actor":${json(row.actor)},"at":${json(row.at)},` +
+      `"details":${json(parseDetails(row.details))},"outcome":${json(row.outcome)},"seq":`,
+    afterSeq: `,"subject":${json(row.subject)}}`,
+  };
+}
+
+/** The hash a row must carry, recomputed from its content and the previous row's hash. */
 export function rowHash(row: Omit<AuditRecord, "hash">): string {
-  const content = canonicalJson({
-    seq: row.seq,
-    at: row.at,
-    actor: row.actor,
-    action: row.action,
-    subject: row.subject,
-    outcome: row.outcome,
-    details: parseDetails(row.details),
-  });
-  return createHash("sha256").update(row.prevHash).update(content).digest("hex");
+  return chainHash(row.prevHash, rowText(row), row.seq);
 }
 
 function mismatch(record: AuditRecord, previous: { seq: number; hash: string }): string | undefined {

@@ -3,6 +3,7 @@
 // that every backend passes. A repository stores and finds; it never decides policy (limits, expiry
 // rules, who may do what): that belongs to the module using it (auth/, audit/, threads/, files/).
 // Times are milliseconds since the epoch; ids are strings chosen by the caller.
+import { createHash } from "node:crypto";
 import { AppError } from "../errors.ts";
 
 // ---- hub keys and session tokens --------------------------------------------------------------
@@ -134,8 +135,19 @@ export interface AuditRecord extends AuditEntry {
   hash: string;
 }
 
-/** Computes a row's hash from the row and the previous row's hash (the audit module defines how). */
-export type AuditSeal = (row: Omit<AuditRecord, "hash">) => string;
+/**
+ * A row's canonical text with its seq cut out (the audit module writes it), so that the store can
+ * seal the row once it holds the head and knows the seq: see chainHash.
+ */
+export interface AuditRowText {
+  beforeSeq: string;
+  afterSeq: string;
+}
+
+/** hash = SHA-256(prevHash ‖ beforeSeq ‖ seq ‖ afterSeq), hex; the PostgreSQL store computes the same in SQL. */
+export function chainHash(prevHash: string, text: AuditRowText, seq: number): string {
+  return createHash("sha256").update(`${prevHash}${text.beforeSeq}${seq}${text.afterSeq}`).digest("hex");
+}
 
 export interface AuditHead {
   seq: number;
@@ -147,10 +159,10 @@ export const GENESIS_HASH = "0".repeat(64);
 
 export interface AuditLog {
   /**
-   * Appends one row after the current head, serialized by the database (never in memory), so that
-   * appends from any number of processes form one chain. The seal runs while the head is held.
+   * Appends one row after the current head and seals it with chainHash, serialized by the database
+   * (never in memory), so that appends from any number of processes form one chain.
    */
-  append(entry: AuditEntry, seal: AuditSeal): Promise<AuditRecord>;
+  append(entry: AuditEntry, text: AuditRowText): Promise<AuditRecord>;
   /** Rows in seq order: ascending after `afterSeq`, or descending before `beforeSeq` when `newestFirst`. */
   list(options: {
     limit: number;

@@ -47,3 +47,15 @@ test("a store URL of another scheme is refused in one line without its password"
     },
   );
 });
+
+test("a malformed postgres:// URL is a config error, not a crash", async () => {
+  await assert.rejects(
+    openStore({ url: "postgres://aio:hunter2@[db/aio", paths, logger: createLogger({ level: "silent" }) }),
+    (error) => {
+      assert.ok(isAppError(error) && error.kind === "config", String(error));
+      assert.match(error.message, /is not a valid URL; write postgres:\/\/user@host:5432\/database/);
+      assert.ok(!error.message.includes("hunter2"), error.message);
+      return true;
+    },
+  );
+});

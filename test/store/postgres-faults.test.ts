@@ -60,7 +60,7 @@ class Relay {
     const server = this.#server;
     this.#server = undefined;
     for (const socket of this.#sockets) socket.destroy();
-    await new Promise((resolve) => server?.close(resolve));
+    if (server !== undefined) await new Promise((resolve) => server.close(resolve));
   }
 }
 

@@ -1,6 +1,9 @@
-// The audit log in PostgreSQL. Each append locks the one head row (SELECT … FOR UPDATE), so appends
-// from every replica queue in the database and each row follows the one committed before it.
-import type { AuditEntry, AuditHead, AuditLog, AuditRecord, AuditSeal } from "../repositories.ts";
+// The audit log in PostgreSQL. Each append is one statement that updates the head row — locking it
+// until the statement commits, so appends from every replica queue on it — computes the new hash
+// there (chainHash, in SQL) and inserts the row. One statement, not a transaction on a reserved
+// connection: postgres 3.4.9 can crash the process when a reserved connection dies mid-transaction
+// (porsager/postgres#1208), and a database outage must never take the hub down.
+import type { AuditEntry, AuditHead, AuditLog, AuditRecord, AuditRowText } from "../repositories.ts";
 import type { PostgresConnection } from "./connection.ts";
 
 interface AuditRow {
@@ -22,23 +25,25 @@ export class PostgresAuditLog implements AuditLog {
     this.#connection = connection;
   }
 
-  async append(entry: AuditEntry, seal: AuditSeal): Promise<AuditRecord> {
-    return this.#connection.run((sql) =>
-      sql.begin(async (transaction) => {
-        const [head] = await transaction<{ seq: string; hash: string }[]>`
-          SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE`;
-        if (head === undefined)
-          throw new Error("the audit head row is missing; the store's schema is damaged");
-        const unsealed = { ...entry, seq: Number(head.seq) + 1, prevHash: head.hash };
-        const record: AuditRecord = { ...unsealed, hash: seal(unsealed) };
-        await transaction`
-          INSERT INTO audit_log (seq, at, actor, action, subject, outcome, details, prev_hash, hash)
-          VALUES (${record.seq}, ${record.at}, ${record.actor}, ${record.action}, ${record.subject},
-            ${record.outcome}, ${record.details}, ${record.prevHash}, ${record.hash})`;
-        await transaction`UPDATE audit_head SET seq = ${record.seq}, hash = ${record.hash} WHERE id = 1`;
-        return record;
-      }),
+  async append(entry: AuditEntry, text: AuditRowText): Promise<AuditRecord> {
+    const [row] = await this.#connection.run(
+      (sql) => sql<{ seq: string; prev_hash: string; hash: string }[]>`
+        WITH head AS (
+          UPDATE audit_head SET
+            seq = seq + 1,
+            prev_hash = hash,
+            hash = encode(sha256(convert_to(hash || ${text.beforeSeq} || (seq + 1)::text || ${text.afterSeq}, 'UTF8')), 'hex')
+          WHERE id = 1
+          RETURNING seq, prev_hash, hash
+        )
+        INSERT INTO audit_log (seq, at, actor, action, subject, outcome, details, prev_hash, hash)
+        SELECT seq, ${entry.at}, ${entry.actor}, ${entry.action}, ${entry.subject}, ${entry.outcome},
+          ${entry.details}, prev_hash, hash
+        FROM head
+        RETURNING seq, prev_hash, hash`,
     );
+    if (row === undefined) throw new Error("the audit head row is missing; the store's schema is damaged");
+    return { ...entry, seq: Number(row.seq), prevHash: row.prev_hash, hash: row.hash };
   }
 
   async list(options: {

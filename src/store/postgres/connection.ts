@@ -17,17 +17,27 @@ export interface PostgresConnection {
 export interface ConnectOptions {
   url: string;
   logger: Logger;
-  /** Connections in the pool; `?max=` in the URL wins. */
-  max?: number;
-  /** Seconds to wait for a connection before a statement fails (so an outage fails fast). */
-  connectTimeoutSeconds?: number;
 }
 
 export function connectPostgres(options: ConnectOptions): PostgresConnection {
   const where = redactUrl(options.url);
+  let inUrl: URLSearchParams;
+  try {
+    inUrl = new URL(options.url).searchParams;
+  } catch (error) {
+    throw new AppError(
+      "config",
+      `store.url ${where} is not a valid URL; write postgres://user@host:5432/database`,
+      {
+        cause: error,
+      },
+    );
+  }
   const sql = postgres(options.url, {
-    max: options.max ?? 10,
-    connect_timeout: options.connectTimeoutSeconds ?? 3,
+    // The URL's own ?max= and ?connect_timeout= win; otherwise a pool of 10, and an outage that fails
+    // statements after 3 s instead of the client's default 30.
+    max: Number(inUrl.get("max") ?? 10),
+    connect_timeout: Number(inUrl.get("connect_timeout") ?? 3),
     idle_timeout: 60,
     prepare: true,
     // The server's notices ("relation already exists, skipping") are not the user's business.

@@ -78,14 +78,15 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
           prev_hash text NOT NULL,
           hash text NOT NULL
         )`;
-      // The head row every append locks (SELECT … FOR UPDATE): appends from all replicas queue on it.
+      // The head row every append updates (and so locks): appends from all replicas queue on it.
       await sql`
         CREATE TABLE audit_head (
           id integer PRIMARY KEY CHECK (id = 1),
           seq bigint NOT NULL,
-          hash text NOT NULL
+          hash text NOT NULL,
+          prev_hash text NOT NULL
         )`;
-      await sql`INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, ${"0".repeat(64)})`;
+      await sql`INSERT INTO audit_head (id, seq, hash, prev_hash) VALUES (1, 0, ${"0".repeat(64)}, '')`;
     },
   },
 ];
@@ -98,6 +99,13 @@ export async function migratePostgres(
   connection: PostgresConnection,
   migrations: readonly PostgresMigration[] = POSTGRES_MIGRATIONS,
 ): Promise<number[]> {
+  migrations.forEach((migration, index) => {
+    if (migration.version !== index + 1) {
+      throw new Error(
+        `PostgreSQL migration "${migration.name}" has version ${migration.version} but is number ${index + 1}`,
+      );
+    }
+  });
   const newest = migrations.at(-1)?.version ?? 0;
   return connection.run((sql) =>
     sql.begin(async (transaction) => {

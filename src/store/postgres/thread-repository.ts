@@ -1,6 +1,7 @@
-// Conversation threads in PostgreSQL. An append first bumps the thread's turn count (creating the
-// thread if needed) in one statement, which locks its row until commit, then numbers its turns
-// after the old count: appends to one thread from any replica queue on that row.
+// Conversation threads in PostgreSQL. An append is one statement: it bumps the thread's turn count
+// (creating the thread if needed), which locks the thread's row until it commits, and inserts the
+// turns numbered after the old count, so appends to one thread from any replica queue on that row.
+// One statement rather than a transaction on a reserved connection: see audit-log.ts.
 import type { Thread, ThreadRepository, ThreadSummary, ThreadTurn } from "../repositories.ts";
 import type { PostgresConnection } from "./connection.ts";
 
@@ -30,26 +31,35 @@ export class PostgresThreadRepository implements ThreadRepository {
   async append(id: string, turns: readonly ThreadTurn[]): Promise<ThreadSummary> {
     const first = turns[0]?.at ?? Date.now();
     const last = Math.max(first, ...turns.map((turn) => turn.at));
-    return this.#connection.run((sql) =>
-      sql.begin(async (transaction) => {
-        const [row] = await transaction<SummaryRow[]>`
+    const column = <T>(pick: (turn: ThreadTurn) => T) => turns.map(pick);
+    const [row] = await this.#connection.run(
+      (sql) => sql<SummaryRow[]>`
+        WITH thread AS (
           INSERT INTO threads AS thread (id, created_at, updated_at, turn_count)
           VALUES (${id}, ${first}, ${last}, ${turns.length})
           ON CONFLICT (id) DO UPDATE SET
             turn_count = thread.turn_count + excluded.turn_count,
             updated_at = greatest(thread.updated_at, excluded.updated_at)
-          RETURNING id, created_at, updated_at, turn_count`;
-        if (row === undefined) throw new Error(`appending to thread ${id} returned no row`);
-        const before = row.turn_count - turns.length;
-        for (const [index, turn] of turns.entries()) {
-          await transaction`
-            INSERT INTO thread_turns (thread_id, seq, role, content, provider, model, files, at)
-            VALUES (${id}, ${before + index + 1}, ${turn.role}, ${turn.content}, ${turn.provider ?? null},
-              ${turn.model ?? null}, ${turn.files ?? null}, ${turn.at})`;
-        }
-        return summaryFromRow(row);
-      }),
+          RETURNING id, created_at, updated_at, turn_count
+        ), added AS (
+          INSERT INTO thread_turns (thread_id, seq, role, content, provider, model, files, at)
+          SELECT thread.id, thread.turn_count - ${turns.length} + turn.ordinal, turn.role, turn.content,
+            turn.provider, turn.model,
+            CASE WHEN turn.files IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(turn.files::jsonb)) END,
+            turn.at
+          FROM thread, unnest(
+            ${column((turn) => turn.role)}::text[],
+            ${column((turn) => turn.content)}::text[],
+            ${column((turn) => turn.provider ?? null)}::text[],
+            ${column((turn) => turn.model ?? null)}::text[],
+            ${column((turn) => (turn.files === undefined ? null : JSON.stringify(turn.files)))}::text[],
+            ${column((turn) => turn.at)}::bigint[]
+          ) WITH ORDINALITY AS turn (role, content, provider, model, files, at, ordinal)
+        )
+        SELECT id, created_at, updated_at, turn_count FROM thread`,
     );
+    if (row === undefined) throw new Error(`appending to thread ${id} returned no row`);
+    return summaryFromRow(row);
   }
 
   async get(id: string): Promise<Thread | undefined> {

@@ -6,7 +6,8 @@ import {
   type AuditHead,
   type AuditLog,
   type AuditRecord,
-  type AuditSeal,
+  type AuditRowText,
+  chainHash,
   GENESIS_HASH,
 } from "../repositories.ts";
 import { integer, type Row, text } from "./columns.ts";
@@ -37,11 +38,12 @@ export class SqliteAuditLog implements AuditLog {
     );
   }
 
-  async append(entry: AuditEntry, seal: AuditSeal): Promise<AuditRecord> {
+  async append(entry: AuditEntry, text: AuditRowText): Promise<AuditRecord> {
     return immediateTransaction(this.#database, () => {
       const head = this.#readHead();
-      const unsealed = { ...entry, seq: (head?.seq ?? 0) + 1, prevHash: head?.hash ?? GENESIS_HASH };
-      const record: AuditRecord = { ...unsealed, hash: seal(unsealed) };
+      const seq = (head?.seq ?? 0) + 1;
+      const prevHash = head?.hash ?? GENESIS_HASH;
+      const record: AuditRecord = { ...entry, seq, prevHash, hash: chainHash(prevHash, text, seq) };
       this.#insert.run(
         record.seq,
         record.at,

@@ -1,6 +1,5 @@
 // The default store: every repository over one orchestrator.db (node:sqlite), shared safely by the
 // processes of one machine. Opened by openStore; the schema is src/store/migrations.ts.
-import type { DatabaseSync } from "node:sqlite";
 import { AppError } from "../../errors.ts";
 import { openDatabase } from "../database.ts";
 import type { Store } from "../store.ts";
@@ -17,10 +16,6 @@ export interface SqliteStoreOptions {
 
 export function openSqliteStore(options: SqliteStoreOptions): Store {
   const database = openDatabase(options.file);
-  return sqliteStore(database, options);
-}
-
-function sqliteStore(database: DatabaseSync, options: SqliteStoreOptions): Store {
   const keyChanges = new SqliteKeyChangeFeed(
     database,
     options.keyPollIntervalMs === undefined ? {} : { intervalMs: options.keyPollIntervalMs },
