@@ -8,8 +8,10 @@ import type { AuditTrail } from "../audit/audit-trail.ts";
 import { AppError } from "../errors.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { KeyChangeFeed, KeyKind, KeyRecord, KeyRepository } from "../store/repositories.ts";
+import type { Store } from "../store/store.ts";
 import { hashKey, hasKeyShape, mintKey } from "./key-material.ts";
 import { MemoryRateLimiter, type RateLimiter } from "./rate-limiter.ts";
+import { RedisRateLimiter } from "./redis-rate-limiter.ts";
 import { DEFAULT_SCOPES, grants, type Scope } from "./scopes.ts";
 
 /** Who presented a valid key, as routes and tools see it. */
@@ -354,4 +356,35 @@ function sameHash(stored: string, presented: string): boolean {
   const a = Buffer.from(stored, "hex");
   const b = Buffer.from(presented, "hex");
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export interface StartHubKeysOptions {
+  store: Pick<Store, "keys" | "keyChanges">;
+  audit: AuditTrail;
+  logger: Logger;
+  /** With a Redis URL, per-key rates are counted across replicas (see config/shared-state.ts redisUrl). */
+  redisUrl?: string | undefined;
+  redisKeyPrefix?: string;
+}
+
+/** The hub's HubKeys: rate limits in Redis when one is configured, listening for other processes' revocations. */
+export async function startHubKeys(options: StartHubKeysOptions): Promise<HubKeys> {
+  const rateLimiter =
+    options.redisUrl === undefined
+      ? undefined
+      : new RedisRateLimiter({
+          url: options.redisUrl,
+          keyPrefix: options.redisKeyPrefix ?? "aio:",
+          logger: options.logger,
+        });
+  await rateLimiter?.ready(2_000);
+  const hubKeys = new HubKeys({
+    keys: options.store.keys,
+    changes: options.store.keyChanges,
+    audit: options.audit,
+    logger: options.logger,
+    ...(rateLimiter === undefined ? {} : { rateLimiter }),
+  });
+  await hubKeys.listen();
+  return hubKeys;
 }

@@ -2,6 +2,7 @@
 // Lua script on Redis's own clock, so replicas with skewed clocks still agree. While Redis is
 // unreachable each process counts on its own (one warning), as the breakers do; no request fails or
 // waits because of Redis.
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../observability/logger.ts";
 import { redactText } from "../observability/logger.ts";
 import { createRedisClient, type RedisClient } from "../store/redis/client.ts";
@@ -56,6 +57,17 @@ export class RedisRateLimiter implements RateLimiter {
 
   /** True while Redis answers; otherwise this process counts on its own. */
   get shared(): boolean {
+    return this.#client.isReady;
+  }
+
+  /**
+   * Waits (at most `timeoutMs`) for the connection, so a starting hub shares limits from its first
+   * request; stops at the first failed attempt. True when connected.
+   */
+  async ready(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.#client.isReady && !this.#outageLogged && !this.#closed && Date.now() < deadline)
+      await sleep(10);
     return this.#client.isReady;
   }
 

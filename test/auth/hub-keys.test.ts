@@ -2,14 +2,14 @@
 // that only a hash is stored, that revocation reaches a warm cache in another process, and that the
 // cache's lifetime is the backstop when no notice arrives.
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { type TestContext, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { AuditTrail } from "../../src/audit/audit-trail.ts";
-import { HubKeys, type HubKeysOptions } from "../../src/auth/hub-keys.ts";
+import { HubKeys, type HubKeysOptions, startHubKeys } from "../../src/auth/hub-keys.ts";
 import { type AppErrorKind, isAppError } from "../../src/errors.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import type { Store } from "../../src/store/store.ts";
@@ -17,6 +17,8 @@ import { homeEnv } from "../cli/home-env.ts";
 import { storeOn } from "../store/conformance.ts";
 import { runCli, temporaryHome } from "../support/cli.ts";
 import { postgresSchemaUrl } from "../support/postgres.ts";
+import { REDIS_URL, reachable } from "../support/redis.ts";
+import { requireService } from "../support/services.ts";
 
 const logger = createLogger({ level: "silent" });
 
@@ -219,4 +221,33 @@ test("`keys revoke` in another process reaches a hub's warm cache within 2 s (Po
   if (url === undefined) return;
   const home = temporaryHome(t);
   await revocationReachesWarmCache(t, url, homeEnv(home, { AI_ORCHESTRATOR_STORE_URL: url }));
+});
+
+test("two hubs on one store and one Redis count a key's rate together", async (t) => {
+  if (!requireService(t, "redis", await reachable(REDIS_URL))) return;
+  const home = temporaryHome(t);
+  const redisKeyPrefix = `aio-test:${randomUUID()}:`;
+  const hubs = await Promise.all(
+    [0, 1].map(async () => {
+      const { store } = await sqliteStore(t, home);
+      const hub = await startHubKeys({
+        store,
+        audit: new AuditTrail({ log: store.audit }),
+        logger,
+        redisUrl: REDIS_URL,
+        redisKeyPrefix,
+      });
+      t.after(() => hub.close());
+      return hub;
+    }),
+  );
+  const [first, second] = hubs;
+  assert.ok(first && second);
+  const { key } = await first.create({ name: "shared", rpm: 2 }, "t");
+  const onFirst = await first.authenticate(key);
+  const onSecond = await second.authenticate(key);
+  await first.checkRate(onFirst);
+  await second.checkRate(onSecond);
+  await rejectsWith(first.checkRate(onFirst), "rate_limited", /over its 2 requests per minute/);
+  await rejectsWith(second.checkRate(onSecond), "rate_limited", /over its 2 requests per minute/);
 });
