@@ -157,19 +157,21 @@ export interface AuditHead {
 /** The hash of "no previous row". */
 export const GENESIS_HASH = "0".repeat(64);
 
+/** Rows in seq order: ascending after `afterSeq`, or descending before `beforeSeq` when `newestFirst`. */
+export interface AuditListOptions {
+  limit: number;
+  afterSeq?: number | undefined;
+  beforeSeq?: number | undefined;
+  newestFirst?: boolean | undefined;
+}
+
 export interface AuditLog {
   /**
    * Appends one row after the current head and seals it with chainHash, serialized by the database
    * (never in memory), so that appends from any number of processes form one chain.
    */
   append(entry: AuditEntry, text: AuditRowText): Promise<AuditRecord>;
-  /** Rows in seq order: ascending after `afterSeq`, or descending before `beforeSeq` when `newestFirst`. */
-  list(options: {
-    limit: number;
-    afterSeq?: number | undefined;
-    beforeSeq?: number | undefined;
-    newestFirst?: boolean | undefined;
-  }): Promise<AuditRecord[]>;
+  list(options: AuditListOptions): Promise<AuditRecord[]>;
   /** The last row appended, as the head records it; undefined before the first append. */
   head(): Promise<AuditHead | undefined>;
 }

@@ -3,7 +3,14 @@
 // there (chainHash, in SQL) and inserts the row. One statement, not a transaction on a reserved
 // connection: postgres 3.4.9 can crash the process when a reserved connection dies mid-transaction
 // (porsager/postgres#1208), and a database outage must never take the hub down.
-import type { AuditEntry, AuditHead, AuditLog, AuditRecord, AuditRowText } from "../repositories.ts";
+import type {
+  AuditEntry,
+  AuditHead,
+  AuditListOptions,
+  AuditLog,
+  AuditRecord,
+  AuditRowText,
+} from "../repositories.ts";
 import type { PostgresConnection } from "./connection.ts";
 
 interface AuditRow {
@@ -46,12 +53,7 @@ export class PostgresAuditLog implements AuditLog {
     return { ...entry, seq: Number(row.seq), prevHash: row.prev_hash, hash: row.hash };
   }
 
-  async list(options: {
-    limit: number;
-    afterSeq?: number | undefined;
-    beforeSeq?: number | undefined;
-    newestFirst?: boolean | undefined;
-  }): Promise<AuditRecord[]> {
+  async list(options: AuditListOptions): Promise<AuditRecord[]> {
     const { limit } = options;
     const rows = await this.#connection.run((sql) =>
       !options.newestFirst

@@ -4,6 +4,7 @@ import type { DatabaseSync, StatementSync } from "node:sqlite";
 import {
   type AuditEntry,
   type AuditHead,
+  type AuditListOptions,
   type AuditLog,
   type AuditRecord,
   type AuditRowText,
@@ -60,12 +61,7 @@ export class SqliteAuditLog implements AuditLog {
     });
   }
 
-  async list(options: {
-    limit: number;
-    afterSeq?: number | undefined;
-    beforeSeq?: number | undefined;
-    newestFirst?: boolean | undefined;
-  }): Promise<AuditRecord[]> {
+  async list(options: AuditListOptions): Promise<AuditRecord[]> {
     const rows = !options.newestFirst
       ? this.#after.all(options.afterSeq ?? 0, options.limit)
       : options.beforeSeq === undefined
