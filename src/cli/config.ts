@@ -18,7 +18,7 @@ export function registerConfigCommands(program: Command): void {
     .description("validate the config file and report every problem with its fix")
     .action((_options, command: Command) => {
       const { paths } = cliContext(command);
-      const check = checkConfig(paths.configFile);
+      const check = checkConfig(paths.configFile, { mustExist: paths.configNamed });
       const problems = check.ok ? crossReferenceProblems(check.loaded.config) : check.problems;
       if (problems.length === 0) {
         print(

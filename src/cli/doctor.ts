@@ -281,7 +281,7 @@ function dedupe(checks: readonly DoctorCheck[]): DoctorCheck[] {
 }
 
 function configChecks(paths: Paths, checks: DoctorCheck[]): Config | undefined {
-  const check = checkConfig(paths.configFile);
+  const check = checkConfig(paths.configFile, { mustExist: paths.configNamed });
   const problems = check.ok ? crossReferenceProblems(check.loaded.config) : check.problems;
   for (const problem of problems) {
     checks.push({ status: "fail", topic: "config", message: formatProblem(paths.configFile, problem) });

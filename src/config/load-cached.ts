@@ -14,29 +14,31 @@ interface CacheEntry {
 }
 
 export async function loadConfigCached(paths: Paths): Promise<LoadedConfig> {
-  const key = cacheKey(paths.configFile);
+  const key = cacheKey(paths.configFile, paths.configNamed);
   const cacheFile = join(paths.runDir, "config-cache.json");
   if (key !== undefined) {
     const cached = readCache(cacheFile);
     if (cached && cached.key === key) return cached.loaded;
   }
   const { loadConfig } = await import("./load.ts");
-  const loaded = loadConfig(paths.configFile);
+  const loaded = loadConfig(paths.configFile, { mustExist: paths.configNamed });
   // Kept only if the file did not change while it was loaded, so an entry always describes its key's bytes.
-  if (key !== undefined && cacheKey(paths.configFile) === key) writeCache(cacheFile, { key, loaded });
+  if (key !== undefined && cacheKey(paths.configFile, paths.configNamed) === key)
+    writeCache(cacheFile, { key, loaded });
   return loaded;
 }
 
 /**
  * The config file's path and bytes, and the schema modules' identity: any change misses.
- * Undefined when the file exists but cannot be read: loadConfig reports that, the cache never hides it.
+ * Undefined when the file exists but cannot be read, or was named and is missing: loadConfig reports
+ * that, the cache never hides it.
  */
-function cacheKey(configFile: string): string | undefined {
+function cacheKey(configFile: string, named: boolean): string | undefined {
   const hash = createHash("sha256").update(configFile).update("\0");
   try {
     hash.update(readFileSync(configFile));
   } catch (error) {
-    if (!(error instanceof Error && "code" in error && error.code === "ENOENT")) return undefined;
+    if (named || !(error instanceof Error && "code" in error && error.code === "ENOENT")) return undefined;
     hash.update("(no file)");
   }
   const schemaDirectory = new URL("./schema/", import.meta.url);
