@@ -152,6 +152,8 @@ export function createArgs(spec: SandboxSpec, options: CreateOptions): string[] 
     bindMount(spec.stateRoot, CONTAINER_HOME),
     "--mount",
     bindMount(spec.workspace, CONTAINER_WORKSPACE),
+    // ai-orchestrator's home inside the workspace (a launch from `~`): an empty tmpfs over it.
+    ...(spec.hidden ?? []).flatMap((path) => ["--mount", tmpfsMount(translatePath(path, spec))]),
     "--workdir",
     CONTAINER_WORKSPACE,
     "--label",
@@ -174,9 +176,15 @@ export function createArgs(spec: SandboxSpec, options: CreateOptions): string[] 
 
 /** `--mount` takes CSV: a path holding a comma or quote is quoted the CSV way. */
 function bindMount(source: string, target: string): string {
-  const field = `source=${source}`;
-  const quoted = /[",\n]/.test(field) ? `"${field.replaceAll('"', '""')}"` : field;
-  return `type=bind,${quoted},target=${target}`;
+  return `type=bind,${csvField(`source=${source}`)},target=${target}`;
+}
+
+function tmpfsMount(target: string): string {
+  return `type=tmpfs,${csvField(`destination=${target}`)},tmpfs-size=1m,tmpfs-mode=0700`;
+}
+
+function csvField(field: string): string {
+  return /[",\n]/.test(field) ? `"${field.replaceAll('"', '""')}"` : field;
 }
 
 /** Non-secret variables again on each `exec`: a session started earlier may hold older values. */

@@ -160,7 +160,7 @@ test("a mode's env may not carry a key or an endpoint: config check names it", (
   assert.equal(checkConfigText(file, "modes:\n  glm:\n    env:\n      API_TIMEOUT_MS: '1'\n").ok, true);
 });
 
-test("a workspace that holds, or lies inside, ai-orchestrator's home is refused", (t) => {
+test("a workspace that is the filesystem's root, or lies inside ai-orchestrator's home, is refused", (t) => {
   const fixture = sandboxFixture(t);
   for (const workspace of ["/", fixture.home, join(fixture.home, "state", "glm")]) {
     assert.throws(
@@ -170,7 +170,7 @@ test("a workspace that holds, or lies inside, ai-orchestrator's home is refused"
   }
 });
 
-test("a workspace that holds the home through a symlinked path is refused too", (t) => {
+test("a workspace that holds the home, even through a symlinked path, runs with the home's real path hidden", (t) => {
   const fixture = sandboxFixture(t);
   const base = realpathSync(mkdtempSync(join(tmpdir(), "aio-links-")));
   t.after(() => rmSync(base, { recursive: true, force: true }));
@@ -185,14 +185,16 @@ test("a workspace that holds the home through a symlinked path is refused too", 
     join(base, "links", "project", "aio-home"),
     join(base, "links", "project", "not-created-yet"),
   ];
-  for (const home of linkedHomes) {
+  const realHomes = [join(project, "aio-home"), join(project, "aio-home"), join(project, "not-created-yet")];
+  linkedHomes.forEach((home, index) => {
     const paths = resolvePaths({ env: { AI_ORCHESTRATOR_HOME: home } });
-    assert.throws(
-      () => specFor({ ...fixture, paths, workspace: project }, "glm"),
-      (error) => isAppError(error) && /contains ai-orchestrator's home/.test(error.message),
+    assert.deepEqual(
+      specFor({ ...fixture, paths, workspace: project }, "glm").hidden,
+      [realHomes[index]],
       home,
     );
-  }
+  });
+  assert.deepEqual(specFor(fixture, "glm").hidden, [], "a project apart from the home hides nothing");
 });
 
 function assertOnlyCanary(env: Readonly<Record<string, string>>, allowed: string): void {
