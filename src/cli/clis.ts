@@ -8,6 +8,10 @@ import type { AssistantCli } from "../config/schema/index.ts";
 import { AppError } from "../errors.ts";
 import { CLI_PACKAGES, type CliPackage } from "../modes/cli-packages.ts";
 import { cliContext, print } from "./context.ts";
+import { withProgress } from "./progress.ts";
+
+/** npm installs both CLIs in well under a minute on a working connection. */
+const INSTALL_DEADLINE_MS = 10 * 60_000;
 
 export function registerCliCommands(program: Command): void {
   program
@@ -36,10 +40,12 @@ export function registerCliCommands(program: Command): void {
       }
 
       mkdirSync(prefix, { recursive: true, mode: 0o700 });
-      process.stderr.write(
-        `Installing ${packages.map((entry) => `${entry.name}@${entry.version}`).join(", ")} from the npm registry…\n`,
-      );
-      await runNpm(npmArgs);
+      await withProgress((signal) => runNpm(npmArgs, signal), {
+        label: `installing ${packages.map((entry) => `${entry.name}@${entry.version}`).join(", ")} from the npm registry`,
+        deadlineMs: INSTALL_DEADLINE_MS,
+        hint: "check the connection to the npm registry (`npm ping`) and npm's proxy settings, then run it again",
+        quietMs: 0,
+      });
 
       const after = await installedVersions(prefix, packages);
       for (const entry of packages) {
@@ -110,9 +116,9 @@ async function installedVersions(
   return versions;
 }
 
-function runNpm(args: readonly string[]): Promise<void> {
+function runNpm(args: readonly string[], signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn("npm", args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("npm", args, { stdio: ["ignore", "pipe", "pipe"], signal });
     let output = "";
     const collect = (chunk: Buffer) => {
       output += chunk.toString("utf8");
@@ -120,6 +126,7 @@ function runNpm(args: readonly string[]): Promise<void> {
     child.stdout.on("data", collect);
     child.stderr.on("data", collect);
     child.on("error", (error) => {
+      if (signal.aborted) return;
       reject(
         "code" in error && error.code === "ENOENT"
           ? new AppError(
@@ -130,6 +137,7 @@ function runNpm(args: readonly string[]): Promise<void> {
       );
     });
     child.on("close", (code) => {
+      if (signal.aborted) return;
       if (code === 0) return resolve();
       // npm's own explanation is the useful part; show it before our one-line summary.
       const reasons = output.split("\n").filter((line) => /^npm (error|ERR!)/.test(line));

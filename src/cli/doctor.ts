@@ -24,6 +24,10 @@ import { readCliVersion } from "./clis.ts";
 import { crossReferenceProblems } from "./config.ts";
 import { cliContext, print, printJson } from "./context.ts";
 import { credentialStatus, type ModeCredentialStatus } from "./modes.ts";
+import { withProgress } from "./progress.ts";
+
+/** Each probe has its own timeout (the engine's 10 s, a CLI's 20 s); together they stay well under this. */
+const DOCTOR_DEADLINE_MS = 90_000;
 
 export type CheckStatus = "ok" | "warn" | "fail";
 
@@ -91,11 +95,19 @@ export function registerDoctorCommands(program: Command): void {
     .option("--json", "print JSON")
     .action(async (options: { workspace?: string; json?: boolean }, command: Command) => {
       const context = cliContext(command);
-      const report = await diagnose({
-        paths: context.paths,
-        workspace: resolve(options.workspace ?? process.cwd()),
-        runtime: context.options.runtime,
-      });
+      const report = await withProgress(
+        () =>
+          diagnose({
+            paths: context.paths,
+            workspace: resolve(options.workspace ?? process.cwd()),
+            runtime: context.options.runtime,
+          }),
+        {
+          label: "probing the runtimes, the CLIs and the container engine",
+          deadlineMs: DOCTOR_DEADLINE_MS,
+          hint: "a container engine that does not answer is the usual cause: check `docker version`",
+        },
+      );
       if (options.json) printJson(report);
       else printReport(report);
       const failures = report.checks.filter((check) => check.status === "fail").length;

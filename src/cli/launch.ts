@@ -108,12 +108,11 @@ async function prepare(
     hostEnv: process.env,
   });
   for (const warning of inspectWorkspace(spec.workspace, spec.cli)) warn(warning);
-  const runtime = await selectRuntime(context.options.runtime ?? mode.runtime, {
-    paths: context.paths,
-    hostEnv: process.env,
-    docker: config.docker,
-    onWarning: warn,
-  });
+  const runtime = await selectRuntime(
+    context.options.runtime ?? mode.runtime,
+    { paths: context.paths, hostEnv: process.env, docker: config.docker, onWarning: warn },
+    spec,
+  );
   seedState(spec);
   return { spec, runtime };
 }

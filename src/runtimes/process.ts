@@ -29,8 +29,10 @@ export function processRuntime(options: ProcessRuntimeOptions): Runtime {
       available: true,
       detail: "scrubbed child process (environment and HOME sealed, filesystem shared)",
     }),
+    refusal: hiddenRefusal,
     run: (spec: SandboxSpec, runOptions: RunOptions): Promise<RunResult> => {
-      refuseHidden(spec);
+      const refusal = hiddenRefusal(spec);
+      if (refusal) throw new AppError("usage", refusal);
       const located = options.locate(spec.cli);
       ensureStateRoot(spec);
       return runChild(
@@ -47,11 +49,8 @@ export function processRuntime(options: ProcessRuntimeOptions): Runtime {
 }
 
 /** A plain child process sees the whole filesystem: what the spec says to hide, it cannot. */
-function refuseHidden(spec: SandboxSpec): void {
+function hiddenRefusal(spec: SandboxSpec): string | undefined {
   const hidden = spec.hidden?.[0];
-  if (hidden === undefined) return;
-  throw new AppError(
-    "usage",
-    `the workspace ${spec.workspace} holds ai-orchestrator's home ${hidden} (every key and every mode's state), which the process runtime cannot hide from the assistant: run from a project directory, or use \`--runtime bwrap\` or \`--runtime docker\`, which mask it`,
-  );
+  if (hidden === undefined) return undefined;
+  return `the workspace ${spec.workspace} holds ai-orchestrator's home ${hidden} (every key and every mode's state), which the process runtime cannot hide from the assistant: run from a project directory, or use \`--runtime bwrap\` or \`--runtime docker\`, which mask it`;
 }
