@@ -243,8 +243,10 @@ async function ownContainer(
   );
 }
 
-/** Engines started without a bridge (rootless setups, CI) have no `bridge` network to join. */
-/** Why containers cannot join `network` on this engine, or undefined. */
+/**
+ * Why containers cannot join `network` on this engine, or undefined. Engines started without a
+ * bridge (rootless setups, CI) have no `bridge` network to join.
+ */
 export async function networkProblem(target: Engine, network: string): Promise<string | undefined> {
   if (network === "host" || network === "none") return undefined;
   const result = await target.run(["network", "inspect", network]);
