@@ -7,7 +7,7 @@ import type { Command } from "commander";
 import type { AssistantCli } from "../config/schema/index.ts";
 import { AppError } from "../errors.ts";
 import { CLI_PACKAGES, type CliPackage } from "../modes/cli-packages.ts";
-import { cliContext, print } from "./context.ts";
+import { cliContext, print, printJson } from "./context.ts";
 import { withProgress } from "./progress.ts";
 
 /** npm installs both CLIs in well under a minute on a working connection. */
@@ -18,13 +18,27 @@ export function registerCliCommands(program: Command): void {
     .command("install-clis")
     .description("install the pinned Claude Code and Gemini CLI into $AI_ORCHESTRATOR_HOME/clis")
     .option("--dry-run", "print what would be installed and how, without doing it")
-    .action(async (options: { dryRun?: boolean }, command: Command) => {
+    .option("--json", "print JSON")
+    .action(async (options: { dryRun?: boolean; json?: boolean }, command: Command) => {
       const { paths } = cliContext(command);
       const prefix = paths.clisPrefix;
       const packages = Object.values(CLI_PACKAGES);
       const npmArgs = npmInstallArgs(prefix, packages);
+      const report = (status: "would install" | "already installed" | "installed") =>
+        printJson({
+          prefix,
+          status,
+          clis: packages.map((entry) => ({
+            cli: entry.cli,
+            package: entry.name,
+            version: entry.version,
+            path: installedCliPath(prefix, entry.cli),
+          })),
+          ...(status === "would install" ? { command: ["npm", ...npmArgs] } : {}),
+        });
 
       if (options.dryRun) {
+        if (options.json) return report("would install");
         for (const entry of packages) print(`would install ${entry.name}@${entry.version} (${entry.cli})`);
         print(`into ${prefix}`);
         print(`by running: npm ${npmArgs.join(" ")}`);
@@ -33,6 +47,7 @@ export function registerCliCommands(program: Command): void {
 
       const before = await installedVersions(prefix, packages);
       if (packages.every((entry) => before.get(entry.cli) === entry.version)) {
+        if (options.json) return report("already installed");
         for (const entry of packages) {
           print(`${entry.cli} ${entry.version} already installed: ${installedCliPath(prefix, entry.cli)}`);
         }
@@ -58,8 +73,10 @@ export function registerCliCommands(program: Command): void {
               : `${entry.name}: expected version ${entry.version}, found ${found}`,
           );
         }
-        print(`${entry.cli} ${entry.version} installed: ${installedCliPath(prefix, entry.cli)}`);
+        if (!options.json)
+          print(`${entry.cli} ${entry.version} installed: ${installedCliPath(prefix, entry.cli)}`);
       }
+      if (options.json) report("installed");
     });
 }
 
