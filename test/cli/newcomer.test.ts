@@ -3,7 +3,7 @@
 // entries out, and the JSON every scripting user reaches for.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { stringify } from "yaml";
@@ -172,6 +172,38 @@ test("a model that does not exist is the caller's error: no fallback to another 
       "no other provider was asked",
     );
   }
+});
+
+test("the `claude --resume <id>` Claude Code prints after a glm session resumes it in glm, saying so", async (t) => {
+  const fixture = sandboxFixture(t);
+  const config = {
+    runtime: "process",
+    providers: { zai: { anthropicBaseUrl: simulators.endpoints.zai.anthropicBaseUrl } },
+  };
+  writeFileSync(join(fixture.home, "config.yaml"), stringify(config));
+  const env = {
+    ...homeEnv(fixture.home, { ZAI_API_KEY: "zai-key" }),
+    PATH: `${join(import.meta.dirname, "..", "..", "node_modules", ".bin")}:${process.env.PATH ?? "/usr/bin:/bin"}`,
+  };
+  const first = await runCli(["glm", "-p", "Remember the number 7"], { env, cwd: fixture.workspace });
+  assert.equal(first.code, 0, first.stderr);
+  const projects = join(fixture.home, "state", "glm", ".claude", "projects");
+  const transcripts = readdirSync(projects).flatMap((folder) => readdirSync(join(projects, folder)));
+  const id = transcripts.find((name) => name.endsWith(".jsonl"))?.replace(/\.jsonl$/, "");
+  assert.ok(id, "the glm session left a transcript");
+
+  // No Anthropic key at all: had it run in the claude mode, it would stop for want of one.
+  const resumed = await runCli(["claude", "--resume", id, "-p", "Which number?"], {
+    env,
+    cwd: fixture.workspace,
+  });
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(
+    resumed.stderr,
+    new RegExp(`^ai-orchestrator: warning: session ${id} belongs to mode glm: resuming it there$`, "m"),
+  );
+  assert.match(resumed.stdout, /Simulated Z\.ai reply to: Which number\?/);
+  assert.doesNotMatch(first.stderr + resumed.stderr, /doesn't recognize the model/);
 });
 
 test("init --import names every entry it leaves out: the env block, apiKeyHelper", async (t) => {
