@@ -1,6 +1,6 @@
-// A wait that lasts more than a moment says so: at a terminal a line counts the seconds, elsewhere
-// one line says what is awaited and for how long at most. At the deadline the wait ends with one
-// line naming what took too long and what to check, never silence.
+// A wait that lasts more than a moment says so at a terminal: a line counts the seconds (a script
+// reading stderr gets no such noise). At the deadline the wait ends with one line naming what took
+// too long and what to check, at a terminal or not: never silence.
 import { AppError } from "../errors.ts";
 
 export interface ProgressOptions {
@@ -11,7 +11,8 @@ export interface ProgressOptions {
   hint: string;
   /** How long a wait stays silent; default 2 s. */
   quietMs?: number;
-  stream?: NodeJS.WriteStream;
+  /** Default: stderr. Only its terminal flag and `write` are used. */
+  stream?: { readonly isTTY?: boolean; write(text: string): unknown };
 }
 
 /** Runs `work`, showing progress after `quietMs`; aborts its signal and throws at the deadline. */
@@ -27,16 +28,13 @@ export async function withProgress<T>(
   let shown = false;
   let ticker: NodeJS.Timeout | undefined;
   const show = () => {
-    if (stream.isTTY) {
-      stream.write(`\r\u001b[K${options.label}… ${seconds()} s (up to ${limit} s)`);
-    } else if (!shown) {
-      stream.write(`ai-orchestrator: ${options.label}… (up to ${limit} s)\n`);
-    }
+    stream.write(`\r\u001b[K${options.label}… ${seconds()} s (up to ${limit} s)`);
     shown = true;
   };
   const quiet = setTimeout(() => {
+    if (!stream.isTTY) return;
     show();
-    if (stream.isTTY) ticker = setInterval(show, 1000);
+    ticker = setInterval(show, 1000);
   }, options.quietMs ?? 2000);
   let deadline: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_resolve, reject) => {
@@ -51,6 +49,6 @@ export async function withProgress<T>(
     clearTimeout(quiet);
     clearTimeout(deadline);
     clearInterval(ticker);
-    if (shown && stream.isTTY) stream.write("\r\u001b[K");
+    if (shown) stream.write("\r\u001b[K");
   }
 }

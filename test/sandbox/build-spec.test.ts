@@ -31,6 +31,7 @@ test("glm: the Z.ai key as a bearer token to Z.ai's Anthropic endpoint, and noth
     LC_ALL: HOST_ENV.LC_ALL,
     TZ: HOST_ENV.TZ,
     API_TIMEOUT_MS: "3000000",
+    CLAUDE_CODE_MAX_CONTEXT_TOKENS: "200000",
     DISABLE_TELEMETRY: "1",
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
     CLAUDE_CONFIG_DIR: join(fixture.home, "state", "glm", ".claude"),
