@@ -183,7 +183,7 @@ function sandboxVariables(
   env: NodeJS.ProcessEnv,
   checks: DoctorCheck[],
 ): SandboxVariable[] | undefined {
-  const credential: Credential = findCredential(mode.provider, paths, env) ?? {
+  const credential: Credential = readableCredential(mode, paths, env) ?? {
     value: "",
     source: { kind: "env", name: mode.provider.credentialEnv[0] ?? "" },
   };
@@ -259,6 +259,15 @@ function selectedRuntime(
 
 /** The workspace files an assistant loads on its own that would carry keys or endpoints into its sandbox. */
 function workspaceChecks(workspace: string, clis: readonly AssistantCli[]): DoctorCheck[] {
+  if (!isDirectory(workspace)) {
+    return [
+      {
+        status: "fail",
+        topic: "workspace",
+        message: `${workspace} is not a directory: give --workspace an existing project folder`,
+      },
+    ];
+  }
   // A file read by both CLIs is reported once, in Gemini CLI's words (it loads it; Claude Code's tools only could).
   const lines = new Map<string, string>();
   for (const cli of [...clis].sort().reverse()) {
@@ -353,7 +362,7 @@ export function sharedKeyChecks(
 ): DoctorCheck[] {
   const byValue = new Map<string, { mode: string; provider: string; source: CredentialSource }[]>();
   for (const mode of modes) {
-    const credential = findCredential(mode.provider, paths, env);
+    const credential = readableCredential(mode, paths, env);
     if (!credential) continue;
     const holders = byValue.get(credential.value) ?? [];
     holders.push({ mode: mode.name, provider: mode.provider.id, source: credential.source });
@@ -416,4 +425,26 @@ function printReport(report: DoctorReport): void {
 
 function octal(mode: number): string {
   return `0${mode.toString(8)}`;
+}
+
+/** The mode's key, or undefined when it is not set or its file cannot be read (the key check says which). */
+function readableCredential(
+  mode: ResolvedMode,
+  paths: Paths,
+  env: NodeJS.ProcessEnv,
+): Credential | undefined {
+  try {
+    return findCredential(mode.provider, paths, env);
+  } catch (error) {
+    if (isAppError(error)) return undefined;
+    throw error;
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }

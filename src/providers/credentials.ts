@@ -24,13 +24,20 @@ export function findCredential(
     if (value) return { value, source: { kind: "env", name } };
   }
   const path = secretFile(paths, provider.secretName);
+  let value: string;
   try {
-    const value = readFileSync(path, "utf8").trim();
-    if (value) return { value, source: { kind: "file", path } };
-  } catch {
-    // No secret file: the caller decides whether a missing key is an error.
+    value = readFileSync(path, "utf8").trim();
+  } catch (error) {
+    // No secret file: the caller decides whether a missing key is an error. A file that is there
+    // but cannot be read is not "not set": that would send the person to log in again for nothing.
+    if (error instanceof Error && "code" in error && error.code === "ENOENT") return undefined;
+    const code = error instanceof Error && "code" in error ? String(error.code) : String(error);
+    throw new AppError(
+      "credential",
+      `the key file ${path} cannot be read (${code}): make it readable by you (\`chmod 600\`, owned by you), or store the key again with \`ai-orchestrator login ${provider.id}\``,
+    );
   }
-  return undefined;
+  return value ? { value, source: { kind: "file", path } } : undefined;
 }
 
 export function requireCredential(

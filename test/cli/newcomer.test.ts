@@ -300,3 +300,33 @@ test("--runtime docker: the refusal on an unknown docker network is in `doctor` 
     JSON.stringify(checks),
   );
 });
+
+test("a key file that cannot be read is reported as such, not as a key that is not set", async (t) => {
+  const home = temporaryHome(t);
+  // A folder where the key file should be: unreadable as a file even by root, who reads any mode.
+  mkdirSync(join(home, "secrets", "zai"), { recursive: true });
+  const env = homeEnv(home);
+  const launch = await runCli(["--runtime", "process", "glm", "-p", "hi"], { env });
+  assert.equal(launch.code, 1);
+  assert.equal(
+    launch.stderr,
+    `ai-orchestrator: the key file ${join(home, "secrets", "zai")} cannot be read (EISDIR): make it readable by you (\`chmod 600\`, owned by you), or store the key again with \`ai-orchestrator login zai\`\n`,
+  );
+  const modes = JSON.parse((await runCli(["modes", "--json"], { env })).stdout);
+  const glm = modes.find((row: { mode: string }) => row.mode === "glm");
+  assert.equal(glm.credential.set, false);
+  assert.match(glm.credential.source, /cannot be read \(EISDIR\)/);
+});
+
+test("doctor --workspace naming no folder fails, naming it", async (t) => {
+  const env = homeEnv(temporaryHome(t));
+  const result = await runCli(["doctor", "--workspace", "/nonexistent-aio-folder", "--json"], { env });
+  assert.equal(result.code, 1);
+  const report = JSON.parse(result.stdout);
+  assert.ok(
+    report.checks.some(
+      (check: { status: string; message: string }) =>
+        check.status === "fail" && check.message.startsWith("/nonexistent-aio-folder is not a directory"),
+    ),
+  );
+});
