@@ -1,6 +1,5 @@
 // Finds a provider's key: its environment variable first, then the secret file written by
 // `ai-orchestrator login`. Secret files are created 0600 inside a 0700 directory, atomically.
-import { randomUUID } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { type Paths, secretFile } from "../config/paths.ts";
@@ -66,8 +65,9 @@ export function writeSecret(paths: Paths, providerId: string, value: string): st
   const path = secretFile(paths, providerId);
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   chmodSync(dirname(path), 0o700);
-  // A fresh name each time: a file left by a crashed run must never block (or be reused for) a new key.
-  const temporary = `${path}.${randomUUID()}.tmp`;
+  // A fresh name each time: a file left by a crashed run must never block (or be reused for) a new
+  // key; "wx" refuses any name that exists. (Not node:crypto: the launch path imports this module.)
+  const temporary = `${path}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
     writeFileSync(temporary, `${value.trim()}\n`, { mode: 0o600, flag: "wx" });
     renameSync(temporary, path);
