@@ -3,11 +3,12 @@
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import { after, before, test } from "node:test";
-import { DEFAULT_ASK_MODELS } from "../../src/cli/ask.ts";
+import { configSchema } from "../../src/config/schema/index.ts";
 import { PROVIDER_APIS, type ProviderApi } from "../../src/config/schema/providers.ts";
 import { createProviderClient } from "../../src/providers/clients.ts";
 import { PROVIDER_DEFINITIONS } from "../../src/providers/definitions.ts";
 import { isProviderError } from "../../src/providers/errors.ts";
+import { resolveProvider } from "../../src/providers/registry.ts";
 
 let server: Server;
 let origin: string;
@@ -24,17 +25,9 @@ before(async () => {
 after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 function clientFor(api: ProviderApi) {
-  const definition = PROVIDER_DEFINITIONS[api];
+  const provider = resolveProvider(configSchema.parse({}), api);
   return createProviderClient(
-    {
-      id: api,
-      api,
-      displayName: definition.displayName,
-      baseUrl: origin,
-      anthropicBaseUrl: origin,
-      credentialEnv: definition.credentialEnv,
-      secretName: api,
-    },
+    { ...provider, baseUrl: origin, anthropicBaseUrl: origin },
     "sk-stream-json-test",
   );
 }
@@ -46,7 +39,7 @@ for (const api of PROVIDER_APIS) {
       await assert.rejects(
         (async () => {
           for await (const _event of client.streamChat({
-            model: DEFAULT_ASK_MODELS[api],
+            model: PROVIDER_DEFINITIONS[api].models.main,
             messages: [{ role: "user", content: "hi" }],
           })) {
             // Nothing arrives before the failure.
