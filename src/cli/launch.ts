@@ -14,7 +14,6 @@ import { providerIds, resolveProvider } from "../providers/registry.ts";
 import type { Runtime, SessionManager, SessionStatus } from "../runtimes/runtime.ts";
 import { selectRuntime } from "../runtimes/select.ts";
 import { buildSandboxSpec } from "../sandbox/build-spec.ts";
-import { holdsSession, resumedSession } from "../sandbox/resume.ts";
 import { seedState } from "../sandbox/seed-state.ts";
 import type { SandboxSpec } from "../sandbox/spec.ts";
 import { inspectWorkspace } from "../sandbox/workspace-check.ts";
@@ -83,7 +82,7 @@ function isRuntimeChoice(value: string): value is RuntimeChoice {
 
 async function launch(context: CliContext, modeName: string, rawArgs: readonly string[]): Promise<number> {
   const { config } = context.config();
-  const mode = modeOfResumedSession(context.paths, config, resolveMode(config, modeName), rawArgs);
+  const mode = await modeOfResumedSession(context.paths, config, resolveMode(config, modeName), rawArgs);
   const first = rawArgs[0];
   if (first !== undefined && isLifecycle(first)) return manageSession(context, config, mode, first);
   // `<mode> -- start` passes a literal `start` (or anything else) to the assistant.
@@ -174,13 +173,15 @@ function printSession(status: SessionStatus): void {
  * `claude --resume <id>`, as Claude Code prints it on exit, names the claude mode even for a glm or
  * kimi session: the session is resumed in the one Claude Code mode whose state holds it, saying so.
  */
-function modeOfResumedSession(
+async function modeOfResumedSession(
   paths: Paths,
   config: Config,
   mode: ResolvedMode,
   args: readonly string[],
-): ResolvedMode {
-  if (mode.cli !== "claude") return mode;
+): Promise<ResolvedMode> {
+  if (mode.cli !== "claude" || !args.some((word) => word === "-r" || word.startsWith("--resume")))
+    return mode;
+  const { holdsSession, resumedSession } = await import("../sandbox/resume.ts");
   const id = resumedSession(args);
   if (id === undefined || holdsSession(modeStateDir(paths, mode.name), id)) return mode;
   const owners = modeNames(config).filter(

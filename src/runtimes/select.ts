@@ -6,7 +6,6 @@ import type { DockerConfig } from "../config/schema/docker.ts";
 import type { RuntimeChoice } from "../config/schema/index.ts";
 import { AppError } from "../errors.ts";
 import type { SandboxSpec } from "../sandbox/spec.ts";
-import { bwrapRuntime } from "./bwrap.ts";
 import { type CliLocator, cliLocator } from "./locate-cli.ts";
 import { processRuntime } from "./process.ts";
 import type { Availability, Runtime, RuntimeName } from "./runtime.ts";
@@ -32,8 +31,11 @@ export async function createRuntime(name: RuntimeName, context: RuntimeContext):
   switch (name) {
     case "process":
       return processRuntime({ locate });
-    case "bwrap":
+    case "bwrap": {
+      // Loaded when asked for or tried, like docker: a launch under process skips it.
+      const { bwrapRuntime } = await import("./bwrap.ts");
       return bwrapRuntime({ locate });
+    }
     case "docker":
       return dockerRuntimeFor(context);
   }
