@@ -42,6 +42,14 @@ if (major < 24) {
 }
 
 module.enableCompileCache?.();
+// Output cut off by a reader that has read enough (`ai-orchestrator modes | head -1`) ends the
+// command quietly, as any Unix filter does, instead of with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error) => {
+    if (error.code !== "EPIPE") throw error;
+    process.exit(typeof process.exitCode === "number" ? process.exitCode : 0);
+  });
+}
 const argv = process.argv.slice(2);
 // Launching a mode is the hot path: it loads only what launching needs, not every command.
 const { launchFromArgv } = await import("../dist/cli/launch.js");

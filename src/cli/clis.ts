@@ -7,20 +7,38 @@ import type { Command } from "commander";
 import type { AssistantCli } from "../config/schema/index.ts";
 import { AppError } from "../errors.ts";
 import { CLI_PACKAGES, type CliPackage } from "../modes/cli-packages.ts";
-import { cliContext, print } from "./context.ts";
+import { cliContext, print, printJson } from "./context.ts";
+import { withProgress } from "./progress.ts";
+
+/** npm installs both CLIs in well under a minute on a working connection. */
+const INSTALL_DEADLINE_MS = 10 * 60_000;
 
 export function registerCliCommands(program: Command): void {
   program
     .command("install-clis")
     .description("install the pinned Claude Code and Gemini CLI into $AI_ORCHESTRATOR_HOME/clis")
     .option("--dry-run", "print what would be installed and how, without doing it")
-    .action(async (options: { dryRun?: boolean }, command: Command) => {
+    .option("--json", "print JSON")
+    .action(async (options: { dryRun?: boolean; json?: boolean }, command: Command) => {
       const { paths } = cliContext(command);
       const prefix = paths.clisPrefix;
       const packages = Object.values(CLI_PACKAGES);
       const npmArgs = npmInstallArgs(prefix, packages);
+      const report = (status: "would install" | "already installed" | "installed") =>
+        printJson({
+          prefix,
+          status,
+          clis: packages.map((entry) => ({
+            cli: entry.cli,
+            package: entry.name,
+            version: entry.version,
+            path: installedCliPath(prefix, entry.cli),
+          })),
+          ...(status === "would install" ? { command: ["npm", ...npmArgs] } : {}),
+        });
 
       if (options.dryRun) {
+        if (options.json) return report("would install");
         for (const entry of packages) print(`would install ${entry.name}@${entry.version} (${entry.cli})`);
         print(`into ${prefix}`);
         print(`by running: npm ${npmArgs.join(" ")}`);
@@ -29,6 +47,7 @@ export function registerCliCommands(program: Command): void {
 
       const before = await installedVersions(prefix, packages);
       if (packages.every((entry) => before.get(entry.cli) === entry.version)) {
+        if (options.json) return report("already installed");
         for (const entry of packages) {
           print(`${entry.cli} ${entry.version} already installed: ${installedCliPath(prefix, entry.cli)}`);
         }
@@ -36,10 +55,12 @@ export function registerCliCommands(program: Command): void {
       }
 
       mkdirSync(prefix, { recursive: true, mode: 0o700 });
-      process.stderr.write(
-        `Installing ${packages.map((entry) => `${entry.name}@${entry.version}`).join(", ")} from the npm registry…\n`,
-      );
-      await runNpm(npmArgs);
+      await withProgress((signal) => runNpm(npmArgs, signal), {
+        label: `installing ${packages.map((entry) => `${entry.name}@${entry.version}`).join(", ")} from the npm registry`,
+        deadlineMs: INSTALL_DEADLINE_MS,
+        hint: "check the connection to the npm registry (`npm ping`) and npm's proxy settings, then run it again",
+        quietMs: 0,
+      });
 
       const after = await installedVersions(prefix, packages);
       for (const entry of packages) {
@@ -52,8 +73,10 @@ export function registerCliCommands(program: Command): void {
               : `${entry.name}: expected version ${entry.version}, found ${found}`,
           );
         }
-        print(`${entry.cli} ${entry.version} installed: ${installedCliPath(prefix, entry.cli)}`);
+        if (!options.json)
+          print(`${entry.cli} ${entry.version} installed: ${installedCliPath(prefix, entry.cli)}`);
       }
+      if (options.json) report("installed");
     });
 }
 
@@ -110,9 +133,9 @@ async function installedVersions(
   return versions;
 }
 
-function runNpm(args: readonly string[]): Promise<void> {
+function runNpm(args: readonly string[], signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn("npm", args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("npm", args, { stdio: ["ignore", "pipe", "pipe"], signal });
     let output = "";
     const collect = (chunk: Buffer) => {
       output += chunk.toString("utf8");
@@ -120,6 +143,7 @@ function runNpm(args: readonly string[]): Promise<void> {
     child.stdout.on("data", collect);
     child.stderr.on("data", collect);
     child.on("error", (error) => {
+      if (signal.aborted) return;
       reject(
         "code" in error && error.code === "ENOENT"
           ? new AppError(
@@ -130,6 +154,7 @@ function runNpm(args: readonly string[]): Promise<void> {
       );
     });
     child.on("close", (code) => {
+      if (signal.aborted) return;
       if (code === 0) return resolve();
       // npm's own explanation is the useful part; show it before our one-line summary.
       const reasons = output.split("\n").filter((line) => /^npm (error|ERR!)/.test(line));

@@ -1,4 +1,5 @@
 // `config check|show|path|schema`: look at the configuration without running anything.
+import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { stringify } from "yaml";
 import { z } from "zod";
@@ -16,10 +17,21 @@ export function registerConfigCommands(program: Command): void {
   config
     .command("check")
     .description("validate the config file and report every problem with its fix")
-    .action((_options, command: Command) => {
+    .option("--json", "print JSON: the file, whether it exists, and every problem")
+    .action((options: { json?: boolean }, command: Command) => {
       const { paths } = cliContext(command);
-      const check = checkConfig(paths.configFile);
+      const check = checkConfig(paths.configFile, { mustExist: paths.configNamed });
       const problems = check.ok ? crossReferenceProblems(check.loaded.config) : check.problems;
+      if (options.json) {
+        printJson({
+          file: paths.configFile,
+          exists: existsSync(paths.configFile),
+          ok: problems.length === 0,
+          problems,
+        });
+        if (problems.length > 0) process.exitCode = 2;
+        return;
+      }
       if (problems.length === 0) {
         print(
           check.ok && check.loaded.file

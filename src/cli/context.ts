@@ -25,7 +25,7 @@ export function cliContext(command: Command): CliContext {
     options,
     paths,
     config: () => {
-      loaded ??= loadConfig(paths.configFile);
+      loaded ??= loadConfig(paths.configFile, { mustExist: paths.configNamed });
       return loaded;
     },
   };

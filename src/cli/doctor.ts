@@ -24,6 +24,10 @@ import { readCliVersion } from "./clis.ts";
 import { crossReferenceProblems } from "./config.ts";
 import { cliContext, print, printJson } from "./context.ts";
 import { credentialStatus, type ModeCredentialStatus } from "./modes.ts";
+import { withProgress } from "./progress.ts";
+
+/** Each probe has its own timeout (the engine's 10 s, a CLI's 20 s); together they stay well under this. */
+const DOCTOR_DEADLINE_MS = 90_000;
 
 export type CheckStatus = "ok" | "warn" | "fail";
 
@@ -91,11 +95,19 @@ export function registerDoctorCommands(program: Command): void {
     .option("--json", "print JSON")
     .action(async (options: { workspace?: string; json?: boolean }, command: Command) => {
       const context = cliContext(command);
-      const report = await diagnose({
-        paths: context.paths,
-        workspace: resolve(options.workspace ?? process.cwd()),
-        runtime: context.options.runtime,
-      });
+      const report = await withProgress(
+        () =>
+          diagnose({
+            paths: context.paths,
+            workspace: resolve(options.workspace ?? process.cwd()),
+            runtime: context.options.runtime,
+          }),
+        {
+          label: "probing the runtimes, the CLIs and the container engine",
+          deadlineMs: DOCTOR_DEADLINE_MS,
+          hint: "a container engine that does not answer is the usual cause: check `docker version`",
+        },
+      );
       if (options.json) printJson(report);
       else printReport(report);
       const failures = report.checks.filter((check) => check.status === "fail").length;
@@ -171,7 +183,7 @@ function sandboxVariables(
   env: NodeJS.ProcessEnv,
   checks: DoctorCheck[],
 ): SandboxVariable[] | undefined {
-  const credential: Credential = findCredential(mode.provider, paths, env) ?? {
+  const credential: Credential = readableCredential(mode, paths, env) ?? {
     value: "",
     source: { kind: "env", name: mode.provider.credentialEnv[0] ?? "" },
   };
@@ -247,6 +259,15 @@ function selectedRuntime(
 
 /** The workspace files an assistant loads on its own that would carry keys or endpoints into its sandbox. */
 function workspaceChecks(workspace: string, clis: readonly AssistantCli[]): DoctorCheck[] {
+  if (!isDirectory(workspace)) {
+    return [
+      {
+        status: "fail",
+        topic: "workspace",
+        message: `${workspace} is not a directory: give --workspace an existing project folder`,
+      },
+    ];
+  }
   // A file read by both CLIs is reported once, in Gemini CLI's words (it loads it; Claude Code's tools only could).
   const lines = new Map<string, string>();
   for (const cli of [...clis].sort().reverse()) {
@@ -281,7 +302,7 @@ function dedupe(checks: readonly DoctorCheck[]): DoctorCheck[] {
 }
 
 function configChecks(paths: Paths, checks: DoctorCheck[]): Config | undefined {
-  const check = checkConfig(paths.configFile);
+  const check = checkConfig(paths.configFile, { mustExist: paths.configNamed });
   const problems = check.ok ? crossReferenceProblems(check.loaded.config) : check.problems;
   for (const problem of problems) {
     checks.push({ status: "fail", topic: "config", message: formatProblem(paths.configFile, problem) });
@@ -341,7 +362,7 @@ export function sharedKeyChecks(
 ): DoctorCheck[] {
   const byValue = new Map<string, { mode: string; provider: string; source: CredentialSource }[]>();
   for (const mode of modes) {
-    const credential = findCredential(mode.provider, paths, env);
+    const credential = readableCredential(mode, paths, env);
     if (!credential) continue;
     const holders = byValue.get(credential.value) ?? [];
     holders.push({ mode: mode.name, provider: mode.provider.id, source: credential.source });
@@ -404,4 +425,26 @@ function printReport(report: DoctorReport): void {
 
 function octal(mode: number): string {
   return `0${mode.toString(8)}`;
+}
+
+/** The mode's key, or undefined when it is not set or its file cannot be read (the key check says which). */
+function readableCredential(
+  mode: ResolvedMode,
+  paths: Paths,
+  env: NodeJS.ProcessEnv,
+): Credential | undefined {
+  try {
+    return findCredential(mode.provider, paths, env);
+  } catch (error) {
+    if (isAppError(error)) return undefined;
+    throw error;
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }

@@ -11,6 +11,7 @@ import {
   imageStatus,
   LOCAL_BASE_IMAGE,
   rebuildReason,
+  removeLeftoverImages,
 } from "../runtimes/docker-image.ts";
 import { cliContext, print, printJson } from "./context.ts";
 
@@ -80,6 +81,7 @@ export function registerImageCommands(program: Command): void {
           `building ${config.docker.image} failed (the engine's output above says where); without a registry use \`image build --local-base\``,
         );
       }
+      await removeLeftoverImages(target);
       print(`built ${config.docker.image} in ${Math.round((Date.now() - started) / 1000)} s`);
     });
 

@@ -4,11 +4,11 @@
 import { realpathSync } from "node:fs";
 import type { Command } from "commander";
 import { loadConfigCached } from "../config/load-cached.ts";
-import { type Paths, resolvePaths } from "../config/paths.ts";
+import { modeStateDir, type Paths, resolvePaths } from "../config/paths.ts";
 import type { Config, RuntimeChoice } from "../config/schema/index.ts";
 import { AppError } from "../errors.ts";
 import { BUILTIN_MODES } from "../modes/definitions.ts";
-import { type ResolvedMode, resolveMode } from "../modes/registry.ts";
+import { modeNames, type ResolvedMode, resolveMode } from "../modes/registry.ts";
 import { type Credential, findCredential, requireCredential } from "../providers/credentials.ts";
 import { providerIds, resolveProvider } from "../providers/registry.ts";
 import type { Runtime, SessionManager, SessionStatus } from "../runtimes/runtime.ts";
@@ -82,7 +82,7 @@ function isRuntimeChoice(value: string): value is RuntimeChoice {
 
 async function launch(context: CliContext, modeName: string, rawArgs: readonly string[]): Promise<number> {
   const { config } = context.config();
-  const mode = resolveMode(config, modeName);
+  const mode = await modeOfResumedSession(context.paths, config, resolveMode(config, modeName), rawArgs);
   const first = rawArgs[0];
   if (first !== undefined && isLifecycle(first)) return manageSession(context, config, mode, first);
   // `<mode> -- start` passes a literal `start` (or anything else) to the assistant.
@@ -108,12 +108,11 @@ async function prepare(
     hostEnv: process.env,
   });
   for (const warning of inspectWorkspace(spec.workspace, spec.cli)) warn(warning);
-  const runtime = await selectRuntime(context.options.runtime ?? mode.runtime, {
-    paths: context.paths,
-    hostEnv: process.env,
-    docker: config.docker,
-    onWarning: warn,
-  });
+  const runtime = await selectRuntime(
+    context.options.runtime ?? mode.runtime,
+    { paths: context.paths, hostEnv: process.env, docker: config.docker, onWarning: warn },
+    spec,
+  );
   seedState(spec);
   return { spec, runtime };
 }
@@ -168,6 +167,30 @@ function printSession(status: SessionStatus): void {
   const since = status.startedAt ? ` since ${status.startedAt.toISOString()}` : "";
   const detail = status.detail ? ` (${status.detail})` : "";
   process.stdout.write(`${status.mode}: ${status.state}${since}${detail}\n`);
+}
+
+/**
+ * `claude --resume <id>`, as Claude Code prints it on exit, names the claude mode even for a glm or
+ * kimi session: the session is resumed in the one Claude Code mode whose state holds it, saying so.
+ */
+async function modeOfResumedSession(
+  paths: Paths,
+  config: Config,
+  mode: ResolvedMode,
+  args: readonly string[],
+): Promise<ResolvedMode> {
+  if (mode.cli !== "claude" || !args.some((word) => word === "-r" || word.startsWith("--resume")))
+    return mode;
+  const { holdsSession, resumedSession } = await import("../sandbox/resume.ts");
+  const id = resumedSession(args);
+  if (id === undefined || holdsSession(modeStateDir(paths, mode.name), id)) return mode;
+  const owners = modeNames(config).filter(
+    (name) => name !== mode.name && holdsSession(modeStateDir(paths, name), id),
+  );
+  const owner = owners.length === 1 && owners[0] !== undefined ? resolveMode(config, owners[0]) : undefined;
+  if (owner?.cli !== "claude") return mode;
+  warn(`session ${id} belongs to mode ${owner.name}: resuming it there`);
+  return owner;
 }
 
 /** One key serving two providers is how keys end up crossing: it works, but say so. */

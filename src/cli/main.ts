@@ -13,7 +13,7 @@ import { registerLaunch } from "./launch.ts";
 import { registerModeCommands } from "./modes.ts";
 import { registerProvidersCommands } from "./providers.ts";
 import { reportFailure } from "./report-error.ts";
-import { registerShellCommands } from "./shell.ts";
+import { registerCompletionCommand, registerShellCommands } from "./shell.ts";
 import { registerSimulateCommand } from "./simulate.ts";
 import { registerStateCommands } from "./state.ts";
 import { registerStatusCommand } from "./status.ts";
@@ -46,25 +46,66 @@ export function buildProgram(): Command {
     })
     .showHelpAfterError("(add --help for usage)");
 
-  registerConfigCommands(program);
-  // -- command groups: each file adds its commands here --
-  registerSimulateCommand(program);
-  registerAskCommand(program);
+  // -- command groups: each file adds its commands here. The first command of each help group
+  // decides where that group is listed, so the getting-started commands come first. --
   registerCredentialCommands(program);
-  registerModeCommands(program);
-  registerShellCommands(program);
   registerCliCommands(program);
   registerDoctorCommands(program);
+  registerShellCommands(program);
+  registerModeCommands(program);
   registerStateCommands(program);
   registerImageCommands(program);
   registerStatusCommand(program);
+  registerAskCommand(program);
   registerProvidersCommands(program);
   registerKeyCommands(program);
   registerAuditCommands(program);
+  registerSimulateCommand(program);
+  registerConfigCommands(program);
+  registerCompletionCommand(program);
   registerLaunch(program);
+  groupCommands(program);
+  // An explicit help command: the program's own action takes a mode name, which would otherwise take `help` too.
+  program.commandsGroup(COMMAND_GROUPS[0]?.[0] ?? "Commands:");
+  program.helpCommand("help [command]", "show help for a command").helpCommand(true);
+  program.addHelpText("after", LAUNCH_HELP);
 
   return program;
 }
+
+/** Which heading each command is listed under in `--help`; commands not named here go under "Other". */
+const COMMAND_GROUPS: readonly (readonly [string, readonly string[]])[] = [
+  ["Getting started:", ["init", "login", "logout", "install-clis", "doctor", "shell-init", "completion"]],
+  ["Modes and their state:", ["modes", "status", "reset", "restore", "image"]],
+  ["Hub (chat and files across providers):", ["serve", "keys", "audit", "ask", "providers", "mcp", "files", "hub", "simulate"]],
+  ["Configuration:", ["config"]],
+];
+
+/** Sets each command's heading in `--help`. */
+function groupCommands(program: Command): void {
+  for (const command of program.commands) {
+    const group = COMMAND_GROUPS.find(([, names]) => names.includes(command.name()));
+    command.helpGroup(group?.[0] ?? "Other commands:");
+  }
+}
+
+const LAUNCH_HELP = `
+Launching a mode:
+  ai-orchestrator [--runtime R] [--config F] <mode> [args...]
+      runs the mode's assistant in its sandbox; every argument after the mode name goes to the
+      assistant untouched: \`ai-orchestrator glm -p "hi"\`, \`ai-orchestrator claude --resume <id>\`.
+      Built-in modes: claude, gemini, glm, kimi; more come from config.yaml (\`ai-orchestrator modes\`).
+  ai-orchestrator <mode> start|stop|restart|status|logs
+      a persistent session (docker runtime only); \`<mode> -- start\` passes "start" to the assistant.
+
+Runtimes (--runtime, or runtime: in config.yaml):
+  auto      the strongest that works here: docker (engine and image ready), then bwrap, then process
+  docker    a container per mode and workspace (\`ai-orchestrator image build\` first)
+  bwrap     bubblewrap namespaces: only the system, the CLI, the mode's state and the workspace
+  process   a child process with an allow-listed environment (no filesystem isolation)
+
+Run \`ai-orchestrator help <command>\` for a command's options.
+`;
 
 const VERSION = "0.1.0";
 

@@ -78,7 +78,14 @@ export function credentialStatus(
   paths: Paths,
   env: NodeJS.ProcessEnv = process.env,
 ): ModeCredentialStatus {
-  const found = findCredential(mode.provider, paths, env);
+  let found: ReturnType<typeof findCredential>;
+  try {
+    found = findCredential(mode.provider, paths, env);
+  } catch (error) {
+    // A key file that cannot be read: its own message says which and how to fix it.
+    if (isAppError(error)) return { source: error.message, set: false };
+    throw error;
+  }
   if (found) return { source: describeSource(found.source), set: true };
   const places = [
     ...mode.provider.credentialEnv.map((name) => `env ${name}`),

@@ -1,7 +1,6 @@
 // loadConfig for the launch path: a config.yaml that validated before, unchanged since, and read
 // by the same schema, is taken from a small cache instead of being parsed and validated again.
 // Loading the YAML parser and the schema library costs more than the rest of a launch together.
-import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { LoadedConfig } from "./load.ts";
@@ -14,37 +13,40 @@ interface CacheEntry {
 }
 
 export async function loadConfigCached(paths: Paths): Promise<LoadedConfig> {
-  const key = cacheKey(paths.configFile);
+  const key = cacheKey(paths.configFile, paths.configNamed);
   const cacheFile = join(paths.runDir, "config-cache.json");
   if (key !== undefined) {
     const cached = readCache(cacheFile);
     if (cached && cached.key === key) return cached.loaded;
   }
   const { loadConfig } = await import("./load.ts");
-  const loaded = loadConfig(paths.configFile);
+  const loaded = loadConfig(paths.configFile, { mustExist: paths.configNamed });
   // Kept only if the file did not change while it was loaded, so an entry always describes its key's bytes.
-  if (key !== undefined && cacheKey(paths.configFile) === key) writeCache(cacheFile, { key, loaded });
+  if (key !== undefined && cacheKey(paths.configFile, paths.configNamed) === key)
+    writeCache(cacheFile, { key, loaded });
   return loaded;
 }
 
 /**
- * The config file's path and bytes, and the schema modules' identity: any change misses.
- * Undefined when the file exists but cannot be read: loadConfig reports that, the cache never hides it.
+ * The config file's path and text, and the schema modules' identity: any change misses. Compared
+ * as a plain string, not hashed: loading node:crypto would cost the launch more than the comparison.
+ * Undefined when the file exists but cannot be read, or was named and is missing: loadConfig reports
+ * that, the cache never hides it.
  */
-function cacheKey(configFile: string): string | undefined {
-  const hash = createHash("sha256").update(configFile).update("\0");
+function cacheKey(configFile: string, named: boolean): string | undefined {
+  let key = `${configFile}\0`;
   try {
-    hash.update(readFileSync(configFile));
+    key += readFileSync(configFile, "utf8");
   } catch (error) {
-    if (!(error instanceof Error && "code" in error && error.code === "ENOENT")) return undefined;
-    hash.update("(no file)");
+    if (named || !(error instanceof Error && "code" in error && error.code === "ENOENT")) return undefined;
+    key += "(no file)";
   }
   const schemaDirectory = new URL("./schema/", import.meta.url);
   for (const name of readdirSync(schemaDirectory).sort()) {
     const stat = statSync(new URL(name, schemaDirectory));
-    hash.update(`\0${name}:${stat.size}:${stat.mtimeMs}`);
+    key += `\0${name}:${stat.size}:${stat.mtimeMs}`;
   }
-  return hash.digest("hex");
+  return key;
 }
 
 function readCache(file: string): CacheEntry | undefined {

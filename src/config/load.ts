@@ -22,12 +22,30 @@ export type ConfigCheck =
   | { ok: true; loaded: LoadedConfig }
   | { ok: false; file: string; problems: ConfigProblem[] };
 
+export interface CheckOptions {
+  /** The file was named explicitly (--config, AI_ORCHESTRATOR_CONFIG): a typo must not mean "defaults apply". */
+  mustExist?: boolean;
+}
+
 /** Validates the file (or the defaults, when it does not exist) and returns every problem found. */
-export function checkConfig(file: string): ConfigCheck {
+export function checkConfig(file: string, options: CheckOptions = {}): ConfigCheck {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch (error) {
+    if (isMissingFile(error) && options.mustExist) {
+      return {
+        ok: false,
+        file,
+        problems: [
+          {
+            path: "",
+            message:
+              "does not exist (named by --config or AI_ORCHESTRATOR_CONFIG): correct the path, or create the file with `ai-orchestrator init`",
+          },
+        ],
+      };
+    }
     if (isMissingFile(error))
       return { ok: true, loaded: { config: configSchema.parse({}), file: undefined } };
     return {
@@ -66,8 +84,8 @@ export function checkConfig(file: string): ConfigCheck {
 }
 
 /** Loads the configuration or throws one AppError naming the first problem and the fix. */
-export function loadConfig(file: string): LoadedConfig {
-  const check = checkConfig(file);
+export function loadConfig(file: string, options: CheckOptions = {}): LoadedConfig {
+  const check = checkConfig(file, options);
   if (check.ok) return check.loaded;
   const first = check.problems[0];
   const more = check.problems.length > 1 ? ` (and ${check.problems.length - 1} more)` : "";

@@ -6,6 +6,8 @@ import { join, resolve } from "node:path";
 export interface Paths {
   home: string;
   configFile: string;
+  /** --config or AI_ORCHESTRATOR_CONFIG named the file: then a missing file is an error, not "defaults apply". */
+  configNamed: boolean;
   secretsDir: string;
   stateRoot: string;
   backupsDir: string;
@@ -23,10 +25,12 @@ export interface PathOptions {
 export function resolvePaths(options: PathOptions = {}): Paths {
   const env = options.env ?? process.env;
   const home = resolve(env.AI_ORCHESTRATOR_HOME || join(homedir(), ".ai-orchestrator"));
-  const configFile = resolve(options.configFile || env.AI_ORCHESTRATOR_CONFIG || join(home, "config.yaml"));
+  const named = options.configFile || env.AI_ORCHESTRATOR_CONFIG;
+  const configFile = resolve(named || join(home, "config.yaml"));
   return {
     home,
     configFile,
+    configNamed: Boolean(named),
     secretsDir: join(home, "secrets"),
     stateRoot: join(home, "state"),
     backupsDir: join(home, "backups"),

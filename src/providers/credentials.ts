@@ -1,6 +1,5 @@
 // Finds a provider's key: its environment variable first, then the secret file written by
 // `ai-orchestrator login`. Secret files are created 0600 inside a 0700 directory, atomically.
-import { randomUUID } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { type Paths, secretFile } from "../config/paths.ts";
@@ -24,13 +23,20 @@ export function findCredential(
     if (value) return { value, source: { kind: "env", name } };
   }
   const path = secretFile(paths, provider.secretName);
+  let value: string;
   try {
-    const value = readFileSync(path, "utf8").trim();
-    if (value) return { value, source: { kind: "file", path } };
-  } catch {
-    // No secret file: the caller decides whether a missing key is an error.
+    value = readFileSync(path, "utf8").trim();
+  } catch (error) {
+    // No secret file: the caller decides whether a missing key is an error. A file that is there
+    // but cannot be read is not "not set": that would send the person to log in again for nothing.
+    if (error instanceof Error && "code" in error && error.code === "ENOENT") return undefined;
+    const code = error instanceof Error && "code" in error ? String(error.code) : String(error);
+    throw new AppError(
+      "credential",
+      `the key file ${path} cannot be read (${code}): make it readable by you (\`chmod 600\`, owned by you), or store the key again with \`ai-orchestrator login ${provider.id}\``,
+    );
   }
-  return undefined;
+  return value ? { value, source: { kind: "file", path } } : undefined;
 }
 
 export function requireCredential(
@@ -59,8 +65,9 @@ export function writeSecret(paths: Paths, providerId: string, value: string): st
   const path = secretFile(paths, providerId);
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   chmodSync(dirname(path), 0o700);
-  // A fresh name each time: a file left by a crashed run must never block (or be reused for) a new key.
-  const temporary = `${path}.${randomUUID()}.tmp`;
+  // A fresh name each time: a file left by a crashed run must never block (or be reused for) a new
+  // key; "wx" refuses any name that exists. (Not node:crypto: the launch path imports this module.)
+  const temporary = `${path}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
     writeFileSync(temporary, `${value.trim()}\n`, { mode: 0o600, flag: "wx" });
     renameSync(temporary, path);

@@ -160,6 +160,23 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
     },
     async *events(input) {
       const response = await open({ ...input, headers: { accept: "text/event-stream", ...input.headers } });
+      const headers = flattenHeaders(response.headers);
+      // A JSON body where a stream was asked for is the provider's mistake, not a dropped connection.
+      if (/[/+]json\b/i.test(headers["content-type"] ?? "")) {
+        let text = "";
+        try {
+          text = await response.body.text();
+        } catch {
+          // What arrived is enough to say what is wrong.
+        }
+        throw new ProviderError({
+          kind: "protocol",
+          provider,
+          status: response.statusCode,
+          requestId: requestIdFromHeaders(headers),
+          message: `${provider} answered a streamed request with JSON instead of an event stream${parseJsonBody(text) === undefined ? ", cut off before its end" : ""} (HTTP ${response.statusCode})`,
+        });
+      }
       const parser = createServerSentEventParser();
       const decoder = new TextDecoder();
       try {

@@ -59,11 +59,12 @@ export async function executeWithFallback<T>(
   throw new FallbackExhaustedError(fallbacks, lastError);
 }
 
-// A request the provider called malformed would be malformed for the next one too; anything we do
-// not recognise is a bug to surface, not to hide behind another provider.
+// A request the provider called malformed, or a model it does not have (a typo in the model name),
+// is the caller's mistake: another provider would hide it behind an answer from a model nobody
+// asked for. Anything we do not recognise is a bug to surface, not to hide behind another provider.
 function worthFallingBack(error: unknown): boolean {
   if (failedAfterDelivery(error)) return false;
-  if (isProviderError(error)) return error.kind !== "invalid_request";
+  if (isProviderError(error)) return error.kind !== "invalid_request" && error.kind !== "not_found";
   return isResilienceError(error) || isAppError(error);
 }
 

@@ -61,11 +61,7 @@ const TERMINAL_SIGNALS = "INT,QUIT,HUP";
 /** GNU env (coreutils 8.31 or later) sets signals to ignored or default around an exec. */
 const SIGNAL_SETTER = "/usr/bin/env";
 
-interface Mount {
-  kind: "ro-bind" | "bind";
-  source: string;
-  target: string;
-}
+type Mount = { kind: "ro-bind" | "bind"; source: string; target: string } | { kind: "tmpfs"; target: string };
 
 export interface BwrapLayout {
   /** Whether the assistant owns a terminal: then it keeps our session so job control works. */
@@ -122,10 +118,15 @@ export function bwrapArguments(spec: SandboxSpec, located: LocatedCli, layout: B
     ...located.readOnlyPaths.map((path): Mount => ({ kind: "ro-bind", source: path, target: path })),
     { kind: "bind", source: spec.stateRoot, target: spec.stateRoot },
     { kind: "bind", source: spec.workspace, target: spec.workspace },
+    // ai-orchestrator's home inside the workspace: an empty tmpfs over it, the mode's own state bound back.
+    ...(spec.hidden ?? []).map((target): Mount => ({ kind: "tmpfs", target })),
   ];
   // Parents before children, so a nested mount is not hidden by its parent's.
   mounts.sort((left, right) => depth(left.target) - depth(right.target));
-  for (const mount of mounts) args.push(`--${mount.kind}`, mount.source, mount.target);
+  for (const mount of mounts) {
+    if (mount.kind === "tmpfs") args.push("--tmpfs", mount.target);
+    else args.push(`--${mount.kind}`, mount.source, mount.target);
+  }
 
   const restore =
     layout.signalSetter === undefined

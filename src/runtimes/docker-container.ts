@@ -85,6 +85,34 @@ function translatePath(value: string, spec: SandboxSpec): string {
   return value;
 }
 
+/** The variables that name the provider endpoint an assistant calls. */
+const ENDPOINT_ENV = ["ANTHROPIC_BASE_URL", "GOOGLE_GEMINI_BASE_URL"];
+
+/**
+ * Why the assistant could not reach its provider from a container on `network`, or undefined. On
+ * any network but the host's, 127.0.0.1 inside is the container itself: the assistant would retry
+ * a refused connection for minutes without a word. Said before the container starts instead.
+ */
+export function unreachableEndpoint(spec: SandboxSpec, network: string): string | undefined {
+  if (network === "host") return undefined;
+  for (const name of ENDPOINT_ENV) {
+    const url = spec.env[name];
+    if (!url || !isLoopbackUrl(url)) continue;
+    return `the ${spec.mode} mode's endpoint ${url} is on this machine's loopback, which a container on the docker network "${network}" cannot reach: set \`network: host\` under \`docker:\` in config.yaml, or run with \`--runtime bwrap\``;
+  }
+  return undefined;
+}
+
+function isLoopbackUrl(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  } catch {
+    return false;
+  }
+  return host === "localhost" || host.endsWith(".localhost") || host === "::1" || /^127\./.test(host);
+}
+
 /** Shell assignments the in-container programs source; single quotes make every value literal. */
 export function secretsText(secret: Readonly<Record<string, string>>): string {
   let text = "";
@@ -152,6 +180,8 @@ export function createArgs(spec: SandboxSpec, options: CreateOptions): string[] 
     bindMount(spec.stateRoot, CONTAINER_HOME),
     "--mount",
     bindMount(spec.workspace, CONTAINER_WORKSPACE),
+    // ai-orchestrator's home inside the workspace (a launch from `~`): an empty tmpfs over it.
+    ...(spec.hidden ?? []).flatMap((path) => ["--mount", tmpfsMount(translatePath(path, spec))]),
     "--workdir",
     CONTAINER_WORKSPACE,
     "--label",
@@ -174,9 +204,15 @@ export function createArgs(spec: SandboxSpec, options: CreateOptions): string[] 
 
 /** `--mount` takes CSV: a path holding a comma or quote is quoted the CSV way. */
 function bindMount(source: string, target: string): string {
-  const field = `source=${source}`;
-  const quoted = /[",\n]/.test(field) ? `"${field.replaceAll('"', '""')}"` : field;
-  return `type=bind,${quoted},target=${target}`;
+  return `type=bind,${csvField(`source=${source}`)},target=${target}`;
+}
+
+function tmpfsMount(target: string): string {
+  return `type=tmpfs,${csvField(`destination=${target}`)},tmpfs-size=1m,tmpfs-mode=0700`;
+}
+
+function csvField(field: string): string {
+  return /[",\n]/.test(field) ? `"${field.replaceAll('"', '""')}"` : field;
 }
 
 /** Non-secret variables again on each `exec`: a session started earlier may hold older values. */

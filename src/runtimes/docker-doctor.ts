@@ -1,6 +1,7 @@
 // What `doctor` says about the docker runtime: is the engine reachable, is the image built, does
 // it hold the pinned CLI versions. Each check carries the fix in its message.
 import type { DockerConfig } from "../config/schema/docker.ts";
+import { networkProblem } from "./docker.ts";
 import { engine, engineVersion } from "./docker-engine.ts";
 import { imageStatus, rebuildReason } from "./docker-image.ts";
 
@@ -23,6 +24,10 @@ export async function dockerDoctorChecks(config: DockerConfig): Promise<DockerCh
   const checks: DockerCheck[] = [
     { status: "ok", topic: "docker", message: `${config.cli} engine ${version.version} reachable` },
   ];
+  // The runtime is unavailable without its network, whatever the image: say so, not "ok" alone.
+  const network = await networkProblem(target, config.network);
+  if (network)
+    checks.push({ status: "warn", topic: "docker", message: `docker runtime unavailable: ${network}` });
   const status = await imageStatus(target, config.image);
   const stale = rebuildReason(status);
   if (!status.present) {

@@ -119,6 +119,14 @@ export async function buildImage(target: Engine, options: BuildOptions): Promise
 }
 
 /**
+ * Removes the untagged images a build leaves: its `build` stage, and the sandbox image it replaced
+ * under the same tag (unless a container still uses it). Only images with our stage label go.
+ */
+export async function removeLeftoverImages(target: Engine): Promise<void> {
+  await target.run(["image", "prune", "--force", "--filter", `label=${LABEL_PREFIX}stage`]);
+}
+
+/**
  * Runs docker/build-base.sh: a Debian minbase root filesystem with Node.js from the npm registry,
  * imported as `ai-orchestrator-base:local` (cached, so a second run is quick).
  */

@@ -30,6 +30,7 @@ import {
   secretsText,
   sessionName,
   signalProgram,
+  unreachableEndpoint,
 } from "./docker-container.ts";
 import {
   type ContainerInspect,
@@ -123,7 +124,13 @@ export function dockerRuntime(options: DockerRuntimeOptions): DockerRuntime {
   };
 
   const command = options.command ?? assistantCommand;
+  const refusal = (spec: SandboxSpec) => unreachableEndpoint(spec, options.config.network);
+  const refuse = (spec: SandboxSpec) => {
+    const reason = refusal(spec);
+    if (reason) throw new AppError("config", reason);
+  };
   const run = async (spec: SandboxSpec, runOptions: RunOptions): Promise<RunResult> => {
+    refuse(spec);
     prepareState(spec);
     const session = sessionName(spec.mode, spec.stateRoot, spec.workspace);
     const existing = await ownContainer(target, session, home);
@@ -144,6 +151,7 @@ export function dockerRuntime(options: DockerRuntimeOptions): DockerRuntime {
 
   const sessions: DockerSessions = {
     start: async (spec) => {
+      refuse(spec);
       prepareState(spec);
       const name = sessionName(spec.mode, spec.stateRoot, spec.workspace);
       const existing = await ownContainer(target, name, home, { refuseForeign: true });
@@ -210,7 +218,7 @@ export function dockerRuntime(options: DockerRuntimeOptions): DockerRuntime {
     },
   };
 
-  return { name: "docker", probe, run, sessions };
+  return { name: "docker", probe, refusal, run, sessions };
 }
 
 /**
@@ -235,8 +243,11 @@ async function ownContainer(
   );
 }
 
-/** Engines started without a bridge (rootless setups, CI) have no `bridge` network to join. */
-async function networkProblem(target: Engine, network: string): Promise<string | undefined> {
+/**
+ * Why containers cannot join `network` on this engine, or undefined. Engines started without a
+ * bridge (rootless setups, CI) have no `bridge` network to join.
+ */
+export async function networkProblem(target: Engine, network: string): Promise<string | undefined> {
   if (network === "host" || network === "none") return undefined;
   const result = await target.run(["network", "inspect", network]);
   if (result.code === 0) return undefined;

@@ -2,6 +2,7 @@
 // environment, its state root as HOME and the workspace as its directory. It seals the
 // environment and the state, not the filesystem; it runs wherever Node runs (Linux, macOS).
 import { mkdirSync } from "node:fs";
+import { AppError } from "../errors.ts";
 import type { SandboxSpec } from "../sandbox/spec.ts";
 import { runChild } from "./child.ts";
 import type { CliLocator } from "./locate-cli.ts";
@@ -28,7 +29,10 @@ export function processRuntime(options: ProcessRuntimeOptions): Runtime {
       available: true,
       detail: "scrubbed child process (environment and HOME sealed, filesystem shared)",
     }),
+    refusal: hiddenRefusal,
     run: (spec: SandboxSpec, runOptions: RunOptions): Promise<RunResult> => {
+      const refusal = hiddenRefusal(spec);
+      if (refusal) throw new AppError("usage", refusal);
       const located = options.locate(spec.cli);
       ensureStateRoot(spec);
       return runChild(
@@ -42,4 +46,11 @@ export function processRuntime(options: ProcessRuntimeOptions): Runtime {
       );
     },
   };
+}
+
+/** A plain child process sees the whole filesystem: what the spec says to hide, it cannot. */
+function hiddenRefusal(spec: SandboxSpec): string | undefined {
+  const hidden = spec.hidden?.[0];
+  if (hidden === undefined) return undefined;
+  return `the workspace ${spec.workspace} holds ai-orchestrator's home ${hidden} (every key and every mode's state), which the process runtime cannot hide from the assistant: run from a project directory, or use \`--runtime bwrap\` or \`--runtime docker\`, which mask it`;
 }

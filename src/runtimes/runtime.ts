@@ -37,6 +37,12 @@ export interface Runtime {
   readonly name: RuntimeName;
   /** Whether this runtime can run here, and why not. */
   probe(): Promise<Availability>;
+  /**
+   * Why this runtime cannot run this spec as it should (a path it cannot hide, an endpoint its
+   * network cannot reach), checked before anything starts; undefined when it can. `auto` passes
+   * over a runtime that refuses; `run` and `start` throw the reason as an AppError.
+   */
+  refusal?(spec: SandboxSpec): string | undefined;
   /** Runs the assistant to completion with the spec's environment, HOME and workspace. */
   run(spec: SandboxSpec, options: RunOptions): Promise<RunResult>;
   /**

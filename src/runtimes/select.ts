@@ -5,7 +5,7 @@ import type { Paths } from "../config/paths.ts";
 import type { DockerConfig } from "../config/schema/docker.ts";
 import type { RuntimeChoice } from "../config/schema/index.ts";
 import { AppError } from "../errors.ts";
-import { bwrapRuntime } from "./bwrap.ts";
+import type { SandboxSpec } from "../sandbox/spec.ts";
 import { type CliLocator, cliLocator } from "./locate-cli.ts";
 import { processRuntime } from "./process.ts";
 import type { Availability, Runtime, RuntimeName } from "./runtime.ts";
@@ -31,14 +31,25 @@ export async function createRuntime(name: RuntimeName, context: RuntimeContext):
   switch (name) {
     case "process":
       return processRuntime({ locate });
-    case "bwrap":
+    case "bwrap": {
+      // Loaded when asked for or tried, like docker: a launch under process skips it.
+      const { bwrapRuntime } = await import("./bwrap.ts");
       return bwrapRuntime({ locate });
+    }
     case "docker":
       return dockerRuntimeFor(context);
   }
 }
 
-export async function selectRuntime(choice: RuntimeChoice, context: RuntimeContext): Promise<Runtime> {
+/**
+ * With a spec, a runtime that would refuse it (see `Runtime.refusal`) is refused here, before
+ * anything starts: named explicitly, that is an error; under `auto`, the next runtime is tried.
+ */
+export async function selectRuntime(
+  choice: RuntimeChoice,
+  context: RuntimeContext,
+  spec?: SandboxSpec,
+): Promise<Runtime> {
   if (choice !== "auto") {
     const runtime = await createRuntime(choice, context);
     const availability = await runtime.probe();
@@ -48,6 +59,8 @@ export async function selectRuntime(choice: RuntimeChoice, context: RuntimeConte
         `the ${choice} runtime is not available here: ${availability.reason}`,
       );
     }
+    const refusal = spec && runtime.refusal?.(spec);
+    if (refusal) throw new AppError("usage", refusal);
     if (availability.warning) context.onWarning?.(availability.warning);
     return runtime;
   }
@@ -55,6 +68,12 @@ export async function selectRuntime(choice: RuntimeChoice, context: RuntimeConte
     const runtime = await createRuntime(name, context);
     const availability = await runtime.probe();
     if (!availability.available) continue;
+    const refusal = spec && runtime.refusal?.(spec);
+    if (refusal) {
+      if (name === AUTO_ORDER.at(-1)) throw new AppError("usage", refusal);
+      context.onWarning?.(`not using the ${name} runtime: ${refusal}`);
+      continue;
+    }
     if (availability.warning) context.onWarning?.(availability.warning);
     return runtime;
   }

@@ -2,7 +2,7 @@
 // Pure but for resolving the home's symlinks: the environment is built from an empty map by
 // allow-list, never by scrubbing the host's.
 import { realpathSync } from "node:fs";
-import { basename, dirname, isAbsolute, join, relative, sep } from "node:path";
+import { basename, dirname, isAbsolute, join, parse, relative, sep } from "node:path";
 import type { Paths } from "../config/paths.ts";
 import { modeStateDir } from "../config/paths.ts";
 import { isReservedModeEnv } from "../config/reserved-env.ts";
@@ -46,7 +46,7 @@ export function buildSandboxSpec(
   options: SandboxSpecOptions,
 ): SandboxSpec {
   const stateRoot = modeStateDir(options.paths, mode.name);
-  assertWorkspaceApart(options.workspace, options.paths.home);
+  const hidden = pathsToHide(options.workspace, options.paths.home);
   for (const name of Object.keys(mode.env)) {
     if (isReservedModeEnv(name)) {
       throw new AppError(
@@ -69,6 +69,7 @@ export function buildSandboxSpec(
     secretEnv: [cliEnv.secret],
     stateRoot,
     workspace: options.workspace,
+    hidden,
   };
 }
 
@@ -78,24 +79,27 @@ export function claudeConfigDir(stateRoot: string): string {
 }
 
 /**
- * The workspace is mounted writable: if it held ai-orchestrator's home (every key and every
- * mode's state), or lay inside it, the sandbox would see all of that. The workspace is a real
- * path, so a home reached through a symlink is compared by where it really is.
+ * The workspace is mounted writable. Inside ai-orchestrator's home it would expose every key and
+ * every mode's state, and the filesystem's root would expose the whole system: both are refused.
+ * A workspace that holds the home (a launch from `~`) runs with the home masked inside the
+ * sandbox. The workspace is a real path, so a home reached through a symlink is compared by
+ * where it really is.
  */
-function assertWorkspaceApart(workspace: string, configuredHome: string): void {
+function pathsToHide(workspace: string, configuredHome: string): string[] {
   const home = realPathOrSelf(configuredHome);
-  if (contains(workspace, home)) {
-    throw new AppError(
-      "usage",
-      `the workspace ${workspace} contains ai-orchestrator's home ${home} (keys and every mode's state): run from a project directory`,
-    );
-  }
   if (contains(home, workspace)) {
     throw new AppError(
       "usage",
       `the workspace ${workspace} lies inside ai-orchestrator's home ${home}: run from a project directory`,
     );
   }
+  if (workspace === parse(workspace).root) {
+    throw new AppError(
+      "usage",
+      `the workspace ${workspace} is the filesystem's root, which would take the whole system into the sandbox: run from a project directory`,
+    );
+  }
+  return contains(workspace, home) ? [home] : [];
 }
 
 /** The real path of `path`, or of its nearest existing ancestor joined with the rest (a first run's home). */

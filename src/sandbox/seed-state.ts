@@ -104,14 +104,7 @@ export function importUserSettings(cli: AssistantCli, stateRoot: string, userHom
       join(userHome, ".claude", "settings.json"),
       join(target, "settings.json"),
       report,
-      (settings) => {
-        delete settings.env;
-        delete settings.apiKeyHelper;
-        delete settings.awsCredentialExport;
-        delete settings.awsAuthRefresh;
-        delete settings.otelHeadersHelper;
-        return settings;
-      },
+      (settings) => dropKeys(settings, CLAUDE_LEFT_OUT),
     );
   } else {
     const target = join(stateRoot, ".gemini");
@@ -123,8 +116,7 @@ export function importUserSettings(cli: AssistantCli, stateRoot: string, userHom
       report,
       (settings) => {
         const security = settings.security;
-        if (isJsonObject(security)) delete security.auth;
-        return settings;
+        return isJsonObject(security) ? dropKeys(security, ["auth"]).map((key) => `security.${key}`) : [];
       },
     );
   }
@@ -142,11 +134,25 @@ function copyMemoryFile(source: string, target: string, report: ImportReport): v
   report.imported.push(target);
 }
 
+/**
+ * Claude Code settings never imported: the `env` block (keys, endpoints, models of the person's own
+ * setup) and the helpers that run a program to fetch a credential.
+ */
+const CLAUDE_LEFT_OUT = ["env", "apiKeyHelper", "awsCredentialExport", "awsAuthRefresh", "otelHeadersHelper"];
+
+/** Deletes `keys` from `object`; returns the ones that were there. */
+function dropKeys(object: JsonObject, keys: readonly string[]): string[] {
+  const dropped = keys.filter((key) => key in object);
+  for (const key of dropped) delete object[key];
+  return dropped;
+}
+
+/** `strip` removes what is never imported, in place, and returns the dotted paths it removed. */
 function importSettings(
   source: string,
   target: string,
   report: ImportReport,
-  strip: (settings: JsonObject) => JsonObject,
+  strip: (settings: JsonObject) => string[],
 ): void {
   let settings: JsonObject | undefined;
   try {
@@ -156,8 +162,13 @@ function importSettings(
     return;
   }
   if (settings === undefined) return;
+  for (const path of strip(settings)) {
+    report.skipped.push(
+      `${source}: ${path} holds credentials, endpoints or credential helpers; not imported`,
+    );
+  }
   const removed: string[] = [];
-  const clean = withoutSecrets(strip(settings), "", removed);
+  const clean = withoutSecrets(settings, "", removed);
   for (const path of removed) report.skipped.push(`${source}: ${path} looks like a credential; not imported`);
   mergeJsonFile(target, (state) => {
     const merged = { ...state, ...clean };

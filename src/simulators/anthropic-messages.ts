@@ -12,6 +12,7 @@ import {
 import { describeWireIssue } from "../wire/open-union.ts";
 import {
   estimateTokens,
+  limitReply,
   replyText,
   requestedToolCall,
   streamPieces,
@@ -47,7 +48,8 @@ export function handleMessages(call: Call, flavour: MessagesFlavour): Reply {
   const results = toolResults(lastUser?.content ?? "");
   // After a tool's answer the model talks about that answer; a prompt naming a tool gets a call.
   const quote = results === undefined ? textOf(lastUser?.content ?? "") : `tool result ${results}`;
-  const text = replyText(flavour.provider, quote);
+  const limited = limitReply(replyText(flavour.provider, quote), request.max_tokens);
+  const text = limited.text;
   const customTools = (request.tools ?? []).flatMap((tool) => {
     const custom = anthropicCustomToolSchema.safeParse(tool);
     return custom.success ? [{ name: custom.data.name, schema: custom.data.input_schema }] : [];
@@ -57,7 +59,7 @@ export function handleMessages(call: Call, flavour: MessagesFlavour): Reply {
     requested === undefined
       ? undefined
       : { type: "tool_use", id: anthropicId("toolu"), name: requested.name, input: requested.input };
-  const stopReason = toolUse ? "tool_use" : "end_turn";
+  const stopReason = toolUse ? "tool_use" : limited.truncated ? "max_tokens" : "end_turn";
   const thinking = request.thinking?.type === "enabled" ? thinkingText(quote) : undefined;
   const inputTokens = estimateTokens(JSON.stringify(request.messages) + JSON.stringify(request.system ?? ""));
   const outputTokens =

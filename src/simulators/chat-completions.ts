@@ -5,6 +5,7 @@ import { isOpenAiFunctionTool, openAiChatRequestSchema } from "../wire/openai-ch
 import { parseWith } from "./anthropic-messages.ts";
 import {
   estimateTokens,
+  limitReply,
   replyText,
   requestedToolCall,
   streamPieces,
@@ -42,8 +43,12 @@ export function handleChatCompletion(call: Call, flavour: ChatFlavour): Reply {
     toolCall === undefined
       ? undefined
       : { id: `call_${hexId(12)}`, name: toolCall.name, arguments: JSON.stringify(toolCall.input) };
-  const text = wireCall ? "" : replyText(flavour.provider, quote);
-  const finishReason = wireCall ? "tool_calls" : "stop";
+  const limited = limitReply(
+    wireCall ? "" : replyText(flavour.provider, quote),
+    request.max_completion_tokens ?? request.max_tokens ?? undefined,
+  );
+  const text = limited.text;
+  const finishReason = wireCall ? "tool_calls" : limited.truncated ? "length" : "stop";
   const thinks = request.thinking ? request.thinking.type === "enabled" : flavour.thinksByDefault(model);
   const reasoning = thinks ? thinkingText(quote) : undefined;
   const promptTokens = estimateTokens(JSON.stringify(request.messages));

@@ -25,6 +25,18 @@ export function estimateTokens(text: string): number {
   return text.length === 0 ? 0 : Math.max(1, Math.ceil(text.length / 4));
 }
 
+/**
+ * The reply cut to the request's output limit (`max_tokens`, `maxOutputTokens`), at the same four
+ * characters a token: `truncated` tells the caller to report the platform's "length" stop reason.
+ */
+export function limitReply(
+  text: string,
+  maxTokens: number | undefined,
+): { text: string; truncated: boolean } {
+  if (maxTokens === undefined || estimateTokens(text) <= maxTokens) return { text, truncated: false };
+  return { text: text.slice(0, maxTokens * 4), truncated: true };
+}
+
 /** Cuts a reply into a few pieces so streams carry more than one delta. */
 export function streamPieces(text: string, pieces = 3): string[] {
   if (text.length < pieces * 2) return [text];

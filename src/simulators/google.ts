@@ -10,6 +10,7 @@ import {
 import { parseWith } from "./anthropic-messages.ts";
 import {
   estimateTokens,
+  limitReply,
   replyText,
   requestedToolCall,
   sampleFromSchema,
@@ -212,6 +213,8 @@ export function createGoogleSimulator(): ProviderSimulator {
     request: GeminiGenerateContentRequest,
   ): {
     text: string;
+    /** MAX_TOKENS when the reply was cut at `generationConfig.maxOutputTokens`. */
+    finishReason: "STOP" | "MAX_TOKENS";
     thought: string | undefined;
     functionCall: { name: string; args: unknown } | undefined;
   } => {
@@ -251,7 +254,7 @@ export function createGoogleSimulator(): ProviderSimulator {
           );
     const config = request.generationConfig;
     const schema = config?.responseJsonSchema ?? config?.responseSchema;
-    const text =
+    const full =
       config?.responseMimeType === "application/json"
         ? JSON.stringify(
             sampleFromSchema(
@@ -260,8 +263,10 @@ export function createGoogleSimulator(): ProviderSimulator {
             ),
           )
         : replyText("google", quote);
+    const { text, truncated } = limitReply(full, config?.maxOutputTokens);
     return {
       text,
+      finishReason: truncated ? "MAX_TOKENS" : "STOP",
       thought: config?.thinkingConfig?.includeThoughts === true ? thinkingText(quote) : undefined,
       functionCall:
         functionCall === undefined ? undefined : { name: functionCall.name, args: functionCall.input },
@@ -279,7 +284,7 @@ export function createGoogleSimulator(): ProviderSimulator {
   };
 
   const chunksFor = (call: Call, model: string, request: GeminiGenerateContentRequest): unknown[] => {
-    const { text, thought, functionCall } = generate(call, request);
+    const { text, thought, functionCall, finishReason } = generate(call, request);
     const promptTokenCount = estimateTokens(JSON.stringify(request.contents));
     const candidatesTokenCount = estimateTokens(text);
     const thoughtsTokenCount = thought ? estimateTokens(thought) : 0;
@@ -291,9 +296,7 @@ export function createGoogleSimulator(): ProviderSimulator {
       ...(thought ? { thoughtsTokenCount } : {}),
     };
     const chunk = (parts: unknown[], last: boolean): unknown => ({
-      candidates: [
-        { content: { parts, role: "model" }, ...(last ? { finishReason: "STOP" } : {}), index: 0 },
-      ],
+      candidates: [{ content: { parts, role: "model" }, ...(last ? { finishReason } : {}), index: 0 }],
       usageMetadata: last ? usage : { promptTokenCount, totalTokenCount: promptTokenCount },
       modelVersion: model,
       responseId,
@@ -356,7 +359,7 @@ export function createGoogleSimulator(): ProviderSimulator {
           const model = resolveModel(call.params[0] ?? "", "generateContent");
           const request = parseWith(geminiGenerateContentRequestSchema, call);
           const chunks = chunksFor(call, model, request);
-          const { text, thought, functionCall } = generate(call, request);
+          const { text, thought, functionCall, finishReason } = generate(call, request);
           const last = chunks.at(-1);
           const usage =
             typeof last === "object" && last !== null && "usageMetadata" in last ? last.usageMetadata : {};
@@ -371,7 +374,7 @@ export function createGoogleSimulator(): ProviderSimulator {
                   ],
                   role: "model",
                 },
-                finishReason: "STOP",
+                finishReason,
                 index: 0,
               },
             ],

@@ -58,7 +58,12 @@ test("config schema prints a JSON Schema that names the provider URLs", async ()
   assert.equal(result.code, 0);
   const schema = JSON.parse(result.stdout);
   assert.equal(schema.type, "object");
-  assert.ok(schema.properties.providers);
+  const provider = schema.properties.providers.additionalProperties.properties;
+  for (const url of ["baseUrl", "anthropicBaseUrl"]) {
+    assert.equal(provider[url].type, "string", url);
+    assert.match(provider[url].description, /Base URL/, url);
+  }
+  assert.deepEqual(provider.extends.enum, ["anthropic", "google", "zai", "moonshot"]);
 });
 
 test("config check catches a mode that names an unknown provider and a custom provider without extends", async (t) => {
