@@ -77,7 +77,10 @@ export function buildProgram(): Command {
 const COMMAND_GROUPS: readonly (readonly [string, readonly string[]])[] = [
   ["Getting started:", ["init", "login", "logout", "install-clis", "doctor", "shell-init", "completion"]],
   ["Modes and their state:", ["modes", "status", "reset", "restore", "image"]],
-  ["Hub (chat and files across providers):", ["serve", "keys", "audit", "ask", "providers", "mcp", "files", "hub", "simulate"]],
+  [
+    "Hub (chat and files across providers):",
+    ["serve", "keys", "audit", "ask", "providers", "mcp", "files", "hub", "simulate"],
+  ],
   ["Configuration:", ["config"]],
 ];
 
