@@ -7,6 +7,7 @@ import { registerCliCommands } from "./clis.ts";
 import { registerConfigCommands } from "./config.ts";
 import { registerCredentialCommands } from "./credentials.ts";
 import { registerDoctorCommands } from "./doctor.ts";
+import { registerFilesCommands } from "./files.ts";
 import { registerImageCommands } from "./image.ts";
 import { registerKeyCommands } from "./keys.ts";
 import { registerLaunch } from "./launch.ts";
@@ -50,6 +51,7 @@ export function buildProgram(): Command {
   // -- command groups: each file adds its commands here --
   registerSimulateCommand(program);
   registerAskCommand(program);
+  registerFilesCommands(program);
   registerCredentialCommands(program);
   registerModeCommands(program);
   registerShellCommands(program);
