@@ -32,6 +32,12 @@ export const faultSchema = z.discriminatedUnion("kind", [
     ...scope,
   }),
   z.strictObject({ kind: z.literal("lost-response"), ...scope }),
+  /** The work is done (a file stored), then the answer waits `ms`: a crash in that window loses it. */
+  z.strictObject({
+    kind: z.literal("slow-response"),
+    ms: z.number().int().nonnegative().max(600_000),
+    ...scope,
+  }),
   z.strictObject({ kind: z.literal("stream-error"), ...scope }),
 ]);
 
@@ -120,7 +126,13 @@ export function parseFaultSpec(spec: string): { provider: ProviderApi; fault: Fa
     const record: Record<string, string | number> = { kind };
     if (value !== undefined) {
       const key =
-        kind === "status" ? "status" : kind === "latency" ? "ms" : kind === "stall" ? "afterEvents" : kind;
+        kind === "status"
+          ? "status"
+          : kind === "latency" || kind === "slow-response"
+            ? "ms"
+            : kind === "stall"
+              ? "afterEvents"
+              : kind;
       record[key] = Number(value);
     }
     for (const option of options) {
@@ -135,7 +147,7 @@ export function parseFaultSpec(spec: string): { provider: ProviderApi; fault: Fa
     const where = issue && issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";
     throw new AppError(
       "usage",
-      `fault ${JSON.stringify(spec)}: ${where}${issue?.message ?? "invalid"}; kinds are status=<code>, latency=<ms>, hang, reset, malformed, stall[=<events>], lost-response, stream-error`,
+      `fault ${JSON.stringify(spec)}: ${where}${issue?.message ?? "invalid"}; kinds are status=<code>, latency=<ms>, slow-response=<ms>, hang, reset, malformed, stall[=<events>], lost-response, stream-error`,
     );
   }
   return { provider, fault: parsed.data };

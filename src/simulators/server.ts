@@ -178,6 +178,7 @@ export function createSimulatorServer(
       if (!(error instanceof SimulatedError)) throw error;
       reply = simulator.errorReply(surface, error.problem, requestId);
     }
+    if (fault?.kind === "slow-response") await sleep(fault.ms);
     if (fault?.kind === "lost-response") {
       // The work is done (file stored, chat counted); only the answer never arrives.
       request.socket.destroy();
