@@ -9,6 +9,8 @@ const scope = {
   times: z.number().int().positive().optional(),
   /** Apply only to requests whose path (with query) contains this text. */
   match: z.string().min(1).optional(),
+  /** Apply only to requests of this method (an upload's POST, not the listing's GET on the same path). */
+  method: z.enum(["GET", "POST", "DELETE"]).optional(),
 };
 
 export const faultSchema = z.discriminatedUnion("kind", [
@@ -79,11 +81,13 @@ export class FaultBook implements FaultController {
   }
 
   /** Takes the first fault matching this path, counting it against its `times`. */
-  take(provider: ProviderApi, pathWithQuery: string): Fault | undefined {
+  take(provider: ProviderApi, pathWithQuery: string, method = "GET"): Fault | undefined {
     const list = this.#armed.get(provider);
     if (!list) return undefined;
     const index = list.findIndex(
-      (armed) => armed.fault.match === undefined || pathWithQuery.includes(armed.fault.match),
+      (armed) =>
+        (armed.fault.match === undefined || pathWithQuery.includes(armed.fault.match)) &&
+        (armed.fault.method === undefined || armed.fault.method === method),
     );
     if (index < 0) return undefined;
     const armed = list[index]!;

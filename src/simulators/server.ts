@@ -144,7 +144,7 @@ export function createSimulatorServer(
       if (!keyAccepted(key, context.keys)) return fail({ kind: "invalid_key" });
     }
 
-    const fault = context.faults.take(simulator.provider, pathWithQuery);
+    const fault = context.faults.take(simulator.provider, pathWithQuery, method);
     if (fault?.kind === "latency") await sleep(fault.ms);
     if (fault?.kind === "hang") return; // the socket stays open until the client gives up or close()
     if (fault?.kind === "reset") {
