@@ -4,10 +4,11 @@
 import { userInfo } from "node:os";
 import type { Command } from "commander";
 import type { FileService, StoredContent } from "../files/file-service.ts";
-import { createFileService, openSqliteFileStore } from "../files/hub-files.ts";
+import { createFileService } from "../files/hub-files.ts";
 import { megabytes } from "../files/upload.ts";
 import { createHub } from "../hub/hub.ts";
 import { createLogger } from "../observability/logger.ts";
+import { openStore } from "../store/store.ts";
 import { cliContext, print, printJson } from "./context.ts";
 
 interface JsonOption {
@@ -212,12 +213,13 @@ async function withFiles(
 ): Promise<void> {
   const context = cliContext(command);
   const { config } = context.config();
-  const hub = createHub({
-    config,
+  const logger = createLogger({ level: process.env.AI_ORCHESTRATOR_LOG_LEVEL ? undefined : "error" });
+  const store = await openStore({
+    url: process.env.AI_ORCHESTRATOR_STORE_URL || undefined,
     paths: context.paths,
-    logger: createLogger({ level: process.env.AI_ORCHESTRATOR_LOG_LEVEL ? undefined : "error" }),
+    logger,
   });
-  const store = openSqliteFileStore(context.paths.databaseFile);
+  const hub = createHub({ config, paths: context.paths, logger });
   const actor = `cli:${userInfo().username}`;
   try {
     const service = createFileService({ hub, store });

@@ -1,7 +1,7 @@
 // The file operations every edge calls (the `files` commands, POST /v1/files, the MCP file tools):
 // upload through the registry, list, show, verify, sync, delete, recover. Built once per hub.
 import { AppError } from "../errors.ts";
-import type { FileContentRecord, FileCopy } from "../store/file-repositories.ts";
+import type { FileContentRecord, FileCopy } from "../store/repositories.ts";
 import { callProvider, type FilesContext } from "./files-context.ts";
 import { type ProviderCheck, type SyncReport, syncProviders, verifyCopies } from "./health.ts";
 import { hashLocalFile, inspectLocalFile } from "./local-file.ts";

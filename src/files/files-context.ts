@@ -9,7 +9,7 @@ import type { ResolvedProvider } from "../providers/registry.ts";
 import { CircuitOpenError } from "../resilience/errors.ts";
 import type { ProviderPolicy } from "../resilience/policy.ts";
 import type { CallContext } from "../resilience/timeouts.ts";
-import type { FileJournal, FileRegistry, JournalOwner } from "../store/file-repositories.ts";
+import type { FileJournal, FileRegistry, JournalOwner } from "../store/repositories.ts";
 import type { FileMetrics } from "./file-metrics.ts";
 
 /** One file operation as the audit trail records it (AuditTrail.record takes exactly this). */

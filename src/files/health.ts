@@ -3,7 +3,7 @@
 // retention period (unless pinned), adopts remote files carrying our marker that the registry lacks,
 // and reports the other remote files as orphans without ever deleting them.
 import type { FileRecord } from "../providers/files.ts";
-import type { FileCopy, FileCopyStatus } from "../store/file-repositories.ts";
+import type { FileCopy, FileCopyStatus } from "../store/repositories.ts";
 import { callProvider, type FilesContext } from "./files-context.ts";
 import { copyFromRecord } from "./recovery.ts";
 import { journalIdOf } from "./remote-name.ts";

@@ -120,6 +120,8 @@ export function sendableFile(file: LocalFile, options: SendOptions = {}): Sendab
           if (position === hashedUpTo) {
             hash.update(data);
             hashedUpTo += data.length;
+            // Judged before the last chunk is handed over: the sender may not ask for the stream's end.
+            if (hashedUpTo === file.bytes) intact = hash.digest("hex") === file.sha256;
           }
           position += data.length;
           yield data;
@@ -133,7 +135,6 @@ export function sendableFile(file: LocalFile, options: SendOptions = {}): Sendab
         throw readProblem(file.path, error);
       }
       if (position !== end) throw changedWhileReading(file.path);
-      if (hashedUpTo === file.bytes) intact = hash.digest("hex") === file.sha256;
     },
     sentIntact: () => intact === true,
   };

@@ -3,7 +3,7 @@
 // journal id in its name) or, when there is none, releases the claim. Provider failures are retried
 // after 1, 2, 4, 8 and 16 s.
 import type { FileRecord } from "../providers/files.ts";
-import type { FileCopy, JournalEntry } from "../store/file-repositories.ts";
+import type { FileCopy, JournalEntry } from "../store/repositories.ts";
 import { callProvider, type FilesContext } from "./files-context.ts";
 import { journalIdOf } from "./remote-name.ts";
 

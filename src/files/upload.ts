@@ -4,7 +4,7 @@
 // commit → audit. A file over a provider's limit is refused before a byte is sent.
 import { AppError } from "../errors.ts";
 import type { FileRecord } from "../providers/files.ts";
-import type { FileCopy, JournalEntry } from "../store/file-repositories.ts";
+import type { FileCopy, JournalEntry } from "../store/repositories.ts";
 import { callProvider, type FilesContext } from "./files-context.ts";
 import { type InspectedFile, type LocalFile, sendableFile } from "./local-file.ts";
 import { copyFromRecord, findMarked, LEASE_MS, ownerIsGone, recoverEntry } from "./recovery.ts";

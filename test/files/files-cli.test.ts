@@ -187,7 +187,7 @@ describe("files", () => {
     const [moonshot, zai] = JSON.parse(
       (await home.cli(["files", "upload", path, "--to", "moonshot,zai", "--json"])).stdout,
     );
-    const store = openHomeStore(home);
+    const store = await openHomeStore(home);
     t.after(() => store.close());
     // Someone deletes the Moonshot copy on the platform itself.
     await fetch(`${world.simulators.endpoints.moonshot.baseUrl}/files/${moonshot.remoteId}`, {

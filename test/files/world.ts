@@ -10,15 +10,13 @@ import { AuditTrail } from "../../src/audit/audit-trail.ts";
 import { configSchema } from "../../src/config/schema/index.ts";
 import { PROVIDER_APIS, type ProviderApi } from "../../src/config/schema/providers.ts";
 import { journalIdOf } from "../../src/files/remote-name.ts";
+import { createLogger } from "../../src/observability/logger.ts";
 import { createProviderClient } from "../../src/providers/clients.ts";
 import { PROVIDER_DEFINITIONS } from "../../src/providers/definitions.ts";
 import type { FileRecord } from "../../src/providers/files.ts";
 import { resolveProvider } from "../../src/providers/registry.ts";
 import { type Simulators, startSimulators } from "../../src/simulators/index.ts";
-import { openDatabase } from "../../src/store/database.ts";
-import { SqliteAuditLog } from "../../src/store/sqlite/audit-log.ts";
-import { SqliteFileJournal } from "../../src/store/sqlite/file-journal.ts";
-import { SqliteFileRegistry } from "../../src/store/sqlite/file-registry.ts";
+import { openStore } from "../../src/store/store.ts";
 import { homeEnv } from "../cli/home-env.ts";
 import { BIN, type CliResult, runCli, temporaryHome } from "../support/cli.ts";
 
@@ -46,14 +44,17 @@ export interface Home {
   cli(args: readonly string[], extraEnv?: NodeJS.ProcessEnv): Promise<CliResult>;
 }
 
-/** A fresh home whose config points every provider at the simulators (plus `nofiles`, which has no Files API). */
-export function newHome(t: TestContext, world: FilesWorld, extraConfig: Record<string, unknown> = {}): Home {
+/**
+ * A fresh home whose config points every provider at the simulators (plus `nofiles`, which has no
+ * Files API); its store is orchestrator.db, or the PostgreSQL schema `storeUrl` names.
+ */
+export function newHome(t: TestContext, world: FilesWorld, storeUrl?: string): Home {
   const dir = temporaryHome(t);
-  writeFileSync(join(dir, "config.yaml"), stringify(configFor(world, extraConfig)));
+  writeFileSync(join(dir, "config.yaml"), stringify(configFor(world)));
   const keys = Object.fromEntries(
     PROVIDER_APIS.map((api) => [PROVIDER_DEFINITIONS[api].credentialEnv[0] ?? "", KEY]),
   );
-  const env = homeEnv(dir, keys);
+  const env = homeEnv(dir, storeUrl === undefined ? keys : { ...keys, AI_ORCHESTRATOR_STORE_URL: storeUrl });
   return {
     dir,
     env,
@@ -61,7 +62,7 @@ export function newHome(t: TestContext, world: FilesWorld, extraConfig: Record<s
   };
 }
 
-function configFor(world: FilesWorld, extra: Record<string, unknown>): Record<string, unknown> {
+function configFor(world: FilesWorld): Record<string, unknown> {
   const providers: Record<string, unknown> = Object.fromEntries(
     PROVIDER_APIS.map((api) => [api, { baseUrl: world.simulators.endpoints[api].baseUrl }]),
   );
@@ -71,12 +72,12 @@ function configFor(world: FilesWorld, extra: Record<string, unknown>): Record<st
     apiKeyEnv: "MOONSHOT_API_KEY",
     filesApi: false,
   };
-  return { providers, ...extra };
+  return { providers };
 }
 
 /** The files a provider holds now, through the real client. */
 export async function remoteFiles(world: FilesWorld, api: ProviderApi): Promise<FileRecord[]> {
-  const config = configSchema.parse(configFor(world, {}));
+  const config = configSchema.parse(configFor(world));
   const client = createProviderClient(resolveProvider(config, api), KEY);
   try {
     return await client.files.list();
@@ -111,13 +112,17 @@ export function uploadRequests(world: FilesWorld, api?: ProviderApi): number {
 }
 
 /** The registry, journal and audit trail of a home, read directly. */
-export function openHomeStore(home: Home) {
-  const database = openDatabase(join(home.dir, "orchestrator.db"));
+export async function openHomeStore(home: Home) {
+  const store = await openStore({
+    url: home.env.AI_ORCHESTRATOR_STORE_URL || undefined,
+    paths: { databaseFile: join(home.dir, "orchestrator.db") },
+    logger: createLogger({ level: "silent" }),
+  });
   return {
-    registry: new SqliteFileRegistry(database),
-    journal: new SqliteFileJournal(database),
-    audit: new AuditTrail({ log: new SqliteAuditLog(database) }),
-    close: () => database.close(),
+    registry: store.files,
+    journal: store.fileJournal,
+    audit: new AuditTrail({ log: store.audit }),
+    close: () => store.close(),
   };
 }
 

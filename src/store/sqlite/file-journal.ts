@@ -8,7 +8,7 @@ import type {
   JournalOwner,
   JournalState,
   NewJournalEntry,
-} from "../file-repositories.ts";
+} from "../repositories.ts";
 import { integer, optionalText, type Row, text } from "./columns.ts";
 import { immediateTransaction } from "./transaction.ts";
 

@@ -7,7 +7,7 @@ import type {
   FileCopy,
   FileCopyStatus,
   FileRegistry,
-} from "../file-repositories.ts";
+} from "../repositories.ts";
 import { integer, optionalInteger, optionalText, type Row, text } from "./columns.ts";
 import { immediateTransaction, isConstraintViolation } from "./transaction.ts";
 
