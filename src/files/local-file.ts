@@ -2,7 +2,6 @@
 // hashed with SHA-256 as it streams, and read again from disk for each provider as the bytes are sent
 // (never held in memory), with the bytes sent hashed again so a file changed meanwhile is caught.
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { AppError } from "../errors.ts";
@@ -11,6 +10,8 @@ import { guessMimeType } from "./mime-type.ts";
 
 /** Read size for hashing and sending: large enough that hashing runs at the CPU's speed. */
 export const READ_CHUNK_BYTES = 1024 * 1024;
+/** Size of each chunk handed to the HTTP client while sending. */
+const SEND_CHUNK_BYTES = 256 * 1024;
 
 export interface InspectedFile {
   path: string;
@@ -64,19 +65,26 @@ export async function hashLocalFile(
   return { ...file, sha256 };
 }
 
-/** SHA-256 of a file, read in 1 MiB chunks: memory stays flat whatever the size. */
+/** SHA-256 of a file, read in 1 MiB chunks into one reused buffer: memory stays flat whatever the size. */
 export async function hashFile(
   path: string,
   onBytes?: (bytes: number) => void,
 ): Promise<{ sha256: string; bytes: number }> {
   const hash = createHash("sha256");
+  const buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
   let bytes = 0;
   try {
-    for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK_BYTES })) {
-      const data: Buffer = chunk;
-      hash.update(data);
-      bytes += data.length;
-      onBytes?.(bytes);
+    const handle = await open(path, "r");
+    try {
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+        if (bytesRead === 0) break;
+        hash.update(buffer.subarray(0, bytesRead));
+        bytes += bytesRead;
+        onBytes?.(bytes);
+      }
+    } finally {
+      await handle.close();
     }
   } catch (error) {
     throw readProblem(path, error);
@@ -98,6 +106,11 @@ export interface SendOptions {
 
 /** The file as upload bodies read from disk; re-reading is how a retry or a Gemini chunk starts over. */
 export function sendableFile(file: LocalFile, options: SendOptions = {}): SendableFile {
+  // Reused in turn rather than allocated per chunk, which would leave the garbage collector tens of
+  // megabytes behind on a large file. A buffer comes round again only after three more chunks were
+  // handed on: by then the sender has written it out (it waits for the socket to drain before taking
+  // a chunk whenever a write is still pending).
+  const ring = Array.from({ length: 4 }, () => Buffer.allocUnsafe(SEND_CHUNK_BYTES));
   let hash = createHash("sha256");
   let hashedUpTo = 0;
   let intact: boolean | undefined;
@@ -113,10 +126,19 @@ export function sendableFile(file: LocalFile, options: SendOptions = {}): Sendab
       }
       if (end <= start) return;
       let position = start;
-      const reader = createReadStream(file.path, { start, end: end - 1, highWaterMark: READ_CHUNK_BYTES });
+      const handle = await open(file.path, "r").catch((error: unknown) => {
+        throw readProblem(file.path, error);
+      });
       try {
-        for await (const chunk of reader) {
-          const data: Buffer = chunk;
+        for (let turn = 0; position < end; turn += 1) {
+          const buffer = ring[turn % ring.length] ?? Buffer.allocUnsafe(SEND_CHUNK_BYTES);
+          const { bytesRead } = await handle
+            .read(buffer, 0, Math.min(buffer.length, end - position), position)
+            .catch((error: unknown) => {
+              throw readProblem(file.path, error);
+            });
+          if (bytesRead === 0) break;
+          const data = buffer.subarray(0, bytesRead);
           if (position === hashedUpTo) {
             hash.update(data);
             hashedUpTo += data.length;
@@ -131,8 +153,8 @@ export function sendableFile(file: LocalFile, options: SendOptions = {}): Sendab
             await options.afterFirstChunk?.();
           }
         }
-      } catch (error) {
-        throw readProblem(file.path, error);
+      } finally {
+        await handle.close();
       }
       if (position !== end) throw changedWhileReading(file.path);
     },
