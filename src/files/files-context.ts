@@ -29,6 +29,8 @@ export interface FileAudit {
 export type PipelineStep = "claimed" | "uploading" | "committed";
 
 export interface FileProviders {
+  /** Every provider id, built-in and from config. */
+  ids(): string[];
   /** The provider's capabilities; throws AppError("config") for an unknown id. */
   describe(provider: string): ResolvedProvider;
   /** Its Files API client; throws AppError("credential") when its key is missing. */

@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { AuditTrail } from "../audit/audit-trail.ts";
 import type { Hub } from "../hub/hub.ts";
-import { resolveProvider } from "../providers/registry.ts";
+import { providerIds, resolveProvider } from "../providers/registry.ts";
 import type { Store } from "../store/store.ts";
 import { fileMetrics } from "./file-metrics.ts";
 import { FileService } from "./file-service.ts";
@@ -25,6 +25,7 @@ export function createFileService(options: FileServiceOptions): FileService {
     journal: store.fileJournal,
     audit: new AuditTrail({ log: store.audit }),
     providers: {
+      ids: () => providerIds(hub.config),
       describe: (provider) => resolveProvider(hub.config, provider),
       files: (provider) => hub.providers.client(provider).files,
       policy: (provider) => hub.resilience.policy(provider),

@@ -40,7 +40,14 @@ export function resolveTargets(
   purpose?: string,
 ): UploadTarget[] {
   if (providers.length === 0) throw new AppError("usage", "name at least one provider: --to moonshot,google");
+  const known = context.providers.ids();
   return [...new Set(providers)].map((provider) => {
+    if (!known.includes(provider)) {
+      throw new AppError(
+        "usage",
+        `unknown provider "${provider}"; known providers: ${known.join(", ")} (define new ones under \`providers:\` in config.yaml)`,
+      );
+    }
     const described = context.providers.describe(provider);
     if (!described.files.api) {
       throw new AppError(
