@@ -121,9 +121,10 @@ function checkSize(bytes: number, limit: number): void {
 
 /** The client's file name without any directory part or control characters. */
 function safeName(name: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed.
-  const cleaned = basename(name.replaceAll("\\", "/"))
-    .replace(/[\u0000-\u001f\u007f]/g, "")
-    .trim();
+  const printable = [...name].filter((character) => {
+    const code = character.charCodeAt(0);
+    return code >= 0x20 && code !== 0x7f;
+  });
+  const cleaned = basename(printable.join("").replaceAll("\\", "/")).trim();
   return cleaned === "" || cleaned === "." || cleaned === ".." ? "upload.bin" : cleaned;
 }
