@@ -5,7 +5,7 @@ import { userInfo } from "node:os";
 import type { Command } from "commander";
 import type { FileService, StoredContent } from "../files/file-service.ts";
 import { createFileService } from "../files/hub-files.ts";
-import { megabytes } from "../files/upload.ts";
+import { megabytes, uploadSummary } from "../files/upload.ts";
 import { createHub } from "../hub/hub.ts";
 import { createLogger } from "../observability/logger.ts";
 import { openStore } from "../store/store.ts";
@@ -50,18 +50,7 @@ export function registerFilesCommands(program: Command): void {
             })
             .finally(() => bar?.done());
           if (options.json) {
-            printJson(
-              results.map(({ path, sha256, bytes, provider, purpose, remoteId, uri, dedup }) => ({
-                path,
-                sha256,
-                bytes,
-                provider,
-                purpose: purpose || undefined,
-                remoteId,
-                uri,
-                dedup,
-              })),
-            );
+            printJson(results.map((result) => ({ path: result.path, ...uploadSummary(result) })));
             return;
           }
           for (const result of results) {

@@ -286,6 +286,12 @@ function result(file: LocalFile, target: UploadTarget, copy: FileCopy, dedup: bo
   };
 }
 
+/** What the edges report per file and provider (`--json`, the HTTP answer): no purpose where none applies. */
+export function uploadSummary(result: UploadResult) {
+  const { filename, sha256, bytes, provider, purpose, remoteId, uri, dedup } = result;
+  return { filename, sha256, bytes, provider, purpose: purpose || undefined, remoteId, uri, dedup };
+}
+
 /** 12 bytes, 3.4 KB, 56 MB: sizes as people read them. */
 export function megabytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} bytes`;

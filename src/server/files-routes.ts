@@ -9,7 +9,7 @@ import { basename, join } from "node:path";
 import { type Context, Hono } from "hono";
 import { AppError } from "../errors.ts";
 import type { FileService } from "../files/file-service.ts";
-import { megabytes } from "../files/upload.ts";
+import { megabytes, uploadSummary } from "../files/upload.ts";
 
 export interface FilesRoutesOptions {
   service: FileService;
@@ -78,18 +78,7 @@ export function filesRoutes(options: FilesRoutesOptions): Hono {
         pin: form.get("pin") === "true",
         actor: options.actor(c),
       });
-      return c.json({
-        data: results.map(({ filename, sha256, bytes, provider, purpose, remoteId, uri, dedup }) => ({
-          filename,
-          sha256,
-          bytes,
-          provider,
-          purpose: purpose || undefined,
-          remoteId,
-          uri,
-          dedup,
-        })),
-      });
+      return c.json({ data: results.map(uploadSummary) });
     } finally {
       await rm(directory, { recursive: true, force: true });
     }

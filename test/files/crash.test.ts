@@ -188,27 +188,31 @@ for (const backend of BACKENDS)
       });
     }
 
-    it("10 concurrent uploads of one content from 3 processes on this store make one remote file", async (t) => {
+    it("10 concurrent uploads of one content from 3 processes on this store make one remote file per provider", async (t) => {
       const home = await homeOn(t);
       if (!home) return;
-      const paths = Array.from({ length: 10 }, (_, index) =>
-        writeContent(home, `shared-${index}.md`, 50_000),
-      );
+      const paths = Array.from({ length: 10 }, (_, index) => join(home.dir, `shared-${index}.md`));
       for (const path of paths) writeFileSync(path, `# one design document ${home.dir}\n`.repeat(2000));
       const groups = [paths.slice(0, 4), paths.slice(4, 7), paths.slice(7)];
       const runs = groups.map((group) =>
-        startCli(home, ["files", "upload", ...group, "--to", "zai", "--json"]),
+        startCli(home, ["files", "upload", ...group, "--to", backend.providers.join(","), "--json"]),
       );
       const results = await Promise.all(runs.map((run) => run.done));
       for (const result of results) assert.equal(result.code, 0, result.stderr);
-      const rows = results.flatMap((result) => JSON.parse(result.stdout));
-      assert.equal(new Set(rows.map((row: { remoteId: string }) => row.remoteId)).size, 1);
-      assert.equal(
-        rows.filter((row: { dedup: boolean }) => !row.dedup).length,
-        1,
-        "one upload, nine dedup hits",
+      const rows: { provider: string; remoteId: string; dedup: boolean }[] = results.flatMap((result) =>
+        JSON.parse(result.stdout),
       );
-      assert.equal((await ourRemoteFiles(world, "zai", /^shared-\d\.md$/)).length, 1);
+      for (const provider of backend.providers) {
+        const mine = rows.filter((row) => row.provider === provider);
+        assert.equal(mine.length, 10);
+        assert.equal(new Set(mine.map((row) => row.remoteId)).size, 1, `${provider}: one remote id`);
+        assert.equal(mine.filter((row) => !row.dedup).length, 1, `${provider}: one upload, nine dedup hits`);
+        assert.equal(
+          (await ourRemoteFiles(world, provider, /^shared-\d\.md$/)).length,
+          1,
+          `${provider} holds one file`,
+        );
+      }
     });
 
     it("moonshot: an answer lost after the file was stored is found by its name, not uploaded twice", async (t) => {

@@ -5,18 +5,14 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it, type TestContext } from "node:test";
-import { resolvePaths } from "../../src/config/paths.ts";
-import { configSchema } from "../../src/config/schema/index.ts";
 import type { FileService } from "../../src/files/file-service.ts";
 import { createFileService } from "../../src/files/hub-files.ts";
 import { startFileMaintenance } from "../../src/files/maintenance.ts";
 import { RECOVERY_DELAYS_MS } from "../../src/files/recovery.ts";
 import { newJournalId, remoteName } from "../../src/files/remote-name.ts";
-import { createHub, type Hub } from "../../src/hub/hub.ts";
-import { createLogger } from "../../src/observability/logger.ts";
-import { openStore, type Store } from "../../src/store/store.ts";
-import { temporaryHome } from "../support/cli.ts";
-import { type FilesWorld, KEY, remoteFiles, startWorld } from "./world.ts";
+import type { Hub } from "../../src/hub/hub.ts";
+import type { Store } from "../../src/store/store.ts";
+import { type FilesWorld, inProcessHub, remoteFiles, startWorld } from "./world.ts";
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -24,8 +20,6 @@ describe("file service", () => {
   let world: FilesWorld;
   before(async () => {
     world = await startWorld();
-    process.env.MOONSHOT_API_KEY = KEY;
-    process.env.ZAI_API_KEY = KEY;
   });
   after(() => world.close());
 
@@ -39,24 +33,8 @@ describe("file service", () => {
   }
 
   async function setup(t: TestContext, onSleep: (delays: number[]) => void = () => {}): Promise<Setup> {
-    const dir = temporaryHome(t);
-    const paths = resolvePaths({ env: { AI_ORCHESTRATOR_HOME: dir } });
-    const config = configSchema.parse({
-      providers: {
-        moonshot: {
-          baseUrl: world.simulators.endpoints.moonshot.baseUrl,
-          policy: { retry: { maxAttempts: 1 } },
-        },
-        zai: { baseUrl: world.simulators.endpoints.zai.baseUrl },
-      },
-      files: { retentionDays: 30 },
-    });
-    const logger = createLogger({ level: "silent" });
-    const hub = createHub({ config, paths, logger });
-    const store = await openStore({ paths, logger });
-    t.after(async () => {
-      await hub.close();
-      await store.close();
+    const { hub, store, dir } = await inProcessHub(t, world, {
+      moonshot: { policy: { retry: { maxAttempts: 1 } } },
     });
     const clock = { now: Date.now() };
     const delays: number[] = [];

@@ -1,6 +1,6 @@
 // `ai-orchestrator files` as a user runs it against the four simulated providers: dedup (the second
-// upload sends nothing), one remote file from 10 concurrent uploads in 3 processes, Gemini's 48-hour
-// expiry, bad input refused in one line with nothing sent, and verify/sync/rm.
+// upload sends nothing), Gemini's 48-hour expiry, bad input refused in one line with nothing sent,
+// and verify/rm. Concurrent uploads from several processes are in crash.test.ts.
 import assert from "node:assert/strict";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -11,7 +11,6 @@ import {
   newHome,
   openHomeStore,
   ourRemoteFiles,
-  startCli,
   startWorld,
   uploadRequests,
 } from "./world.ts";
@@ -63,35 +62,6 @@ describe("files", () => {
       );
     });
   }
-
-  it("10 concurrent uploads of one content from 3 processes make one remote file per provider", async (t) => {
-    const home = newHome(t, world);
-    const paths = Array.from({ length: 10 }, (_, index) => join(home.dir, `copy-${index}.md`));
-    for (const path of paths) writeFileSync(path, "# the same design document\n".repeat(5000));
-    const groups = [paths.slice(0, 4), paths.slice(4, 7), paths.slice(7)];
-    const runs = groups.map((group) =>
-      startCli(home, ["files", "upload", ...group, "--to", "moonshot,google", "--json"]),
-    );
-    const results = await Promise.all(runs.map((run) => run.done));
-    for (const result of results) assert.equal(result.code, 0, result.stderr);
-    const rows = results.flatMap((result) => JSON.parse(result.stdout));
-    assert.equal(rows.length, 20);
-    for (const provider of ["moonshot", "google"] as const) {
-      const mine = rows.filter((row: { provider: string }) => row.provider === provider);
-      assert.equal(
-        new Set(mine.map((row: { remoteId: string }) => row.remoteId)).size,
-        1,
-        `${provider}: one remote id`,
-      );
-      assert.equal(
-        mine.filter((row: { dedup: boolean }) => !row.dedup).length,
-        1,
-        `${provider}: one upload, nine dedup hits`,
-      );
-      const remote = await ourRemoteFiles(world, provider, /^copy-\d\.md$/);
-      assert.equal(remote.length, 1, `${provider} holds exactly one file`);
-    }
-  });
 
   it("google: a copy about to expire (48 h) is uploaded again; the new one is reused", async (t) => {
     const home = newHome(t, world);

@@ -7,16 +7,18 @@ import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { stringify } from "yaml";
 import { AuditTrail } from "../../src/audit/audit-trail.ts";
+import { resolvePaths } from "../../src/config/paths.ts";
 import { configSchema } from "../../src/config/schema/index.ts";
 import { PROVIDER_APIS, type ProviderApi } from "../../src/config/schema/providers.ts";
 import { journalIdOf } from "../../src/files/remote-name.ts";
+import { createHub, type Hub } from "../../src/hub/hub.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import { createProviderClient } from "../../src/providers/clients.ts";
 import { PROVIDER_DEFINITIONS } from "../../src/providers/definitions.ts";
 import type { FileRecord } from "../../src/providers/files.ts";
 import { resolveProvider } from "../../src/providers/registry.ts";
 import { type Simulators, startSimulators } from "../../src/simulators/index.ts";
-import { openStore } from "../../src/store/store.ts";
+import { openStore, type Store } from "../../src/store/store.ts";
 import { homeEnv } from "../cli/home-env.ts";
 import { BIN, type CliResult, runCli, temporaryHome } from "../support/cli.ts";
 
@@ -182,4 +184,35 @@ export function startCli(home: Home, args: readonly string[], extraEnv: NodeJS.P
       await done;
     },
   };
+}
+
+/**
+ * A hub and its store in this process, in a fresh home, with every provider pointed at the
+ * simulators (each keyed with KEY); `providers` adds config per provider (a policy, say). Closed
+ * when the test ends.
+ */
+export async function inProcessHub(
+  t: TestContext,
+  world: FilesWorld,
+  providers: Record<string, Record<string, unknown>> = {},
+): Promise<{ hub: Hub; store: Store; dir: string }> {
+  for (const api of PROVIDER_APIS) process.env[PROVIDER_DEFINITIONS[api].credentialEnv[0] ?? ""] = KEY;
+  const dir = temporaryHome(t);
+  const paths = resolvePaths({ env: { AI_ORCHESTRATOR_HOME: dir } });
+  const config = configSchema.parse({
+    providers: Object.fromEntries(
+      PROVIDER_APIS.map((api) => [
+        api,
+        { baseUrl: world.simulators.endpoints[api].baseUrl, ...providers[api] },
+      ]),
+    ),
+  });
+  const logger = createLogger({ level: "silent" });
+  const hub = createHub({ config, paths, logger });
+  const store = await openStore({ paths, logger });
+  t.after(async () => {
+    await hub.close();
+    await store.close();
+  });
+  return { hub, store, dir };
 }

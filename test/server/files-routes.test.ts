@@ -5,16 +5,11 @@ import assert from "node:assert/strict";
 import { after, before, describe, it, type TestContext } from "node:test";
 import { Hono } from "hono";
 import { z } from "zod";
-import { resolvePaths } from "../../src/config/paths.ts";
-import { configSchema } from "../../src/config/schema/index.ts";
 import { isOrchestratorError } from "../../src/errors.ts";
 import { createFileService } from "../../src/files/hub-files.ts";
-import { createHub } from "../../src/hub/hub.ts";
-import { createLogger } from "../../src/observability/logger.ts";
 import { filesRoutes } from "../../src/server/files-routes.ts";
-import { openStore, type Store } from "../../src/store/store.ts";
-import { type FilesWorld, KEY, startWorld } from "../files/world.ts";
-import { temporaryHome } from "../support/cli.ts";
+import type { Store } from "../../src/store/store.ts";
+import { type FilesWorld, inProcessHub, startWorld } from "../files/world.ts";
 
 const resultsSchema = z.object({
   data: z.array(
@@ -32,27 +27,11 @@ describe("/v1/files", () => {
   let world: FilesWorld;
   before(async () => {
     world = await startWorld();
-    process.env.MOONSHOT_API_KEY = KEY;
-    process.env.GEMINI_API_KEY = KEY;
   });
   after(() => world.close());
 
   async function serve(t: TestContext): Promise<{ app: Hono; store: Store }> {
-    const dir = temporaryHome(t);
-    const paths = resolvePaths({ env: { AI_ORCHESTRATOR_HOME: dir } });
-    const config = configSchema.parse({
-      providers: {
-        moonshot: { baseUrl: world.simulators.endpoints.moonshot.baseUrl },
-        google: { baseUrl: world.simulators.endpoints.google.baseUrl },
-      },
-    });
-    const logger = createLogger({ level: "silent" });
-    const hub = createHub({ config, paths, logger });
-    const store = await openStore({ paths, logger });
-    t.after(async () => {
-      await hub.close();
-      await store.close();
-    });
+    const { hub, store } = await inProcessHub(t, world);
     const app = new Hono();
     // The server's onError in miniature: the error's own status and message.
     app.onError((error, c) => {
