@@ -1,15 +1,14 @@
 // `files …`: upload local files to providers through the registry (SHA-256 dedup), and list, show,
 // verify, sync, delete and recover what the hub keeps there. Every command first resolves uploads an
 // earlier process left unfinished.
-import { userInfo } from "node:os";
 import type { Command } from "commander";
 import type { FileService, StoredContent } from "../files/file-service.ts";
 import { createFileService } from "../files/hub-files.ts";
 import { megabytes, uploadSummary } from "../files/upload.ts";
 import { createHub } from "../hub/hub.ts";
 import { createLogger } from "../observability/logger.ts";
-import { openStore } from "../store/store.ts";
 import { cliContext, print, printJson } from "./context.ts";
+import { cliActor, withStore } from "./store-context.ts";
 
 interface JsonOption {
   json?: boolean;
@@ -203,28 +202,24 @@ async function withFiles(
   const context = cliContext(command);
   const { config } = context.config();
   const logger = createLogger({ level: process.env.AI_ORCHESTRATOR_LOG_LEVEL ? undefined : "error" });
-  const store = await openStore({
-    url: process.env.AI_ORCHESTRATOR_STORE_URL || undefined,
-    paths: context.paths,
-    logger,
-  });
-  const hub = createHub({ config, paths: context.paths, logger });
-  const actor = `cli:${userInfo().username}`;
-  try {
-    const service = createFileService({ hub, store });
-    if (options.recoverFirst) {
-      const outcomes = await service.recover({ actor, retry: false });
-      const failed = outcomes.filter((outcome) => outcome.resolution === "failed").length;
-      if (failed > 0)
-        process.stderr.write(
-          `warning: ${failed} interrupted upload(s) could not be resolved yet; run \`ai-orchestrator files recover\`\n`,
-        );
+  await withStore(context, async (store) => {
+    const hub = createHub({ config, paths: context.paths, logger });
+    const actor = cliActor();
+    try {
+      const service = createFileService({ hub, store });
+      if (options.recoverFirst) {
+        const outcomes = await service.recover({ actor, retry: false });
+        const failed = outcomes.filter((outcome) => outcome.resolution === "failed").length;
+        if (failed > 0)
+          process.stderr.write(
+            `warning: ${failed} interrupted upload(s) could not be resolved yet; run \`ai-orchestrator files recover\`\n`,
+          );
+      }
+      await run(service, actor);
+    } finally {
+      await hub.close();
     }
-    await run(service, actor);
-  } finally {
-    await store.close();
-    await hub.close();
-  }
+  });
 }
 
 function contentLine(content: StoredContent): string {
