@@ -5,7 +5,11 @@ import assert from "node:assert/strict";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { stripVTControlCharacters } from "node:util";
 import { PROVIDER_APIS } from "../../src/config/schema/providers.ts";
+import { BIN, runProgram } from "../support/cli.ts";
+import { requireService } from "../support/services.ts";
+import { scriptMissing } from "../support/terminal.ts";
 import {
   type FilesWorld,
   newHome,
@@ -134,6 +138,32 @@ describe("files", () => {
       assert.doesNotMatch(result.stderr, /\n\s+at /, "no stack trace");
     }
     assert.equal(uploadRequests(world), 0, "nothing was uploaded");
+  });
+
+  it("at a terminal a large file shows a progress bar, hashing then sending; piped output shows none", async (t) => {
+    if (!requireService(t, "util-linux script", scriptMissing())) return;
+    const home = newHome(t, world);
+    const path = join(home.dir, "video-notes.bin");
+    writeFileSync(path, Buffer.alloc(20 * 1024 * 1024, 3));
+    const quoted = (value: string): string => `'${value.replaceAll("'", "'\\''")}'`;
+    const atTerminal = await runProgram(
+      "script",
+      [
+        "-qfec",
+        [process.execPath, BIN, "files", "upload", path, "--to", "moonshot"].map(quoted).join(" "),
+        "/dev/null",
+      ],
+      { env: home.env },
+    );
+    assert.equal(atTerminal.code, 0, atTerminal.stdout);
+    const screen = stripVTControlCharacters(atTerminal.stdout);
+    assert.match(screen, /video-notes\.bin hashing \[#*-*\] \d+% of 20 MB/);
+    assert.match(screen, /video-notes\.bin → moonshot \[#{30}\] 100% of 20 MB/);
+    assert.match(screen, /uploaded {2}video-notes\.bin/);
+
+    const piped = await home.cli(["files", "upload", path, "--to", "google"]);
+    assert.equal(piped.code, 0, piped.stderr);
+    assert.equal(piped.stderr, "", "no progress bar when stderr is not a terminal");
   });
 
   it("over a provider's limit: moonshot refuses a 101 MB file before a byte is sent", async (t) => {
