@@ -7,6 +7,7 @@ import { registerCliCommands } from "./clis.ts";
 import { registerConfigCommands } from "./config.ts";
 import { registerCredentialCommands } from "./credentials.ts";
 import { registerDoctorCommands } from "./doctor.ts";
+import { registerFilesCommands } from "./files.ts";
 import { registerImageCommands } from "./image.ts";
 import { registerKeyCommands } from "./keys.ts";
 import { registerLaunch } from "./launch.ts";
@@ -57,6 +58,7 @@ export function buildProgram(): Command {
   registerImageCommands(program);
   registerStatusCommand(program);
   registerAskCommand(program);
+  registerFilesCommands(program);
   registerProvidersCommands(program);
   registerKeyCommands(program);
   registerAuditCommands(program);

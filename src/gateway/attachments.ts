@@ -2,8 +2,9 @@
 // (`files.attachment`, `files.maxBytes`): uploaded and extracted, inline, or through a Files API.
 // What was uploaded for one chat is removed again when it ends.
 import { readFile, stat } from "node:fs/promises";
-import { basename, extname } from "node:path";
+import { basename } from "node:path";
 import { AppError } from "../errors.ts";
+import { guessMimeType } from "../files/mime-type.ts";
 import type { ChatContentPart } from "../providers/chat.ts";
 import type { AnyProviderClient } from "../providers/clients.ts";
 import { isTextMime } from "../providers/files.ts";
@@ -180,42 +181,4 @@ function missingCapability(provider: ResolvedProvider, what: string): Error {
   return new Error(
     `the ${provider.api} client cannot ${what}, which files.attachment of ${provider.id} needs`,
   );
-}
-
-const MIME_BY_EXTENSION: Readonly<Record<string, string>> = {
-  ".txt": "text/plain",
-  ".md": "text/markdown",
-  ".csv": "text/csv",
-  ".html": "text/html",
-  ".json": "application/json",
-  ".yaml": "application/yaml",
-  ".yml": "application/yaml",
-  ".xml": "application/xml",
-  ".log": "text/plain",
-  ".pdf": "application/pdf",
-  ".png": "image/png",
-  ".jpg": "image/jpeg",
-  ".jpeg": "image/jpeg",
-  ".gif": "image/gif",
-  ".webp": "image/webp",
-  ".mp4": "video/mp4",
-  ".mp3": "audio/mpeg",
-  ".wav": "audio/wav",
-  ".doc": "application/msword",
-  ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-  ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-  ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-};
-
-/** By extension; an unknown extension holding UTF-8 without NUL bytes is text (source code, configs). */
-export function guessMimeType(name: string, data: Uint8Array): string {
-  const known = MIME_BY_EXTENSION[extname(name).toLowerCase()];
-  if (known) return known;
-  if (data.includes(0)) return "application/octet-stream";
-  try {
-    new TextDecoder("utf-8", { fatal: true }).decode(data.subarray(0, 64 * 1024));
-    return "text/plain";
-  } catch {
-    return "application/octet-stream";
-  }
 }

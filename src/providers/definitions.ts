@@ -22,9 +22,21 @@ export type FileAttachment =
   /** Inline only: text and images (Z.ai chat). */
   | "inline";
 
+export interface FilePurpose {
+  /** The largest file the platform accepts for this purpose. */
+  maxBytes: number;
+}
+
 export interface ProviderFileCapabilities {
+  /** Whether the platform keeps uploaded files (a Files API the hub's registry can hold copies in). */
+  api: boolean;
   /** The largest single file the platform accepts. */
   maxBytes: number;
+  /**
+   * The purposes an upload can name, with their own limits; absent when the platform takes none
+   * (Anthropic, Gemini). The first is the default.
+   */
+  purposes?: Readonly<Record<string, FilePurpose>>;
   attachment: FileAttachment;
   /** For `inline-or-upload`: above this total, files go through the Files API. */
   inlineLimitBytes?: number;
@@ -59,7 +71,7 @@ export const PROVIDER_DEFINITIONS: Readonly<Record<ProviderApi, ProviderDefiniti
     anthropicBaseUrl: "https://api.anthropic.com",
     modelPrefixes: ["claude-"],
     models: { main: "claude-sonnet-4-5", small: "claude-haiku-4-5" },
-    files: { maxBytes: 500 * MB, attachment: "upload" },
+    files: { api: true, maxBytes: 500 * MB, attachment: "upload" },
   },
   google: {
     id: "google",
@@ -69,7 +81,7 @@ export const PROVIDER_DEFINITIONS: Readonly<Record<ProviderApi, ProviderDefiniti
     nativeDialect: "gemini",
     modelPrefixes: ["gemini-"],
     models: { main: "gemini-2.5-flash", small: "gemini-2.5-flash-lite" },
-    files: { maxBytes: 2048 * MB, attachment: "inline-or-upload", inlineLimitBytes: 20 * MB },
+    files: { api: true, maxBytes: 2048 * MB, attachment: "inline-or-upload", inlineLimitBytes: 20 * MB },
   },
   zai: {
     id: "zai",
@@ -80,7 +92,18 @@ export const PROVIDER_DEFINITIONS: Readonly<Record<ProviderApi, ProviderDefiniti
     anthropicBaseUrl: "https://api.z.ai/api/anthropic",
     modelPrefixes: ["glm-"],
     models: { main: "glm-4.6", small: "glm-4.5-air" },
-    files: { maxBytes: 10 * MB, attachment: "inline" },
+    // Chat takes files inline only (up to maxBytes); the Files API keeps them for agents and batches.
+    files: {
+      api: true,
+      maxBytes: 10 * MB,
+      attachment: "inline",
+      purposes: {
+        agent: { maxBytes: 100 * MB },
+        "file-extract": { maxBytes: 50 * MB },
+        batch: { maxBytes: 100 * MB },
+        "code-interpreter": { maxBytes: 20 * MB },
+      },
+    },
   },
   moonshot: {
     id: "moonshot",
@@ -91,7 +114,17 @@ export const PROVIDER_DEFINITIONS: Readonly<Record<ProviderApi, ProviderDefiniti
     anthropicBaseUrl: "https://api.moonshot.ai/anthropic",
     modelPrefixes: ["kimi-", "moonshot-"],
     models: { main: "kimi-k2.5", small: "kimi-k2-turbo-preview" },
-    files: { maxBytes: 100 * MB, attachment: "extracted-text" },
+    files: {
+      api: true,
+      maxBytes: 100 * MB,
+      attachment: "extracted-text",
+      purposes: {
+        "file-extract": { maxBytes: 100 * MB },
+        image: { maxBytes: 100 * MB },
+        video: { maxBytes: 100 * MB },
+        batch: { maxBytes: 100 * MB },
+      },
+    },
   },
 };
 

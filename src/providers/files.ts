@@ -19,9 +19,28 @@ export interface FileRecord {
   uri: string | undefined;
 }
 
+/** File bytes that can be read more than once, from any offset, without being held in memory. */
+export interface FileContent {
+  readonly byteLength: number;
+  /** The bytes from `start` (default 0) up to `end` (exclusive; default the end), as a fresh stream. */
+  stream(start?: number, end?: number): AsyncIterable<Uint8Array>;
+}
+
+/** Bytes in memory, or a file read as it is sent (a 1 GB upload never sits in memory). */
+export type FileData = Uint8Array | FileContent;
+
+/** Part of the bytes: a view of memory, or a stream of that range. */
+export function fileDataRange(
+  data: FileData,
+  start: number,
+  end: number,
+): Uint8Array | AsyncIterable<Uint8Array> {
+  return data instanceof Uint8Array ? data.subarray(start, end) : data.stream(start, end);
+}
+
 export interface FileUpload {
   filename: string;
-  data: Uint8Array;
+  data: FileData;
   mimeType: string;
   /** Provider-specific; each client documents its default. */
   purpose?: string;

@@ -1,6 +1,7 @@
 // The HTTP layer every provider client sits on: one undici connection pool per provider client, with
 // its own connection limit and timeouts (connect, first byte, body idle), so one provider's stuck
 // sockets never hold another's requests. Failures come out as ProviderError, never as raw undici errors.
+import { Readable } from "node:stream";
 import { Agent, type Dispatcher, request } from "undici";
 import type { z } from "zod";
 import {
@@ -11,6 +12,7 @@ import {
   redactSecret,
   requestIdFromHeaders,
 } from "./errors.ts";
+import type { FileData } from "./files.ts";
 import { createServerSentEventParser, type ServerSentEvent } from "./server-sent-events.ts";
 
 export interface ProviderTimeouts {
@@ -61,7 +63,8 @@ export interface HttpRequest {
   headers?: Readonly<Record<string, string>>;
   /** Sent as application/json. */
   json?: unknown;
-  body?: Uint8Array | string;
+  /** A stream is sent as it is read; give its content-length in `headers`. */
+  body?: Uint8Array | string | AsyncIterable<Uint8Array>;
   signal?: AbortSignal | undefined;
 }
 
@@ -100,7 +103,10 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
 
   async function open(input: HttpRequest): Promise<Dispatcher.ResponseData> {
     const headers: Record<string, string> = { ...options.headers, ...input.headers };
-    let body: Uint8Array | string | undefined = input.body;
+    let body: Uint8Array | string | Readable | undefined =
+      input.body === undefined || typeof input.body === "string" || input.body instanceof Uint8Array
+        ? input.body
+        : Readable.from(input.body, { objectMode: false });
     if (input.json !== undefined) {
       body = JSON.stringify(input.json);
       headers["content-type"] = "application/json";
@@ -274,16 +280,24 @@ export function flattenHeaders(
 
 export type MultipartPart =
   | { name: string; value: string }
-  | { name: string; filename: string; contentType: string; data: Uint8Array };
+  | { name: string; filename: string; contentType: string; data: FileData };
+
+export interface MultipartBody {
+  /** In memory when every part was; a stream when a part is a file read as it is sent. */
+  body: Uint8Array | AsyncIterable<Uint8Array>;
+  contentType: string;
+  /** The body's exact size, for content-length. */
+  length: number;
+}
 
 /** multipart/form-data, built by hand so the file name (often non-ASCII) is sent exactly as given. */
-export function multipartBody(parts: readonly MultipartPart[]): { body: Uint8Array; contentType: string } {
+export function multipartBody(parts: readonly MultipartPart[]): MultipartBody {
   const boundary = `----ai-orchestrator-${crypto.randomUUID()}`;
-  const chunks: Uint8Array[] = [];
+  const segments: FileData[] = [];
   const encoder = new TextEncoder();
   for (const part of parts) {
     if ("data" in part) {
-      chunks.push(
+      segments.push(
         encoder.encode(
           `--${boundary}\r\nContent-Disposition: form-data; name="${quoteField(part.name)}"; filename="${quoteField(part.filename)}"\r\nContent-Type: ${part.contentType}\r\n\r\n`,
         ),
@@ -291,15 +305,26 @@ export function multipartBody(parts: readonly MultipartPart[]): { body: Uint8Arr
         encoder.encode("\r\n"),
       );
     } else {
-      chunks.push(
+      segments.push(
         encoder.encode(
           `--${boundary}\r\nContent-Disposition: form-data; name="${quoteField(part.name)}"\r\n\r\n${part.value}\r\n`,
         ),
       );
     }
   }
-  chunks.push(encoder.encode(`--${boundary}--\r\n`));
-  return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
+  segments.push(encoder.encode(`--${boundary}--\r\n`));
+  const contentType = `multipart/form-data; boundary=${boundary}`;
+  const length = segments.reduce((sum, segment) => sum + segment.byteLength, 0);
+  const inMemory = segments.filter((segment) => segment instanceof Uint8Array);
+  if (inMemory.length === segments.length) return { body: Buffer.concat(inMemory), contentType, length };
+  return { body: streamSegments(segments), contentType, length };
+}
+
+async function* streamSegments(segments: readonly FileData[]): AsyncGenerator<Uint8Array> {
+  for (const segment of segments) {
+    if (segment instanceof Uint8Array) yield segment;
+    else yield* segment.stream();
+  }
 }
 
 function quoteField(value: string): string {

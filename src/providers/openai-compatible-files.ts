@@ -50,7 +50,7 @@ export function uploadWithPurpose<T>(
       method: "POST",
       path: "/files",
       body: form.body,
-      headers: { "content-type": form.contentType },
+      headers: { "content-type": form.contentType, "content-length": String(form.length) },
       signal: upload.signal,
     },
     schema,

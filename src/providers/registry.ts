@@ -63,7 +63,7 @@ export function resolveProvider(config: Config, id: string): ResolvedProvider {
       main: entry?.models?.main ?? base.models.main,
       small: entry?.models?.small ?? base.models.small,
     },
-    files: base.files,
+    files: entry?.filesApi === false ? { ...base.files, api: false } : base.files,
   };
 }
 

@@ -9,6 +9,8 @@ const scope = {
   times: z.number().int().positive().optional(),
   /** Apply only to requests whose path (with query) contains this text. */
   match: z.string().min(1).optional(),
+  /** Apply only to requests of this method (an upload's POST, not the listing's GET on the same path). */
+  method: z.enum(["GET", "POST", "DELETE"]).optional(),
 };
 
 export const faultSchema = z.discriminatedUnion("kind", [
@@ -32,6 +34,12 @@ export const faultSchema = z.discriminatedUnion("kind", [
     ...scope,
   }),
   z.strictObject({ kind: z.literal("lost-response"), ...scope }),
+  /** The work is done (a file stored), then the answer waits `ms`: a crash in that window loses it. */
+  z.strictObject({
+    kind: z.literal("slow-response"),
+    ms: z.number().int().nonnegative().max(600_000),
+    ...scope,
+  }),
   z.strictObject({ kind: z.literal("stream-error"), ...scope }),
 ]);
 
@@ -73,11 +81,13 @@ export class FaultBook implements FaultController {
   }
 
   /** Takes the first fault matching this path, counting it against its `times`. */
-  take(provider: ProviderApi, pathWithQuery: string): Fault | undefined {
+  take(provider: ProviderApi, pathWithQuery: string, method = "GET"): Fault | undefined {
     const list = this.#armed.get(provider);
     if (!list) return undefined;
     const index = list.findIndex(
-      (armed) => armed.fault.match === undefined || pathWithQuery.includes(armed.fault.match),
+      (armed) =>
+        (armed.fault.match === undefined || pathWithQuery.includes(armed.fault.match)) &&
+        (armed.fault.method === undefined || armed.fault.method === method),
     );
     if (index < 0) return undefined;
     const armed = list[index]!;
@@ -120,7 +130,13 @@ export function parseFaultSpec(spec: string): { provider: ProviderApi; fault: Fa
     const record: Record<string, string | number> = { kind };
     if (value !== undefined) {
       const key =
-        kind === "status" ? "status" : kind === "latency" ? "ms" : kind === "stall" ? "afterEvents" : kind;
+        kind === "status"
+          ? "status"
+          : kind === "latency" || kind === "slow-response"
+            ? "ms"
+            : kind === "stall"
+              ? "afterEvents"
+              : kind;
       record[key] = Number(value);
     }
     for (const option of options) {
@@ -135,7 +151,7 @@ export function parseFaultSpec(spec: string): { provider: ProviderApi; fault: Fa
     const where = issue && issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";
     throw new AppError(
       "usage",
-      `fault ${JSON.stringify(spec)}: ${where}${issue?.message ?? "invalid"}; kinds are status=<code>, latency=<ms>, hang, reset, malformed, stall[=<events>], lost-response, stream-error`,
+      `fault ${JSON.stringify(spec)}: ${where}${issue?.message ?? "invalid"}; kinds are status=<code>, latency=<ms>, slow-response=<ms>, hang, reset, malformed, stall[=<events>], lost-response, stream-error`,
     );
   }
   return { provider, fault: parsed.data };

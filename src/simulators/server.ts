@@ -144,7 +144,7 @@ export function createSimulatorServer(
       if (!keyAccepted(key, context.keys)) return fail({ kind: "invalid_key" });
     }
 
-    const fault = context.faults.take(simulator.provider, pathWithQuery);
+    const fault = context.faults.take(simulator.provider, pathWithQuery, method);
     if (fault?.kind === "latency") await sleep(fault.ms);
     if (fault?.kind === "hang") return; // the socket stays open until the client gives up or close()
     if (fault?.kind === "reset") {
@@ -178,6 +178,7 @@ export function createSimulatorServer(
       if (!(error instanceof SimulatedError)) throw error;
       reply = simulator.errorReply(surface, error.problem, requestId);
     }
+    if (fault?.kind === "slow-response") await sleep(fault.ms);
     if (fault?.kind === "lost-response") {
       // The work is done (file stored, chat counted); only the answer never arrives.
       request.socket.destroy();

@@ -113,4 +113,54 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    name: "file registry and upload journal",
+    up(database) {
+      database.exec(`
+        CREATE TABLE file_contents (
+          sha256 TEXT PRIMARY KEY,
+          bytes INTEGER NOT NULL,
+          filename TEXT NOT NULL,
+          mime_type TEXT NOT NULL,
+          first_seen_at INTEGER NOT NULL,
+          pinned INTEGER NOT NULL DEFAULT 0 CHECK (pinned IN (0, 1))
+        ) STRICT;
+        CREATE TABLE file_copies (
+          provider TEXT NOT NULL,
+          remote_id TEXT NOT NULL,
+          sha256 TEXT NOT NULL REFERENCES file_contents (sha256),
+          purpose TEXT NOT NULL,
+          remote_name TEXT NOT NULL,
+          bytes INTEGER NOT NULL,
+          uri TEXT,
+          uploaded_at INTEGER NOT NULL,
+          expires_at INTEGER,
+          status TEXT NOT NULL CHECK (status IN ('active', 'missing', 'mismatched', 'expired', 'deleted')),
+          checked_at INTEGER,
+          journal_id TEXT UNIQUE,
+          PRIMARY KEY (provider, remote_id)
+        ) STRICT;
+        -- One usable copy per content, provider and purpose: the registry lookup has one answer.
+        CREATE UNIQUE INDEX file_copies_active ON file_copies (sha256, provider, purpose) WHERE status = 'active';
+        CREATE TABLE file_journal (
+          id TEXT PRIMARY KEY,
+          sha256 TEXT NOT NULL,
+          provider TEXT NOT NULL,
+          purpose TEXT NOT NULL,
+          state TEXT NOT NULL CHECK (state IN ('claimed', 'committed', 'done', 'released')),
+          owner_id TEXT NOT NULL,
+          owner_host TEXT NOT NULL,
+          owner_pid INTEGER NOT NULL,
+          lease_until INTEGER NOT NULL,
+          created_at INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL,
+          remote_id TEXT
+        ) STRICT;
+        -- The single-flight claim: one unfinished upload per content, provider and purpose.
+        CREATE UNIQUE INDEX file_journal_open ON file_journal (sha256, provider, purpose)
+          WHERE state IN ('claimed', 'committed');
+      `);
+    },
+  },
 ];

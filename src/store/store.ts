@@ -3,7 +3,14 @@
 import type { Paths } from "../config/paths.ts";
 import { AppError } from "../errors.ts";
 import type { Logger } from "../observability/logger.ts";
-import type { AuditLog, KeyChangeFeed, KeyRepository, ThreadRepository } from "./repositories.ts";
+import type {
+  AuditLog,
+  FileJournal,
+  FileRegistry,
+  KeyChangeFeed,
+  KeyRepository,
+  ThreadRepository,
+} from "./repositories.ts";
 
 export type StoreKind = "sqlite" | "postgres";
 
@@ -15,6 +22,10 @@ export interface Store {
   readonly keyChanges: KeyChangeFeed;
   readonly threads: ThreadRepository;
   readonly audit: AuditLog;
+  /** Files by SHA-256 and their copies on each provider. */
+  readonly files: FileRegistry;
+  /** Uploads claimed and under way, shared by every process on the store. */
+  readonly fileJournal: FileJournal;
   /** Resolves when the store answers; throws AppError("unavailable") otherwise (for /readyz). */
   ping(): Promise<void>;
   /** Closes every connection; the store cannot be used afterwards. */

@@ -10,6 +10,7 @@ import { isAppError } from "../../src/errors.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import type { NewKey, ThreadTurn } from "../../src/store/repositories.ts";
 import { openStore, type Store } from "../../src/store/store.ts";
+import { runFileConformance } from "./file-conformance.ts";
 
 export interface ConformanceDatabase {
   /** What openStore takes to reach this database. */
@@ -67,6 +68,11 @@ export function runConformance(backend: Backend): void {
     if (database === undefined) return undefined;
     return { store: await storeOn(t, database), database };
   }
+
+  runFileConformance(backend.name, async (t) => {
+    const opened = await open(t);
+    return opened && { store: opened.store, second: () => storeOn(t, opened.database) };
+  });
 
   describe(`${backend.name} store: keys`, () => {
     test("a key comes back by hash, id and name with every field as written", async (t) => {

@@ -6,6 +6,7 @@ import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { AuditTrail } from "../../src/audit/audit-trail.ts";
 import { isAppError } from "../../src/errors.ts";
+import { POSTGRES_MIGRATIONS } from "../../src/store/postgres/migrations.ts";
 import { postgresSchemaUrl, withRawPostgres } from "../support/postgres.ts";
 import { storeOn } from "./conformance.ts";
 
@@ -20,7 +21,7 @@ test("five replicas opening an empty PostgreSQL store at once apply each migrati
   );
   assert.deepEqual(
     versions.map((row) => row.version),
-    [1, 2, 3],
+    POSTGRES_MIGRATIONS.map((migration) => migration.version),
   );
 });
 

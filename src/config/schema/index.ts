@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { identifier, runtimeName } from "./common.ts";
 import { dockerSchema } from "./docker.ts";
+import { filesSchema } from "./files.ts";
 import { gatewaySchema } from "./gateway.ts";
 import { modeConfigSchema } from "./modes.ts";
 import { providerConfigSchema } from "./providers.ts";
@@ -19,6 +20,7 @@ export const configSchema = z.strictObject({
   gateway: gatewaySchema.prefault({}),
   store: storeSchema.prefault({}),
   redis: redisSchema.prefault({}),
+  files: filesSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;

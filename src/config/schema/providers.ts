@@ -27,6 +27,12 @@ export const providerConfigSchema = z.strictObject({
     .describe(
       "This provider's model for each role; a fallback to this provider maps the asked model to the same role.",
     ),
+  filesApi: z
+    .boolean()
+    .optional()
+    .describe(
+      "false when this endpoint has no Files API (Kimi For Coding, the GLM Coding Plan): `files upload --to` refuses it.",
+    ),
   policy: policySchema.optional(),
 });
 export type ProviderConfig = z.infer<typeof providerConfigSchema>;

@@ -50,7 +50,7 @@ export function createAnthropicFiles(http: ProviderHttp): FilesClient {
           method: "POST",
           path: "/v1/files",
           body: form.body,
-          headers: { ...BETA, "content-type": form.contentType },
+          headers: { ...BETA, "content-type": form.contentType, "content-length": String(form.length) },
           signal: upload.signal,
         },
         fileMetadataSchema,

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import { ProviderError } from "../errors.ts";
 import type { FileRecord, FileState, FilesClient, FileUpload } from "../files.ts";
-import { isoToDate } from "../files.ts";
+import { fileDataRange, isoToDate } from "../files.ts";
 import { type ProviderHttp, parseResponse } from "../http.ts";
 
 export const GEMINI_UPLOAD_CHUNK_BYTES = 8 * 1024 * 1024;
@@ -108,8 +108,9 @@ export function createGeminiFiles(http: ProviderHttp, options: GeminiFilesOption
           headers: {
             "x-goog-upload-offset": String(offset),
             "x-goog-upload-command": last ? "upload, finalize" : "upload",
+            "content-length": String(end - offset),
           },
-          body: upload.data.subarray(offset, end),
+          body: fileDataRange(upload.data, offset, end),
           signal: upload.signal,
         });
         const status = response.headers["x-goog-upload-status"];

@@ -89,6 +89,58 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       await sql`INSERT INTO audit_head (id, seq, hash, prev_hash) VALUES (1, 0, ${"0".repeat(64)}, '')`;
     },
   },
+  {
+    version: 4,
+    name: "file registry and upload journal",
+    async up(sql) {
+      await sql`
+        CREATE TABLE file_contents (
+          sha256 text PRIMARY KEY,
+          bytes bigint NOT NULL,
+          filename text NOT NULL,
+          mime_type text NOT NULL,
+          first_seen_at bigint NOT NULL,
+          pinned boolean NOT NULL DEFAULT false
+        )`;
+      await sql`
+        CREATE TABLE file_copies (
+          provider text NOT NULL,
+          remote_id text NOT NULL,
+          sha256 text NOT NULL REFERENCES file_contents (sha256),
+          purpose text NOT NULL,
+          remote_name text NOT NULL,
+          bytes bigint NOT NULL,
+          uri text,
+          uploaded_at bigint NOT NULL,
+          expires_at bigint,
+          status text NOT NULL CHECK (status IN ('active', 'missing', 'mismatched', 'expired', 'deleted')),
+          checked_at bigint,
+          journal_id text UNIQUE,
+          PRIMARY KEY (provider, remote_id)
+        )`;
+      // One usable copy per content, provider and purpose: the registry lookup has one answer.
+      await sql`CREATE UNIQUE INDEX file_copies_active ON file_copies (sha256, provider, purpose) WHERE status = 'active'`;
+      await sql`
+        CREATE TABLE file_journal (
+          id text PRIMARY KEY,
+          sha256 text NOT NULL,
+          provider text NOT NULL,
+          purpose text NOT NULL,
+          state text NOT NULL CHECK (state IN ('claimed', 'committed', 'done', 'released')),
+          owner_id text NOT NULL,
+          owner_host text NOT NULL,
+          owner_pid integer NOT NULL,
+          lease_until bigint NOT NULL,
+          created_at bigint NOT NULL,
+          updated_at bigint NOT NULL,
+          remote_id text
+        )`;
+      // The single-flight claim: one unfinished upload per content, provider and purpose.
+      await sql`
+        CREATE UNIQUE INDEX file_journal_open ON file_journal (sha256, provider, purpose)
+        WHERE state IN ('claimed', 'committed')`;
+    },
+  },
 ];
 
 // Any constant shared by every replica of every version ("aiomig" in ASCII, fits in 53 bits).

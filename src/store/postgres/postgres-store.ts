@@ -4,6 +4,8 @@ import type { Logger } from "../../observability/logger.ts";
 import type { Store } from "../store.ts";
 import { PostgresAuditLog } from "./audit-log.ts";
 import { connectPostgres } from "./connection.ts";
+import { PostgresFileJournal } from "./file-journal.ts";
+import { PostgresFileRegistry } from "./file-registry.ts";
 import { PostgresKeyChangeFeed } from "./key-change-feed.ts";
 import { PostgresKeyRepository } from "./key-repository.ts";
 import { migratePostgres } from "./migrations.ts";
@@ -29,6 +31,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     keyChanges: new PostgresKeyChangeFeed(connection),
     threads: new PostgresThreadRepository(connection),
     audit: new PostgresAuditLog(connection),
+    files: new PostgresFileRegistry(connection),
+    fileJournal: new PostgresFileJournal(connection),
     async ping() {
       await connection.run((sql) => sql`SELECT 1`);
     },

@@ -4,6 +4,8 @@ import { AppError } from "../../errors.ts";
 import { openDatabase } from "../database.ts";
 import type { Store } from "../store.ts";
 import { SqliteAuditLog } from "./audit-log.ts";
+import { SqliteFileJournal } from "./file-journal.ts";
+import { SqliteFileRegistry } from "./file-registry.ts";
 import { SqliteKeyChangeFeed } from "./key-change-feed.ts";
 import { SqliteKeyRepository } from "./key-repository.ts";
 import { SqliteThreadRepository } from "./thread-repository.ts";
@@ -29,6 +31,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     keyChanges,
     threads: new SqliteThreadRepository(database),
     audit: new SqliteAuditLog(database),
+    files: new SqliteFileRegistry(database),
+    fileJournal: new SqliteFileJournal(database),
     async ping() {
       try {
         ping.get();
