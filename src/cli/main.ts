@@ -14,6 +14,7 @@ import { registerLaunch } from "./launch.ts";
 import { registerModeCommands } from "./modes.ts";
 import { registerProvidersCommands } from "./providers.ts";
 import { reportFailure } from "./report-error.ts";
+import { registerServeCommand } from "./serve.ts";
 import { registerCompletionCommand, registerShellCommands } from "./shell.ts";
 import { registerSimulateCommand } from "./simulate.ts";
 import { registerStateCommands } from "./state.ts";
@@ -65,6 +66,7 @@ export function buildProgram(): Command {
   registerSimulateCommand(program);
   registerConfigCommands(program);
   registerCompletionCommand(program);
+  registerServeCommand(program);
   registerLaunch(program);
   groupCommands(program);
   // An explicit help command: the program's own action takes a mode name, which would otherwise take `help` too.

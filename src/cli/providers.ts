@@ -6,6 +6,7 @@ import { createLogger } from "../observability/logger.ts";
 import { providerIds } from "../providers/registry.ts";
 import { describeFailure, formatSeconds } from "../resilience/errors.ts";
 import type { PolicyStatus } from "../resilience/policy.ts";
+import { providerStatusJson } from "../resilience/provider-status.ts";
 import { createResilience, type Resilience } from "../resilience/resilience.ts";
 import { type CliContext, cliContext, print, printJson } from "./context.ts";
 
@@ -21,7 +22,7 @@ export function registerProvidersCommands(program: Command): void {
       await withResilience(cliContext(command), async (resilience, ids, shared) => {
         const statuses = ids.map((id) => resilience.status(id));
         if (options.json) {
-          printJson(statuses.map(toJson));
+          printJson(statuses.map(providerStatusJson));
           return;
         }
         if (!shared) {
@@ -65,25 +66,6 @@ async function withResilience(
   } finally {
     await resilience.close();
   }
-}
-
-function toJson(status: PolicyStatus): Record<string, unknown> {
-  return {
-    provider: status.provider,
-    breaker: status.breaker,
-    retryAfterMs: status.retryAfterMs ?? null,
-    consecutiveFailures: status.consecutiveFailures,
-    lastError: status.lastFailure
-      ? {
-          kind: status.lastFailure.kind,
-          status: status.lastFailure.status ?? null,
-          message: status.lastFailure.message,
-          at: new Date(status.lastFailure.at).toISOString(),
-        }
-      : null,
-    bulkhead: status.bulkhead,
-    sharing: status.sharing,
-  };
 }
 
 function printTable(statuses: readonly PolicyStatus[], now: number): void {

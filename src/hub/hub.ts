@@ -5,6 +5,7 @@
 import type { Paths } from "../config/paths.ts";
 import type { Config } from "../config/schema/index.ts";
 import { type ChatService, createChatService } from "../gateway/chat-service.ts";
+import { createUpstreams, type Upstreams } from "../gateway/forward.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
 import { createMetrics, type Metrics } from "../observability/metrics.ts";
 import { createResilience, type Resilience } from "../resilience/resilience.ts";
@@ -26,6 +27,8 @@ export interface Hub {
   readonly providers: ProviderClients;
   /** One chat turn over a route, with fallback and attachments: what `ask`, HTTP and MCP call. */
   readonly chat: ChatService;
+  /** The gateway's passthrough pools, one per provider endpoint. */
+  readonly upstreams: Upstreams;
   /** Closes what the hub opened, in reverse order of dependence. */
   close(): Promise<void>;
 }
@@ -37,6 +40,7 @@ export function createHub(options: HubOptions): Hub {
   const resilience = createResilience({ config, paths, logger, metrics });
   const providers = createProviderClients(config, paths);
   const chat = createChatService({ config, resilience, providers });
+  const upstreams = createUpstreams(config, paths);
   return {
     config,
     paths,
@@ -45,7 +49,9 @@ export function createHub(options: HubOptions): Hub {
     resilience,
     providers,
     chat,
+    upstreams,
     async close() {
+      await upstreams.close();
       await providers.close();
       await resilience.close();
     },

@@ -7,6 +7,7 @@ import { gatewaySchema } from "./gateway.ts";
 import { modeConfigSchema } from "./modes.ts";
 import { providerConfigSchema } from "./providers.ts";
 import { resilienceSchema } from "./resilience.ts";
+import { serverSchema } from "./server.ts";
 import { redisSchema, storeSchema } from "./store.ts";
 
 export const configSchema = z.strictObject({
@@ -21,6 +22,7 @@ export const configSchema = z.strictObject({
   store: storeSchema.prefault({}),
   redis: redisSchema.prefault({}),
   files: filesSchema.prefault({}),
+  server: serverSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;

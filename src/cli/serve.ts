@@ -1,0 +1,86 @@
+// `serve`: the hub as a long-running process. Prints `listening on URL` once it accepts requests,
+// logs JSON to stderr, and on SIGTERM/SIGINT lets answers in flight finish (server.drainMs) before
+// exiting 0. Refuses a non-loopback address while no hub key exists.
+import { type Command, InvalidArgumentError } from "commander";
+import { AppError } from "../errors.ts";
+import { createHub } from "../hub/hub.ts";
+import { createLogger } from "../observability/logger.ts";
+import { collectProcessMetrics } from "../observability/metrics.ts";
+import { createServer } from "../server/app.ts";
+import { NO_KEYS } from "../server/auth.ts";
+import { isLoopback, listen } from "../server/listen.ts";
+import { cliContext, print } from "./context.ts";
+
+interface ServeOptions {
+  host?: string;
+  port?: number;
+}
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command("serve")
+    .description("run the hub: one authenticated HTTP door for Anthropic, OpenAI and Gemini clients")
+    .option("--host <host>", "address to listen on (default: server.host, 127.0.0.1)")
+    .option("--port <n>", "port to listen on; 0 takes a free one (default: server.port, 8787)", parsePort)
+    .action(async (options: ServeOptions, command: Command) => {
+      const context = cliContext(command);
+      const { config } = context.config();
+      const host = options.host ?? config.server.host;
+      const port = options.port ?? config.server.port;
+      const keys = NO_KEYS;
+      if (!isLoopback(host) && !(await keys.hasKeys())) {
+        throw new AppError(
+          "usage",
+          `refusing to listen on ${host} with no hub keys: create one first with \`ai-orchestrator keys create --name NAME\`, or listen on 127.0.0.1`,
+        );
+      }
+      if (!isLoopback(host) && config.server.tls === undefined) {
+        process.stderr.write(
+          `ai-orchestrator: warning: listening on ${host} without TLS, so keys and prompts cross the network in clear: set server.tls (cert, key) or put a TLS reverse proxy in front\n`,
+        );
+      }
+      const logger = createLogger({ level: process.env.AI_ORCHESTRATOR_LOG_LEVEL ? undefined : "info" });
+      const hub = createHub({ config, paths: context.paths, logger });
+      collectProcessMetrics();
+      const { app } = createServer(hub, { keys });
+      let listening: Awaited<ReturnType<typeof listen>>;
+      try {
+        listening = await listen(app, { host, port, tls: config.server.tls });
+      } catch (error) {
+        await hub.close();
+        throw error;
+      }
+      logger.info({ url: listening.url }, "hub listening");
+      print(`listening on ${listening.url}`);
+      const signal = await untilSignalled();
+      logger.info({ signal, inFlight: listening.inFlight(), drainMs: config.server.drainMs }, "draining");
+      const { interrupted } = await listening.drain(config.server.drainMs);
+      if (interrupted > 0)
+        logger.warn({ interrupted }, "drain deadline passed: connections closed mid-answer");
+      await hub.close();
+      logger.info("hub stopped");
+    });
+}
+
+function untilSignalled(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      // A second signal while draining ends the process at once.
+      process.once("SIGINT", () => process.exit(130));
+      process.once("SIGTERM", () => process.exit(143));
+      resolve(signal);
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new InvalidArgumentError("must be a port number from 0 to 65535");
+  }
+  return port;
+}

@@ -1,0 +1,202 @@
+// The hub's HTTP app: health and readiness without a key, then every route behind a hub key of the
+// right scope — the three dialects' gateway routes (chat), /metrics (metrics) — and one error
+// handler that answers in the dialect the client speaks. Other parts mount their own sub-apps on it
+// (see docs/hub.md, "Mounting"): `app.use("/mcp/*", requireScope(keys, "mcp"))`, then `app.route("/mcp", mcp)`.
+import { Hono, type MiddlewareHandler } from "hono";
+import { AppError } from "../errors.ts";
+import type { Hub } from "../hub/hub.ts";
+import type { Dialect } from "../providers/definitions.ts";
+import { providerStatusesJson } from "../resilience/provider-status.ts";
+import { type KeyAuthority, presentedKey, type Scope } from "./auth.ts";
+import type { ServerEnv } from "./context.ts";
+import { classifyError, errorAnswer } from "./error-response.ts";
+import { createGatewayMetrics, type GatewayMetrics } from "./metrics.ts";
+import { modelList } from "./model-list.ts";
+import { type DialectCall, relay } from "./relay.ts";
+
+export interface ServerOptions {
+  /** Who may call: the hub's key store. */
+  keys: KeyAuthority;
+}
+
+export interface HubServer {
+  app: Hono<ServerEnv>;
+  metrics: GatewayMetrics;
+  /** The middleware every keyed route uses; sub-apps mounted later use it too. */
+  requireScope(scope: Scope): MiddlewareHandler<ServerEnv>;
+}
+
+const READY_TIMEOUT_MS = 1_000;
+
+export function createServer(hub: Hub, options: ServerOptions): HubServer {
+  const { keys } = options;
+  const metrics = createGatewayMetrics();
+  const dependencies = { hub, metrics, bodyLimitBytes: hub.config.server.bodyLimitBytes };
+  const app = new Hono<ServerEnv>();
+  let sequence = 0;
+  const bootId = process.pid.toString(36);
+
+  app.use(async (c, next) => {
+    c.set("started", performance.now());
+    c.set("requestId", `${bootId}-${(++sequence).toString(36)}`);
+    await next();
+    const route = c.get("route") ?? "unmatched";
+    const dialect = dialectOf(c.req.path, c.req.header("anthropic-version"));
+    metrics.requests.inc({ route, dialect, status: String(c.res.status) });
+    metrics.duration.observe({ route, dialect }, (performance.now() - c.get("started")) / 1000);
+  });
+
+  const requireScope =
+    (scope: Scope): MiddlewareHandler<ServerEnv> =>
+    async (c, next) => {
+      const key = presentedKey(
+        (name) => c.req.header(name),
+        (name) => c.req.query(name),
+      );
+      const principal = await keys.authenticate(key);
+      await keys.authorize(principal, scope);
+      c.set("principal", principal);
+      await next();
+    };
+  const named =
+    (route: string): MiddlewareHandler<ServerEnv> =>
+    async (c, next) => {
+      c.set("route", route);
+      await next();
+    };
+
+  app.get("/healthz", named("/healthz"), (c) => c.json({ status: "ok" }));
+  app.get("/readyz", named("/readyz"), async (c) => {
+    const breakerStore = await hub.resilience.ready(READY_TIMEOUT_MS);
+    const checks = { breakerStore: breakerStore ? "ok" : "unreachable" };
+    return c.json({ status: breakerStore ? "ready" : "not ready", checks }, breakerStore ? 200 : 503);
+  });
+
+  app.get("/metrics", named("/metrics"), requireScope("metrics"), async (c) => {
+    const text = `${await hub.metrics.metrics()}\n${await metrics.registry.metrics()}`;
+    return c.text(text, 200, { "content-type": hub.metrics.contentType });
+  });
+
+  const chat = requireScope("chat");
+  const gateway = (route: string, call: (c: Parameters<MiddlewareHandler<ServerEnv>>[0]) => DialectCall) =>
+    [
+      named(route),
+      chat,
+      (c: Parameters<MiddlewareHandler<ServerEnv>>[0]) => relay(c, dependencies, call(c)),
+    ] as const;
+
+  const anthropic =
+    (suffix: string) =>
+    (c: { req: { url: string } }): DialectCall => ({
+      dialect: "anthropic",
+      model: (body) => body.model,
+      path: () => `${suffix}${search(c.req.url)}`,
+      modelInBody: true,
+      sse: true,
+    });
+  app.post("/v1/messages", ...gateway("/v1/messages", anthropic("/v1/messages")));
+  app.post(
+    "/v1/messages/count_tokens",
+    ...gateway("/v1/messages/count_tokens", anthropic("/v1/messages/count_tokens")),
+  );
+  app.post(
+    "/v1/chat/completions",
+    ...gateway("/v1/chat/completions", (c) => ({
+      dialect: "openai",
+      model: (body) => body.model,
+      path: () => `/chat/completions${search(c.req.url)}`,
+      modelInBody: true,
+      sse: true,
+    })),
+  );
+  app.post(
+    "/v1beta/models/:target{.+}",
+    ...gateway("/v1beta/models/{model}", (c) => {
+      const target = c.req.param("target") ?? "";
+      const colon = target.lastIndexOf(":");
+      const method = colon < 0 ? "" : target.slice(colon + 1);
+      if (!GEMINI_METHODS.has(method)) {
+        throw new AppError(
+          "not_found",
+          `POST /v1beta/models/${target} is not served: use /v1beta/models/MODEL:generateContent, :streamGenerateContent or :countTokens`,
+        );
+      }
+      const query = geminiQuery(c.req.url);
+      return {
+        dialect: "gemini",
+        model: () => target.slice(0, colon),
+        path: (routeTarget) => `/v1beta/models/${routeTarget.model}:${method}${query}`,
+        modelInBody: false,
+        sse: method !== "streamGenerateContent" || query.includes("alt=sse"),
+      };
+    }),
+  );
+
+  app.get("/v1/models", named("/v1/models"), chat, (c) => {
+    const list = modelList(hub.config, c.get("principal"));
+    return c.json(c.req.header("anthropic-version") ? list.anthropic : list.openai);
+  });
+  app.get("/v1beta/models", named("/v1beta/models"), chat, (c) =>
+    c.json(modelList(hub.config, c.get("principal")).gemini),
+  );
+  app.get("/v1/providers", named("/v1/providers"), chat, (c) =>
+    c.json(providerStatusesJson(hub.config, hub.resilience)),
+  );
+
+  app.notFound((c) => {
+    const error = new AppError(
+      "not_found",
+      `${c.req.method} ${c.req.path} is not a route of this hub (see docs/hub.md)`,
+    );
+    return answerError(c.req.path, c.req.header("anthropic-version"), error, {});
+  });
+  app.onError((error, c) => {
+    if (!classifyError(error).expected) {
+      hub.logger.error(
+        { requestId: c.get("requestId"), path: c.req.path, error },
+        "unexpected error answering a request",
+      );
+    }
+    return answerError(c.req.path, c.req.header("anthropic-version"), error, c.get("aioHeaders") ?? {});
+  });
+
+  return { app, metrics, requireScope };
+}
+
+const GEMINI_METHODS = new Set(["generateContent", "streamGenerateContent", "countTokens"]);
+
+function answerError(
+  path: string,
+  anthropicVersion: string | undefined,
+  error: unknown,
+  extraHeaders: Record<string, string>,
+): Response {
+  const answer = errorAnswer(dialectOf(path, anthropicVersion), error);
+  return new Response(answer.body, {
+    status: answer.status,
+    headers: { ...answer.headers, ...extraHeaders },
+  });
+}
+
+/** The dialect a client speaks, from the route it called; for shared routes, from its headers. */
+export function dialectOf(path: string, anthropicVersion: string | undefined): Dialect {
+  if (path.startsWith("/v1beta/")) return "gemini";
+  if (path.startsWith("/v1/messages")) return "anthropic";
+  if (path.startsWith("/v1/chat/")) return "openai";
+  return anthropicVersion === undefined ? "openai" : "anthropic";
+}
+
+function search(url: string): string {
+  const question = url.indexOf("?");
+  return question < 0 ? "" : url.slice(question);
+}
+
+/** Gemini's query without `key=` (the hub key, never sent upstream). */
+function geminiQuery(url: string): string {
+  const query = search(url);
+  if (!query.includes("key=")) return query;
+  const params = new URLSearchParams(query);
+  params.delete("key");
+  const rest = params.toString();
+  return rest === "" ? "" : `?${rest}`;
+}

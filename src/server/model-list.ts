@@ -1,0 +1,52 @@
+// GET /v1/models (OpenAI's or Anthropic's list shape) and GET /v1beta/models (Gemini's): the
+// models a key can ask for by name — each provider's main and small model as provider/model,
+// and the configured aliases.
+import type { Config } from "../config/schema/index.ts";
+import { providerIds, resolveProvider } from "../providers/registry.ts";
+import { allowsProvider, type Principal } from "./auth.ts";
+
+export interface ModelLists {
+  openai: unknown;
+  anthropic: unknown;
+  gemini: unknown;
+}
+
+export function modelList(config: Config, principal: Principal): ModelLists {
+  const names: { id: string; owner: string }[] = [];
+  for (const id of providerIds(config)) {
+    if (!allowsProvider(principal, id)) continue;
+    const provider = resolveProvider(config, id);
+    for (const model of new Set([provider.models.main, provider.models.small])) {
+      names.push({ id: `${id}/${model}`, owner: id });
+    }
+  }
+  for (const [alias, entry] of Object.entries(config.gateway.models)) {
+    const owner = entry.target.slice(0, entry.target.indexOf("/"));
+    if (allowsProvider(principal, owner)) names.push({ id: alias, owner });
+  }
+  const created = 0;
+  return {
+    openai: {
+      object: "list",
+      data: names.map((name) => ({ id: name.id, object: "model", created, owned_by: name.owner })),
+    },
+    anthropic: {
+      data: names.map((name) => ({
+        type: "model",
+        id: name.id,
+        display_name: name.id,
+        created_at: new Date(created).toISOString(),
+      })),
+      has_more: false,
+      first_id: names[0]?.id ?? null,
+      last_id: names.at(-1)?.id ?? null,
+    },
+    gemini: {
+      models: names.map((name) => ({
+        name: `models/${name.id}`,
+        displayName: name.id,
+        supportedGenerationMethods: ["generateContent", "streamGenerateContent", "countTokens"],
+      })),
+    },
+  };
+}

@@ -1,0 +1,302 @@
+// One gateway request, start to end: body read under the limit, model resolved to a route, the
+// targets this key may use and that speak the client's dialect, then the call through executeRoute
+// (fallback only before anything reached the client) and the answer relayed byte for byte, with
+// the x-aio-* headers, usage counted on the way past, and a failure after the first byte sent as the
+// dialect's own error event.
+import type { Readable } from "node:stream";
+import type { Context } from "hono";
+import { AppError } from "../errors.ts";
+import { executeRoute } from "../gateway/execute-route.ts";
+import { type UpstreamResponse, upstreamErrorAnswer } from "../gateway/forward.ts";
+import { passthroughBaseUrl, type Route, type RouteTarget, resolveRoute } from "../gateway/routing.ts";
+import type { Hub } from "../hub/hub.ts";
+import type { Dialect } from "../providers/definitions.ts";
+import { fromTransportError } from "../providers/errors.ts";
+import { type FallbackAttempt, FallbackExhaustedError } from "../resilience/errors.ts";
+import { allowsProvider } from "./auth.ts";
+import type { ServerEnv } from "./context.ts";
+import { classifyError, errorStreamEvent } from "./error-response.ts";
+import type { GatewayMetrics } from "./metrics.ts";
+import { parseJsonObject, readBody } from "./request-body.ts";
+import { createUsageScanner, type UsageScanner } from "./usage-scanner.ts";
+
+/** How one dialect route finds the model in a request and where the request goes upstream. */
+export interface DialectCall {
+  dialect: Dialect;
+  /** The model the client asked for. */
+  model(body: Record<string, unknown>): unknown;
+  /** The upstream path, appended to the endpoint's base path. */
+  path(target: RouteTarget): string;
+  /** Whether the body names the model (Anthropic, OpenAI) and so is rewritten for another one. */
+  modelInBody: boolean;
+  /** False for a Gemini stream without `alt=sse`: one JSON array, sent as it is produced. */
+  sse: boolean;
+}
+
+export interface RelayDependencies {
+  hub: Hub;
+  metrics: GatewayMetrics;
+  bodyLimitBytes: number;
+}
+
+// Request headers that describe this hop or carry the client's hub key, never the provider's.
+const REQUEST_HEADERS_DROPPED = new Set([
+  "host",
+  "connection",
+  "keep-alive",
+  "proxy-authorization",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "expect",
+  "content-length",
+  "authorization",
+  "x-api-key",
+  "x-goog-api-key",
+  "cookie",
+  // The hub scans answers for usage: it asks for them uncompressed.
+  "accept-encoding",
+]);
+
+const RESPONSE_HEADERS_DROPPED = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "upgrade",
+  "trailer",
+  "set-cookie",
+]);
+
+export async function relay(
+  c: Context<ServerEnv>,
+  dependencies: RelayDependencies,
+  call: DialectCall,
+): Promise<Response> {
+  const { hub, metrics } = dependencies;
+  const { dialect } = call;
+  const started = c.get("started");
+  const bytes = await readBody(c, dependencies.bodyLimitBytes);
+  const body = parseJsonObject(c, bytes);
+  const asked = call.model(body);
+  if (typeof asked !== "string" || asked === "") {
+    throw new AppError(
+      "usage",
+      "the request names no model: set `model` to a model or alias (GET /v1/models lists them)",
+    );
+  }
+  const route = usableRoute(c, resolveRoute(hub.config, asked), dialect);
+  const headers = forwardedHeaders(c);
+  const clientSignal = c.req.raw.signal;
+  let providerMs = 0;
+  let result: Awaited<ReturnType<typeof executeRoute<UpstreamResponse>>>;
+  try {
+    result = await executeRoute(
+      hub.resilience,
+      route,
+      async (target, context) => {
+        const sent = performance.now();
+        try {
+          const response = await hub.upstreams.send({
+            provider: target.provider,
+            dialect,
+            method: "POST",
+            path: call.path(target),
+            headers,
+            body:
+              call.modelInBody && body.model !== target.model
+                ? JSON.stringify({ ...body, model: target.model })
+                : bytes,
+            signal: context.signal,
+          });
+          const waited = performance.now() - sent;
+          metrics.upstreamFirstByte.observe({ provider: target.provider.id }, waited / 1000);
+          context.progress();
+          return response;
+        } finally {
+          providerMs += performance.now() - sent;
+        }
+      },
+      { signal: clientSignal },
+    );
+  } catch (error) {
+    c.set("aioHeaders", failureHeaders(error));
+    const raw = upstreamErrorAnswer(error instanceof FallbackExhaustedError ? error.lastError : error);
+    // A mistake in the client's request, told by a provider of the client's own dialect: its own words.
+    if (raw !== undefined && classifyError(error).category === "invalid_request") {
+      return new Response(raw.body, {
+        status: raw.status,
+        headers: { ...relayedHeaders(raw.headers), ...c.get("aioHeaders") },
+      });
+    }
+    throw error;
+  }
+  const upstream = result.value;
+  const provider = result.target.provider.id;
+  const responseHeaders = relayedHeaders(upstream.headers);
+  responseHeaders["x-aio-provider"] = provider;
+  if (result.fallbacks.length > 0) responseHeaders["x-aio-fallbacks"] = describeFallbacks(result.fallbacks);
+  const usage = createUsageScanner(dialect);
+  const stopOnDisconnect = (): void => {
+    upstream.body.destroy();
+  };
+  clientSignal.addEventListener("abort", stopOnDisconnect, { once: true });
+  let finished = false;
+  const finish = (): void => {
+    if (finished) return;
+    finished = true;
+    clientSignal.removeEventListener("abort", stopOnDisconnect);
+    usage.record(metrics, provider);
+  };
+
+  const streaming = !call.sse || responseHeaders["content-type"]?.includes("event-stream") === true;
+  if (streaming) {
+    const overheadMs = performance.now() - started - providerMs;
+    responseHeaders["x-aio-overhead-ms"] = overheadMs.toFixed(3);
+    metrics.overhead.observe({ dialect }, overheadMs / 1000);
+    return new Response(relayStream(upstream.body, usage, dialect, call.sse, provider, finish, hub), {
+      status: upstream.status,
+      headers: responseHeaders,
+    });
+  }
+  const reading = performance.now();
+  let answer: Buffer;
+  try {
+    answer = await readAll(upstream.body, usage);
+  } catch (error) {
+    finish();
+    throw fromTransportError(provider, error);
+  }
+  providerMs += performance.now() - reading;
+  finish();
+  const overheadMs = performance.now() - started - providerMs;
+  responseHeaders["x-aio-overhead-ms"] = overheadMs.toFixed(3);
+  metrics.overhead.observe({ dialect }, overheadMs / 1000);
+  return new Response(answer, { status: upstream.status, headers: responseHeaders });
+}
+
+/** The route narrowed to what this key may reach and what speaks the client's dialect. */
+function usableRoute(c: Context<ServerEnv>, route: Route, dialect: Dialect): Route {
+  const principal = c.get("principal");
+  const allowed = route.targets.filter((target) => allowsProvider(principal, target.provider.id));
+  if (allowed.length === 0) {
+    const providers = [...new Set(route.targets.map((target) => target.provider.id))].join(", ");
+    throw new AppError("forbidden", `this key may not use ${providers}, which serve model "${route.asked}"`);
+  }
+  const speaking = allowed.filter((target) => passthroughBaseUrl(target.provider, dialect) !== undefined);
+  if (speaking.length === 0) {
+    const providers = [...new Set(allowed.map((target) => target.provider.id))].join(", ");
+    throw new AppError(
+      "usage",
+      `model "${route.asked}" is served by ${providers}, which does not speak the ${dialect} API, and requests cannot be translated yet: ask for a model of a provider that does`,
+    );
+  }
+  return { ...route, targets: speaking };
+}
+
+function forwardedHeaders(c: Context<ServerEnv>): Record<string, string> {
+  const forwarded: Record<string, string> = {};
+  const incoming = c.env?.incoming?.headers;
+  if (incoming) {
+    for (const name in incoming) {
+      const value = incoming[name];
+      if (value === undefined || REQUEST_HEADERS_DROPPED.has(name)) continue;
+      forwarded[name] = Array.isArray(value) ? value.join(", ") : value;
+    }
+    return forwarded;
+  }
+  c.req.raw.headers.forEach((value, name) => {
+    if (!REQUEST_HEADERS_DROPPED.has(name)) forwarded[name] = value;
+  });
+  return forwarded;
+}
+
+function relayedHeaders(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): Record<string, string> {
+  const relayed: Record<string, string> = {};
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || RESPONSE_HEADERS_DROPPED.has(name)) continue;
+    relayed[name] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return relayed;
+}
+
+/** `zai=overloaded, moonshot=circuit_open`: who was skipped, and why, in order. */
+export function describeFallbacks(attempts: readonly FallbackAttempt[]): string {
+  return attempts.map((attempt) => `${attempt.provider}=${attempt.kind}`).join(", ");
+}
+
+function failureHeaders(error: unknown): Record<string, string> {
+  if (!(error instanceof FallbackExhaustedError)) {
+    const provider =
+      typeof error === "object" && error !== null && "provider" in error ? error.provider : undefined;
+    return typeof provider === "string" ? { "x-aio-provider": provider } : {};
+  }
+  const last = error.attempts.at(-1);
+  const skipped = error.attempts.slice(0, -1);
+  return {
+    ...(last ? { "x-aio-provider": last.provider } : {}),
+    ...(skipped.length > 0 ? { "x-aio-fallbacks": describeFallbacks(skipped) } : {}),
+  };
+}
+
+async function readAll(body: Readable, usage: UsageScanner): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) {
+    if (Buffer.isBuffer(chunk)) chunks.push(chunk);
+  }
+  const answer = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  usage.scan(answer);
+  return answer;
+}
+
+/**
+ * The provider's stream as the client's: each chunk passed on as it comes, read only as fast as
+ * the client takes it. A failure of the provider midway ends the stream with the dialect's error event.
+ */
+function relayStream(
+  body: Readable,
+  usage: UsageScanner,
+  dialect: Dialect,
+  sse: boolean,
+  provider: string,
+  finish: () => void,
+  hub: Hub,
+): ReadableStream<Uint8Array> {
+  const chunks = body[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const next = await chunks.next();
+          if (next.done) {
+            finish();
+            controller.close();
+            return;
+          }
+          const chunk: Buffer = next.value;
+          usage.scan(chunk);
+          controller.enqueue(chunk);
+        } catch (caught) {
+          finish();
+          const error = fromTransportError(provider, caught);
+          hub.logger.warn(
+            { provider, error: error instanceof Error ? error.message : String(error) },
+            `${provider} failed in the middle of a streamed answer; the client was sent an error event`,
+          );
+          controller.enqueue(Buffer.from(errorStreamEvent(dialect, error, sse)));
+          controller.close();
+        }
+      },
+      cancel() {
+        finish();
+        body.destroy();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}

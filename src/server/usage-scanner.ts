@@ -1,0 +1,54 @@
+// Token counts read from the answers as they pass, without parsing or buffering them: a chunk is
+// looked at only when it holds a usage field, and the last count of each direction wins (streams
+// repeat running totals: Anthropic's message_delta, Gemini's usageMetadata on every chunk).
+import type { Dialect } from "../providers/definitions.ts";
+import type { GatewayMetrics } from "./metrics.ts";
+
+export interface UsageScanner {
+  scan(chunk: Buffer): void;
+  /** Adds what was seen to the provider's token counters, once. */
+  record(metrics: GatewayMetrics, provider: string): void;
+}
+
+interface UsageFields {
+  marker: string;
+  input: RegExp;
+  output: RegExp;
+}
+
+const FIELDS: Readonly<Record<Dialect, UsageFields>> = {
+  anthropic: { marker: "_tokens", input: /"input_tokens":\s*(\d+)/g, output: /"output_tokens":\s*(\d+)/g },
+  openai: { marker: "_tokens", input: /"prompt_tokens":\s*(\d+)/g, output: /"completion_tokens":\s*(\d+)/g },
+  gemini: {
+    marker: "TokenCount",
+    input: /"promptTokenCount":\s*(\d+)/g,
+    output: /"candidatesTokenCount":\s*(\d+)/g,
+  },
+};
+
+export function createUsageScanner(dialect: Dialect): UsageScanner {
+  const fields = FIELDS[dialect];
+  let input = 0;
+  let output = 0;
+  let recorded = false;
+  return {
+    scan(chunk) {
+      if (chunk.indexOf(fields.marker) < 0) return;
+      const text = chunk.toString("utf8");
+      input = lastNumber(fields.input, text) ?? input;
+      output = lastNumber(fields.output, text) ?? output;
+    },
+    record(metrics, provider) {
+      if (recorded) return;
+      recorded = true;
+      if (input > 0) metrics.tokens.inc({ provider, direction: "in" }, input);
+      if (output > 0) metrics.tokens.inc({ provider, direction: "out" }, output);
+    },
+  };
+}
+
+function lastNumber(pattern: RegExp, text: string): number | undefined {
+  let last: number | undefined;
+  for (const match of text.matchAll(pattern)) last = Number(match[1]);
+  return last;
+}

@@ -1,0 +1,155 @@
+// A hub for tests: a throwaway home with provider keys in secrets/, config pointing every provider
+// at the simulators (or at an upstream of the test's own), hub keys held in memory, and the Hono
+// app — in-process for app.request() tests, or on a loopback socket.
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { resolvePaths } from "../../src/config/paths.ts";
+import { type Config, configSchema } from "../../src/config/schema/index.ts";
+import { AppError } from "../../src/errors.ts";
+import { createHub, type Hub } from "../../src/hub/hub.ts";
+import { createLogger } from "../../src/observability/logger.ts";
+import { writeSecret } from "../../src/providers/credentials.ts";
+import { createServer, type HubServer } from "../../src/server/app.ts";
+import type { KeyAuthority, Principal, Scope } from "../../src/server/auth.ts";
+import { type ListeningServer, listen } from "../../src/server/listen.ts";
+import type { Simulators } from "../../src/simulators/index.ts";
+
+export const PROVIDER_KEY = "sk-simulator-provider-key-0001";
+
+export interface TestKey extends Principal {
+  key: string;
+}
+
+/** Hub keys in memory, hashed and compared in constant time, with a per-minute request count. */
+export class MemoryKeys implements KeyAuthority {
+  readonly #keys = new Map<string, { digest: Buffer; principal: Principal }>();
+  readonly #counts = new Map<string, { minute: number; count: number }>();
+
+  add(name: string, scopes: readonly Scope[], options: { providers?: string[]; rpm?: number } = {}): TestKey {
+    const key = `aio_${randomBytes(18).toString("base64url")}`;
+    const principal: Principal = {
+      id: `key_${this.#keys.size + 1}`,
+      name,
+      scopes,
+      providers: options.providers ?? null,
+      rpm: options.rpm ?? null,
+    };
+    this.#keys.set(key.slice(0, 12), { digest: digest(key), principal });
+    return { ...principal, key };
+  }
+
+  revoke(key: string): void {
+    this.#keys.delete(key.slice(0, 12));
+  }
+
+  async authenticate(presented: string): Promise<Principal> {
+    const entry = this.#keys.get(presented.slice(0, 12));
+    if (!entry || !timingSafeEqual(entry.digest, digest(presented))) {
+      throw new AppError("unauthenticated", "unknown or revoked hub key");
+    }
+    return entry.principal;
+  }
+
+  authorize(principal: Principal, scope: Scope): void {
+    if (!principal.scopes.includes(scope)) {
+      throw new AppError("forbidden", `key ${principal.name} lacks the ${scope} scope`);
+    }
+    if (principal.rpm === null) return;
+    const minute = Math.floor(Date.now() / 60_000);
+    const count = this.#counts.get(principal.id);
+    const current = count && count.minute === minute ? count : { minute, count: 0 };
+    current.count += 1;
+    this.#counts.set(principal.id, current);
+    if (current.count > principal.rpm) {
+      throw new AppError(
+        "rate_limited",
+        `key ${principal.name} is over its ${principal.rpm} requests a minute`,
+        {
+          retryAfterMs: (minute + 1) * 60_000 - Date.now(),
+        },
+      );
+    }
+  }
+
+  hasKeys(): Promise<boolean> {
+    return Promise.resolve(this.#keys.size > 0);
+  }
+}
+
+function digest(key: string): Buffer {
+  return createHash("sha256").update(key).digest();
+}
+
+export interface TestHub {
+  hub: Hub;
+  server: HubServer;
+  keys: MemoryKeys;
+  home: string;
+  /** In-process request (no socket). */
+  request(path: string, init?: RequestInit): Promise<Response>;
+  /** Puts the app on a loopback port; closed with the hub. */
+  listen(): Promise<ListeningServer>;
+  close(): Promise<void>;
+}
+
+/** Every provider pointed at the simulators that are running, with `overrides` merged over. */
+export function simulatorConfig(
+  simulators: Simulators | undefined,
+  overrides: Record<string, unknown> = {},
+): Config {
+  const providers: Record<string, Record<string, unknown>> = {};
+  for (const endpoint of Object.values(simulators?.endpoints ?? {})) {
+    providers[endpoint.provider] = {
+      baseUrl: endpoint.baseUrl,
+      ...(endpoint.anthropicBaseUrl ? { anthropicBaseUrl: endpoint.anthropicBaseUrl } : {}),
+      // Fast, deterministic tests: one attempt per provider, no waiting between them.
+      policy: { retry: { maxAttempts: 1 } },
+    };
+  }
+  const overrideProviders = (overrides.providers ?? {}) as Record<string, Record<string, unknown>>;
+  for (const [id, entry] of Object.entries(overrideProviders)) providers[id] = { ...providers[id], ...entry };
+  return configSchema.parse({
+    ...overrides,
+    providers,
+    resilience: { store: "memory", ...(overrides.resilience ?? {}) },
+  });
+}
+
+export function startTestHub(
+  t: { after(fn: () => Promise<void> | void): void },
+  config: Config,
+  options: { providerKeys?: boolean } = {},
+): TestHub {
+  const home = mkdtempSync(join(tmpdir(), "aio-hub-test-"));
+  const paths = resolvePaths({ env: { AI_ORCHESTRATOR_HOME: home } });
+  if (options.providerKeys !== false) {
+    for (const id of Object.keys(config.providers).concat(["anthropic", "google", "zai", "moonshot"])) {
+      writeSecret(paths, id, PROVIDER_KEY);
+    }
+  }
+  const hub = createHub({ config, paths, logger: createLogger({ level: "silent" }) });
+  const keys = new MemoryKeys();
+  const server = createServer(hub, { keys });
+  const listening: ListeningServer[] = [];
+  const close = async (): Promise<void> => {
+    for (const running of listening.splice(0)) await running.drain(0);
+    await hub.close();
+    rmSync(home, { recursive: true, force: true });
+  };
+  t.after(close);
+  return {
+    hub,
+    server,
+    keys,
+    home,
+    request: (path, init) => Promise.resolve(server.app.request(path, init)),
+    async listen() {
+      const running = await listen(server.app, { host: "127.0.0.1", port: 0 });
+      listening.push(running);
+      return running;
+    },
+    close,
+  };
+}
