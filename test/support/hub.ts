@@ -94,11 +94,14 @@ export interface TestHub {
   close(): Promise<void>;
 }
 
+export interface ConfigOverrides {
+  providers?: Record<string, Record<string, unknown>>;
+  resilience?: Record<string, unknown>;
+  [section: string]: unknown;
+}
+
 /** Every provider pointed at the simulators that are running, with `overrides` merged over. */
-export function simulatorConfig(
-  simulators: Simulators | undefined,
-  overrides: Record<string, unknown> = {},
-): Config {
+export function simulatorConfig(simulators: Simulators | undefined, overrides: ConfigOverrides = {}): Config {
   const providers: Record<string, Record<string, unknown>> = {};
   for (const endpoint of Object.values(simulators?.endpoints ?? {})) {
     providers[endpoint.provider] = {
@@ -108,12 +111,12 @@ export function simulatorConfig(
       policy: { retry: { maxAttempts: 1 } },
     };
   }
-  const overrideProviders = (overrides.providers ?? {}) as Record<string, Record<string, unknown>>;
-  for (const [id, entry] of Object.entries(overrideProviders)) providers[id] = { ...providers[id], ...entry };
+  for (const [id, entry] of Object.entries(overrides.providers ?? {}))
+    providers[id] = { ...providers[id], ...entry };
   return configSchema.parse({
     ...overrides,
     providers,
-    resilience: { store: "memory", ...(overrides.resilience ?? {}) },
+    resilience: { store: "memory", ...overrides.resilience },
   });
 }
 
@@ -152,4 +155,14 @@ export function startTestHub(
     },
     close,
   };
+}
+
+/** A field deep inside a parsed JSON answer: pick(body, "error", "type"). */
+export function pick(value: unknown, ...path: (string | number)[]): unknown {
+  let current = value;
+  for (const step of path) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = Reflect.get(current, step);
+  }
+  return current;
 }

@@ -1,0 +1,157 @@
+// A client's mistakes are 4xx in the client's own dialect, never a 5xx or a stack: malformed JSON,
+// a wrong content type, a missing model, an unknown model, an unknown route, an oversized body.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { pick, simulatorConfig, startTestHub } from "../support/hub.ts";
+
+const ROUTES = [
+  {
+    dialect: "anthropic",
+    path: "/v1/messages",
+    errorType: (body: unknown) => pick(body, "error", "type"),
+    invalid: "invalid_request_error",
+    tooLarge: "request_too_large",
+    notFound: "not_found_error",
+  },
+  {
+    dialect: "openai",
+    path: "/v1/chat/completions",
+    errorType: (body: unknown) => pick(body, "error", "type"),
+    invalid: "invalid_request_error",
+    tooLarge: "invalid_request_error",
+    notFound: "not_found_error",
+  },
+  {
+    dialect: "gemini",
+    path: "/v1beta/models/gemini-2.5-flash:generateContent",
+    errorType: (body: unknown) => pick(body, "error", "status"),
+    invalid: "INVALID_ARGUMENT",
+    tooLarge: "INVALID_ARGUMENT",
+    notFound: "NOT_FOUND",
+  },
+] as const;
+
+describe("bad input", () => {
+  for (const route of ROUTES) {
+    it(`${route.dialect}: each mistake is a 4xx in the dialect's shape with a message saying what to fix`, async (t) => {
+      const hub = startTestHub(t, simulatorConfig(undefined, { server: { bodyLimitBytes: 1024 } }));
+      const key = hub.keys.add("client", ["chat"]).key;
+      const send = (body: string, headers: Record<string, string> = { "content-type": "application/json" }) =>
+        hub.request(route.path, {
+          method: "POST",
+          headers: { authorization: `Bearer ${key}`, ...headers },
+          body,
+        });
+      const cases: {
+        name: string;
+        response: Promise<Response>;
+        status: number;
+        type: string;
+        message: RegExp;
+      }[] = [
+        {
+          name: "malformed JSON",
+          response: send('{"model": '),
+          status: 400,
+          type: route.invalid,
+          message: /not valid JSON/,
+        },
+        {
+          name: "not an object",
+          response: send("[1,2]"),
+          status: 400,
+          type: route.invalid,
+          message: /JSON object/,
+        },
+        {
+          name: "wrong content type",
+          response: send("model=x", { "content-type": "application/x-www-form-urlencoded" }),
+          status: 400,
+          type: route.invalid,
+          message: /application\/json/,
+        },
+        {
+          name: "oversized body",
+          response: send(JSON.stringify({ model: "glm-4.6", padding: "x".repeat(2048) })),
+          status: 413,
+          type: route.tooLarge,
+          message: /bodyLimitBytes/,
+        },
+      ];
+      if (route.dialect !== "gemini") {
+        cases.push(
+          {
+            name: "missing model",
+            response: send(JSON.stringify({ messages: [] })),
+            status: 400,
+            type: route.invalid,
+            message: /names no model/,
+          },
+          {
+            name: "unknown model",
+            response: send(JSON.stringify({ model: "gpt-9000", messages: [] })),
+            status: 400,
+            type: route.invalid,
+            message: /unknown model \\"gpt-9000\\".*provider\/model/,
+          },
+        );
+      }
+      for (const each of cases) {
+        const response = await each.response;
+        assert.equal(response.status, each.status, each.name);
+        const body = await response.json();
+        assert.equal(route.errorType(body), each.type, each.name);
+        const text = JSON.stringify(body);
+        assert.match(text, each.message, each.name);
+        assert.doesNotMatch(text, /\bat .*\.ts:\d+/, `${each.name}: no stack trace`);
+      }
+    });
+  }
+
+  it("an unknown Gemini model and an unknown route are 4xx in the dialect the path implies", async (t) => {
+    const hub = startTestHub(t, simulatorConfig(undefined));
+    const key = hub.keys.add("client", ["chat"]).key;
+    const gemini = await hub.request("/v1beta/models/palm-2:generateContent", {
+      method: "POST",
+      headers: { "x-goog-api-key": key, "content-type": "application/json" },
+      body: "{}",
+    });
+    assert.equal(gemini.status, 400);
+    assert.equal(pick(await gemini.json(), "error", "status"), "INVALID_ARGUMENT");
+    const method = await hub.request("/v1beta/models/gemini-2.5-flash:embedContent", {
+      method: "POST",
+      headers: { "x-goog-api-key": key },
+      body: "{}",
+    });
+    assert.equal(method.status, 404);
+    assert.equal(pick(await method.json(), "error", "status"), "NOT_FOUND");
+    const unknown = await hub.request("/v2/whatever", { headers: { authorization: `Bearer ${key}` } });
+    assert.equal(unknown.status, 404);
+    assert.equal(pick(await unknown.json(), "error", "type"), "not_found_error");
+    const anthropicUnknown = await hub.request("/v1/nothing", {
+      headers: { "anthropic-version": "2023-06-01" },
+    });
+    assert.equal(anthropicUnknown.status, 404);
+    assert.equal(pick(await anthropicUnknown.json(), "type"), "error");
+  });
+
+  it("a model whose providers cannot speak the client's dialect is a clear 400 until translation exists", async (t) => {
+    const hub = startTestHub(t, simulatorConfig(undefined));
+    const key = hub.keys.add("client", ["chat"]).key;
+    const response = await hub.request("/v1/messages", {
+      method: "POST",
+      headers: { "x-api-key": key, "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "gemini-2.5-flash",
+        max_tokens: 5,
+        messages: [{ role: "user", content: "hi" }],
+      }),
+    });
+    // Flips when the dialects branch lands: the request is then translated and answered.
+    assert.equal(response.status, 400);
+    assert.match(
+      JSON.stringify(await response.json()),
+      /does not speak the anthropic API.*cannot be translated yet/,
+    );
+  });
+});
