@@ -8,7 +8,7 @@ import type { Hub } from "../hub/hub.ts";
 import type { Dialect } from "../providers/definitions.ts";
 import { providerStatusesJson } from "../resilience/provider-status.ts";
 import { type KeyAuthority, presentedKey, type Scope } from "./auth.ts";
-import type { ServerEnv } from "./context.ts";
+import { requestHeader, type ServerEnv } from "./context.ts";
 import { classifyError, errorAnswer } from "./error-response.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.ts";
 import { modelList } from "./model-list.ts";
@@ -41,7 +41,7 @@ export function createServer(hub: Hub, options: ServerOptions): HubServer {
     c.set("requestId", `${bootId}-${(++sequence).toString(36)}`);
     await next();
     const route = c.get("route") ?? "unmatched";
-    const dialect = dialectOf(c.req.path, c.req.header("anthropic-version"));
+    const dialect = dialectOf(c.req.path, requestHeader(c, "anthropic-version"));
     metrics.requests.inc({ route, dialect, status: String(c.res.status) });
     metrics.duration.observe({ route, dialect }, (performance.now() - c.get("started")) / 1000);
   });
@@ -50,7 +50,7 @@ export function createServer(hub: Hub, options: ServerOptions): HubServer {
     (scope: Scope): MiddlewareHandler<ServerEnv> =>
     async (c, next) => {
       const key = presentedKey(
-        (name) => c.req.header(name),
+        (name) => requestHeader(c, name),
         (name) => c.req.query(name),
       );
       const principal = await keys.authenticate(key);
@@ -134,7 +134,7 @@ export function createServer(hub: Hub, options: ServerOptions): HubServer {
 
   app.get("/v1/models", named("/v1/models"), chat, (c) => {
     const list = modelList(hub.config, c.get("principal"));
-    return c.json(c.req.header("anthropic-version") ? list.anthropic : list.openai);
+    return c.json(requestHeader(c, "anthropic-version") ? list.anthropic : list.openai);
   });
   app.get("/v1beta/models", named("/v1beta/models"), chat, (c) =>
     c.json(modelList(hub.config, c.get("principal")).gemini),
@@ -148,7 +148,7 @@ export function createServer(hub: Hub, options: ServerOptions): HubServer {
       "not_found",
       `${c.req.method} ${c.req.path} is not a route of this hub (see docs/hub.md)`,
     );
-    return answerError(c.req.path, c.req.header("anthropic-version"), error, {});
+    return answerError(c.req.path, requestHeader(c, "anthropic-version"), error, {});
   });
   app.onError((error, c) => {
     if (!classifyError(error).expected) {
@@ -157,7 +157,7 @@ export function createServer(hub: Hub, options: ServerOptions): HubServer {
         "unexpected error answering a request",
       );
     }
-    return answerError(c.req.path, c.req.header("anthropic-version"), error, c.get("aioHeaders") ?? {});
+    return answerError(c.req.path, requestHeader(c, "anthropic-version"), error, c.get("aioHeaders") ?? {});
   });
 
   return { app, metrics, requireScope };

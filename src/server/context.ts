@@ -2,6 +2,7 @@
 // the caller's principal once authenticated, when the request arrived, and the x-aio-* headers an
 // error answer must carry too.
 import type { HttpBindings } from "@hono/node-server";
+import type { Context } from "hono";
 import type { Principal } from "./auth.ts";
 
 export interface ServerEnv {
@@ -16,4 +17,15 @@ export interface ServerEnv {
     /** The route template, the `route` label of the request metrics. */
     route: string;
   };
+}
+
+/**
+ * A request header, read from node's own header object when there is one: Hono's `c.req.header()`
+ * would first copy every header into a fetch Headers object, on every request.
+ */
+export function requestHeader(c: Context<ServerEnv>, name: string): string | undefined {
+  const incoming = c.env?.incoming;
+  if (!incoming) return c.req.header(name);
+  const value = incoming.headers[name];
+  return Array.isArray(value) ? value.join(", ") : value;
 }

@@ -2,10 +2,11 @@
 // content type and the JSON itself, each refused with a 400 that says what to send instead.
 import type { Context } from "hono";
 import { AppError } from "../errors.ts";
+import { requestHeader, type ServerEnv } from "./context.ts";
 
 /** The body as bytes, refusing more than `limit` of them. */
-export async function readBody(c: Context, limit: number): Promise<Uint8Array> {
-  const declared = c.req.header("content-length");
+export async function readBody(c: Context<ServerEnv>, limit: number): Promise<Uint8Array> {
+  const declared = requestHeader(c, "content-length");
   if (declared !== undefined) {
     if (Number(declared) > limit) throw tooLarge(limit);
     return new Uint8Array(await c.req.arrayBuffer());
@@ -30,8 +31,8 @@ export async function readBody(c: Context, limit: number): Promise<Uint8Array> {
 }
 
 /** The body parsed as a JSON object; anything else is a usage error (HTTP 400). */
-export function parseJsonObject(c: Context, bytes: Uint8Array): Record<string, unknown> {
-  const type = c.req.header("content-type");
+export function parseJsonObject(c: Context<ServerEnv>, bytes: Uint8Array): Record<string, unknown> {
+  const type = requestHeader(c, "content-type");
   if (type !== undefined && !/^application\/(?:[\w.+-]*\+)?json\b/i.test(type.trim())) {
     throw new AppError("usage", `content-type ${type} is not accepted: send the body as application/json`);
   }
