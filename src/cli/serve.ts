@@ -5,7 +5,6 @@ import { type Command, InvalidArgumentError } from "commander";
 import { AppError } from "../errors.ts";
 import { createHub } from "../hub/hub.ts";
 import { createLogger } from "../observability/logger.ts";
-import { collectProcessMetrics } from "../observability/metrics.ts";
 import { createServer } from "../server/app.ts";
 import { NO_KEYS } from "../server/auth.ts";
 import { isLoopback, listen } from "../server/listen.ts";
@@ -41,7 +40,7 @@ export function registerServeCommand(program: Command): void {
       }
       const logger = createLogger({ level: process.env.AI_ORCHESTRATOR_LOG_LEVEL ? undefined : "info" });
       const hub = createHub({ config, paths: context.paths, logger });
-      collectProcessMetrics();
+      hub.metrics.collectProcessMetrics();
       const { app } = createServer(hub, { keys });
       let listening: Awaited<ReturnType<typeof listen>>;
       try {

@@ -28,9 +28,10 @@ export interface HubServer {
 
 const READY_TIMEOUT_MS = 1_000;
 
+/** The app of one hub (its gateway metrics register on the hub's registry: one server per hub). */
 export function createServer(hub: Hub, options: ServerOptions): HubServer {
   const { keys } = options;
-  const metrics = createGatewayMetrics();
+  const metrics = createGatewayMetrics(hub.metrics.registry);
   const dependencies = { hub, metrics, bodyLimitBytes: hub.config.server.bodyLimitBytes };
   const app = new Hono<ServerEnv>();
   let sequence = 0;
@@ -73,8 +74,8 @@ export function createServer(hub: Hub, options: ServerOptions): HubServer {
   });
 
   app.get("/metrics", named("/metrics"), requireScope("metrics"), async (c) => {
-    const text = `${await hub.metrics.metrics()}\n${await metrics.registry.metrics()}`;
-    return c.text(text, 200, { "content-type": hub.metrics.contentType });
+    const { registry } = hub.metrics;
+    return c.text(await registry.metrics(), 200, { "content-type": registry.contentType });
   });
 
   const chat = requireScope("chat");

@@ -1,13 +1,12 @@
-// The gateway's Prometheus metrics, on a registry of the server's own (so a test can build two
-// servers in one process); /metrics serves them with the hub's. Labels are bounded sets only: route
-// templates, dialects, status codes and provider ids from config, never keys, users or model names.
-import { Counter, Histogram, Registry } from "prom-client";
+// The gateway's Prometheus metrics, registered on the hub's registry beside the resilience families
+// (one server per hub). Labels are bounded sets only: route templates, dialects, status codes and
+// provider ids from config, never keys, users or model names.
+import { Counter, Histogram, type Registry } from "prom-client";
 
 const SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 const HUB_SECONDS = [0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05];
 
 export interface GatewayMetrics {
-  readonly registry: Registry;
   readonly requests: Counter<"route" | "dialect" | "status">;
   readonly duration: Histogram<"route" | "dialect">;
   readonly upstreamFirstByte: Histogram<"provider">;
@@ -15,10 +14,8 @@ export interface GatewayMetrics {
   readonly overhead: Histogram<"dialect">;
 }
 
-export function createGatewayMetrics(): GatewayMetrics {
-  const registry = new Registry();
+export function createGatewayMetrics(registry: Registry): GatewayMetrics {
   return {
-    registry,
     requests: new Counter({
       name: "aio_http_requests_total",
       help: "Requests answered, by route template, dialect and HTTP status.",
