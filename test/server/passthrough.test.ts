@@ -232,6 +232,39 @@ describe("fallback and failures, against the simulators", () => {
     assert.equal(atMoonshot[0]!.path, "/anthropic/v1/messages");
   });
 
+  it("count_tokens and countTokens pass through where the target has them; a Gemini stream without alt=sse stays one JSON array", async (t) => {
+    const simulators = await withSimulators(t);
+    const hub = startTestHub(t, simulatorConfig(simulators));
+    const key = hub.keys.add("counter", ["chat"]).key;
+    const running = await hub.listen();
+    const counted = await fetch(`${running.url}/v1/messages/count_tokens`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": key, "anthropic-version": "2023-06-01" },
+      body: JSON.stringify({ model: "glm-4.6", messages: [{ role: "user", content: "count me" }] }),
+    });
+    assert.equal(counted.status, 200);
+    assert.equal(typeof pick(await counted.json(), "input_tokens"), "number");
+    const geminiCount = await fetch(`${running.url}/v1beta/models/gemini-2.5-flash:countTokens`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-goog-api-key": key },
+      body: JSON.stringify({ contents: [{ role: "user", parts: [{ text: "count me" }] }] }),
+    });
+    assert.equal(geminiCount.status, 200);
+    assert.equal(typeof pick(await geminiCount.json(), "totalTokens"), "number");
+    const array = await fetch(`${running.url}/v1beta/models/gemini-2.5-flash:streamGenerateContent`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-goog-api-key": key },
+      body: JSON.stringify({ contents: [{ role: "user", parts: [{ text: "as an array" }] }] }),
+    });
+    assert.equal(array.status, 200);
+    const chunks = await array.json();
+    assert.ok(Array.isArray(chunks) && chunks.length > 1);
+    assert.equal(
+      chunks.map((chunk: unknown) => pick(chunk, "candidates", 0, "content", "parts", 0, "text")).join(""),
+      "Simulated Gemini reply to: as an array",
+    );
+  });
+
   it("when every provider fails, answers in the dialect's shape with who was tried", async (t) => {
     const simulators = await withSimulators(t);
     simulators.faults.inject("zai", { kind: "status", status: 429, retryAfterSeconds: 7 });
