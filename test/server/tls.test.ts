@@ -1,0 +1,68 @@
+// server.tls: the hub terminates TLS itself with the configured PEM files; an unreadable file is a
+// config error naming the key, not a stack.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { Agent, request } from "undici";
+import { listen } from "../../src/server/listen.ts";
+import { simulatorConfig, startTestHub } from "../support/hub.ts";
+import { requireService } from "../support/services.ts";
+
+function openssl(): string | undefined {
+  try {
+    execFileSync("openssl", ["version"], { stdio: "ignore" });
+    return undefined;
+  } catch {
+    return "the openssl command is not installed";
+  }
+}
+
+describe("tls", () => {
+  it("serves HTTPS with server.tls and names an unreadable file", async (t) => {
+    if (!requireService(t, "openssl", openssl())) return;
+    const directory = mkdtempSync(join(tmpdir(), "aio-tls-"));
+    t.after(() => rmSync(directory, { recursive: true, force: true }));
+    const cert = join(directory, "hub.crt");
+    const key = join(directory, "hub.key");
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        key,
+        "-out",
+        cert,
+        "-days",
+        "1",
+        "-subj",
+        "/CN=127.0.0.1",
+      ],
+      { stdio: "ignore" },
+    );
+    const hub = startTestHub(t, simulatorConfig(undefined));
+    const running = await listen(hub.server.app, { host: "127.0.0.1", port: 0, tls: { cert, key } });
+    t.after(() => running.drain(0).then(() => undefined));
+    assert.match(running.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+    const dispatcher = new Agent({ connect: { rejectUnauthorized: false } });
+    t.after(() => dispatcher.close());
+    const response = await request(`${running.url}/healthz`, { dispatcher });
+    assert.equal(response.statusCode, 200);
+    assert.deepEqual(await response.body.json(), { status: "ok" });
+
+    await assert.rejects(
+      listen(hub.server.app, {
+        host: "127.0.0.1",
+        port: 0,
+        tls: { cert: join(directory, "missing.crt"), key },
+      }),
+      /server\.tls\.cert: .*missing\.crt cannot be read \(ENOENT\)/,
+    );
+  });
+});
