@@ -44,7 +44,22 @@ export function createServer(hub: Hub, options: ServerOptions): HubServer {
     const route = c.get("route") ?? "unmatched";
     const dialect = dialectOf(c.req.path, requestHeader(c, "anthropic-version"));
     metrics.requests.inc({ route, dialect, status: String(c.res.status) });
-    metrics.duration.observe({ route, dialect }, (performance.now() - c.get("started")) / 1000);
+    const seconds = (performance.now() - c.get("started")) / 1000;
+    metrics.duration.observe({ route, dialect }, seconds);
+    // Per-request lines only when asked for (AI_ORCHESTRATOR_LOG_LEVEL=debug): at info the hot path
+    // writes nothing, and the logger writes synchronously.
+    if (hub.logger.isLevelEnabled("debug")) {
+      hub.logger.debug(
+        {
+          requestId: c.get("requestId"),
+          method: c.req.method,
+          route,
+          status: c.res.status,
+          ms: seconds * 1000,
+        },
+        "request",
+      );
+    }
   });
 
   const requireScope =

@@ -10,6 +10,7 @@ import { executeRoute } from "../gateway/execute-route.ts";
 import { type UpstreamResponse, upstreamErrorAnswer } from "../gateway/forward.ts";
 import { passthroughBaseUrl, type Route, type RouteTarget, resolveRoute } from "../gateway/routing.ts";
 import type { Hub } from "../hub/hub.ts";
+import type { Logger } from "../observability/logger.ts";
 import type { Dialect } from "../providers/definitions.ts";
 import { fromTransportError } from "../providers/errors.ts";
 import { type FallbackAttempt, FallbackExhaustedError } from "../resilience/errors.ts";
@@ -156,7 +157,16 @@ export async function relay(
     const overheadMs = performance.now() - started - providerMs;
     responseHeaders["x-aio-overhead-ms"] = overheadMs.toFixed(3);
     metrics.overhead.observe({ dialect }, overheadMs / 1000);
-    return new Response(relayStream(upstream.body, usage, dialect, call.sse, provider, finish, hub), {
+    const stream = relayStream(upstream.body, {
+      usage,
+      dialect,
+      sse: call.sse,
+      provider,
+      requestId: c.get("requestId"),
+      logger: hub.logger,
+      finish,
+    });
+    return new Response(stream, {
       status: upstream.status,
       headers: responseHeaders,
     });
@@ -258,15 +268,19 @@ async function readAll(body: Readable, usage: UsageScanner): Promise<Buffer> {
  * The provider's stream as the client's: each chunk passed on as it comes, read only as fast as
  * the client takes it. A failure of the provider midway ends the stream with the dialect's error event.
  */
-function relayStream(
-  body: Readable,
-  usage: UsageScanner,
-  dialect: Dialect,
-  sse: boolean,
-  provider: string,
-  finish: () => void,
-  hub: Hub,
-): ReadableStream<Uint8Array> {
+interface StreamRelay {
+  usage: UsageScanner;
+  dialect: Dialect;
+  sse: boolean;
+  provider: string;
+  requestId: string;
+  logger: Logger;
+  /** Called once, when the stream ends, fails or the client leaves. */
+  finish: () => void;
+}
+
+function relayStream(body: Readable, relay: StreamRelay): ReadableStream<Uint8Array> {
+  const { usage, dialect, sse, provider, requestId, logger, finish } = relay;
   const chunks = body[Symbol.asyncIterator]();
   return new ReadableStream<Uint8Array>(
     {
@@ -284,8 +298,8 @@ function relayStream(
         } catch (caught) {
           finish();
           const error = fromTransportError(provider, caught);
-          hub.logger.warn(
-            { provider, error: error instanceof Error ? error.message : String(error) },
+          logger.warn(
+            { requestId, provider, error: error instanceof Error ? error.message : String(error) },
             `${provider} failed in the middle of a streamed answer; the client was sent an error event`,
           );
           controller.enqueue(Buffer.from(errorStreamEvent(dialect, error, sse)));
