@@ -7,6 +7,7 @@ import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { describe, it } from "node:test";
 import { BIN, runCli, temporaryHome } from "../support/cli.ts";
+import { pick } from "../support/hub.ts";
 import { homeEnv } from "./home-env.ts";
 
 describe("serve", () => {
@@ -22,7 +23,7 @@ describe("serve", () => {
       stderr += chunk;
     });
     const lines = createInterface({ input: child.stdout });
-    const [first] = (await once(lines, "line")) as [string];
+    const first = String((await once(lines, "line"))[0]);
     const match = /^listening on (http:\/\/127\.0\.0\.1:(\d+))$/.exec(first);
     assert.ok(match, `first stdout line: ${first}`);
     assert.notEqual(match[2], "0");
@@ -36,20 +37,14 @@ describe("serve", () => {
     assert.match(JSON.stringify(await keyless.json()), /keys create/);
 
     child.kill("SIGTERM");
-    const [code] = (await once(child, "exit")) as [number | null];
+    const [code] = await once(child, "exit");
     assert.equal(code, 0, stderr);
     const logs = stderr
       .trim()
       .split("\n")
-      .map((line) => JSON.parse(line) as { msg: string });
-    assert.ok(
-      logs.some((line) => line.msg === "hub listening"),
-      stderr,
-    );
-    assert.ok(
-      logs.some((line) => line.msg === "hub stopped"),
-      stderr,
-    );
+      .map((line) => pick(JSON.parse(line), "msg"));
+    assert.ok(logs.includes("hub listening"), stderr);
+    assert.ok(logs.includes("hub stopped"), stderr);
   });
 
   it("refuses a non-loopback address while no hub key exists, with the fix in one line", async (t) => {

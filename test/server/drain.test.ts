@@ -3,9 +3,8 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { describe, it } from "node:test";
-import { simulatorConfig, startTestHub } from "../support/hub.ts";
+import { originOf, simulatorConfig, startTestHub } from "../support/hub.ts";
 
 async function slowUpstream(
   t: { after(fn: () => Promise<void>): void },
@@ -34,7 +33,7 @@ async function slowUpstream(
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return originOf(server);
 }
 
 const body = JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 5, stream: true, messages: [] });

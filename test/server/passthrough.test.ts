@@ -5,10 +5,9 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { describe, it } from "node:test";
 import { type Simulators, startSimulators } from "../../src/simulators/index.ts";
-import { PROVIDER_KEY, pick, simulatorConfig, startTestHub } from "../support/hub.ts";
+import { originOf, PROVIDER_KEY, pick, simulatorConfig, startTestHub } from "../support/hub.ts";
 
 interface Upstream {
   baseUrl: string;
@@ -44,7 +43,7 @@ async function startUpstream(
   });
   upstream.server.listen(0, "127.0.0.1");
   await once(upstream.server, "listening");
-  upstream.baseUrl = `http://127.0.0.1:${(upstream.server.address() as AddressInfo).port}`;
+  upstream.baseUrl = originOf(upstream.server);
   t.after(async () => {
     upstream.server.closeAllConnections();
     await new Promise((resolve) => upstream.server.close(resolve));

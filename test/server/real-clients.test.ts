@@ -5,7 +5,6 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it, type TestContext } from "node:test";
@@ -13,7 +12,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { startSimulators } from "../../src/simulators/index.ts";
 import { runProgram } from "../support/cli.ts";
-import { simulatorConfig, startTestHub } from "../support/hub.ts";
+import { originOf, simulatorConfig, startTestHub } from "../support/hub.ts";
 import { requireService } from "../support/services.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -49,7 +48,7 @@ async function toolCallingUpstream(
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return originOf(server);
 }
 
 function sse(response: ServerResponse, events: readonly [string | undefined, unknown][]): void {

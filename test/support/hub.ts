@@ -3,6 +3,7 @@
 // app — in-process for app.request() tests, or on a loopback socket.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { resolvePaths } from "../../src/config/paths.ts";
@@ -165,4 +166,11 @@ export function pick(value: unknown, ...path: (string | number)[]): unknown {
     current = Reflect.get(current, step);
   }
   return current;
+}
+
+/** The loopback origin a test's own listening server answers on. */
+export function originOf(server: { address(): AddressInfo | string | null }): string {
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("not listening on a TCP port");
+  return `http://127.0.0.1:${address.port}`;
 }
