@@ -9,6 +9,7 @@ import { createServer } from "../server/app.ts";
 import { NO_KEYS } from "../server/auth.ts";
 import { isLoopback, listen } from "../server/listen.ts";
 import { cliContext, print } from "./context.ts";
+import { untilSignalled } from "./signals.ts";
 
 interface ServeOptions {
   host?: string;
@@ -52,6 +53,9 @@ export function registerServeCommand(program: Command): void {
       logger.info({ url: listening.url }, "hub listening");
       print(`listening on ${listening.url}`);
       const signal = await untilSignalled();
+      // A second signal while draining ends the process at once.
+      process.once("SIGINT", () => process.exit(130));
+      process.once("SIGTERM", () => process.exit(143));
       logger.info({ signal, inFlight: listening.inFlight(), drainMs: config.server.drainMs }, "draining");
       const { interrupted } = await listening.drain(config.server.drainMs);
       if (interrupted > 0)
@@ -59,21 +63,6 @@ export function registerServeCommand(program: Command): void {
       await hub.close();
       logger.info("hub stopped");
     });
-}
-
-function untilSignalled(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals): void => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      // A second signal while draining ends the process at once.
-      process.once("SIGINT", () => process.exit(130));
-      process.once("SIGTERM", () => process.exit(143));
-      resolve(signal);
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
 }
 
 function parsePort(value: string): number {

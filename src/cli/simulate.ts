@@ -5,6 +5,7 @@ import { PROVIDER_APIS, type ProviderApi } from "../config/schema/index.ts";
 import { AppError } from "../errors.ts";
 import { type Fault, parseFaultSpec, startSimulators } from "../simulators/index.ts";
 import { print } from "./context.ts";
+import { untilSignalled } from "./signals.ts";
 
 interface SimulateOptions {
   port?: number;
@@ -61,18 +62,6 @@ export function registerSimulateCommand(program: Command): void {
       await untilSignalled();
       await simulators.close();
     });
-}
-
-function untilSignalled(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = (): void => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolve();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
 }
 
 function parsePort(value: string): number {

@@ -3,53 +3,10 @@
 // the first byte falls back, one after it ends the stream with the dialect's error event, and a
 // client that leaves closes the upstream connection.
 import assert from "node:assert/strict";
-import { once } from "node:events";
-import { createServer, type IncomingMessage, type Server } from "node:http";
 import { describe, it } from "node:test";
 import { type Simulators, startSimulators } from "../../src/simulators/index.ts";
-import { originOf, PROVIDER_KEY, pick, simulatorConfig, startTestHub } from "../support/hub.ts";
-
-interface Upstream {
-  baseUrl: string;
-  received: { method: string; url: string; headers: IncomingMessage["headers"]; body: string }[];
-  closedRequests: number;
-  server: Server;
-}
-
-/** A provider of the test's own: answers each request by calling `answer` on the raw response. */
-async function startUpstream(
-  t: { after(fn: () => Promise<void>): void },
-  answer: (response: import("node:http").ServerResponse, request: IncomingMessage) => void,
-): Promise<Upstream> {
-  const upstream: Upstream = { baseUrl: "", received: [], closedRequests: 0, server: createServer() };
-  upstream.server.on("request", (request, response) => {
-    let body = "";
-    request.setEncoding("utf8");
-    request.on("data", (chunk: string) => {
-      body += chunk;
-    });
-    request.on("end", () => {
-      upstream.received.push({
-        method: request.method ?? "",
-        url: request.url ?? "",
-        headers: request.headers,
-        body,
-      });
-      answer(response, request);
-    });
-    response.on("close", () => {
-      upstream.closedRequests += 1;
-    });
-  });
-  upstream.server.listen(0, "127.0.0.1");
-  await once(upstream.server, "listening");
-  upstream.baseUrl = originOf(upstream.server);
-  t.after(async () => {
-    upstream.server.closeAllConnections();
-    await new Promise((resolve) => upstream.server.close(resolve));
-  });
-  return upstream;
-}
+import { PROVIDER_KEY, pick, simulatorConfig, startTestHub } from "../support/hub.ts";
+import { startUpstream } from "../support/upstream.ts";
 
 // An Anthropic stream with awkward framing: CRLF and LF mixed, a comment, an event split across
 // writes in the middle of a multi-byte character, and usage events the hub counts on the way.
@@ -182,9 +139,9 @@ describe("passthrough", () => {
     assert.match(Buffer.from(first.value ?? []).toString(), /message_start/);
     controller.abort();
     const deadline = Date.now() + 5_000;
-    while (upstream.closedRequests === 0 && Date.now() < deadline)
+    while (upstream.closedResponses() === 0 && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 20));
-    assert.equal(upstream.closedRequests, 1, "the provider's connection is closed once the client left");
+    assert.equal(upstream.closedResponses(), 1, "the provider's connection is closed once the client left");
     assert.equal(running.inFlight(), 0);
   });
 });

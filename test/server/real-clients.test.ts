@@ -2,9 +2,8 @@
 // streamed, a tool call), Claude Code `-p` on GLM through the hub, and Gemini CLI `-p` through the
 // hub's Gemini endpoint. Only the providers are simulated.
 import assert from "node:assert/strict";
-import { once } from "node:events";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type ServerResponse } from "node:http";
+import type { ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it, type TestContext } from "node:test";
@@ -12,8 +11,9 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { startSimulators } from "../../src/simulators/index.ts";
 import { runProgram } from "../support/cli.ts";
-import { originOf, simulatorConfig, startTestHub } from "../support/hub.ts";
+import { simulatorConfig, startTestHub } from "../support/hub.ts";
 import { requireService } from "../support/services.ts";
+import { startUpstream } from "../support/upstream.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const BIN_DIR = join(ROOT, "node_modules", ".bin");
@@ -35,20 +35,10 @@ async function toolCallingUpstream(
   t: TestContext,
   reply: (response: ServerResponse, stream: boolean) => void,
 ) {
-  const server = createServer((request, response) => {
-    let body = "";
-    request.on("data", (chunk: Buffer) => {
-      body += chunk.toString();
-    });
-    request.on("end", () => reply(response, JSON.parse(body).stream === true));
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  t.after(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
-  return originOf(server);
+  const upstream = await startUpstream(t, (response, request) =>
+    reply(response, JSON.parse(request.body).stream === true),
+  );
+  return upstream.baseUrl;
 }
 
 function sse(response: ServerResponse, events: readonly [string | undefined, unknown][]): void {
