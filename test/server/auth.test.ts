@@ -60,10 +60,10 @@ const DIALECTS: {
 describe("hub keys", () => {
   for (const dialect of DIALECTS) {
     it(`${dialect.name}: 401 without a key or with a wrong one, 403 without the chat scope or provider, 429 over the rate, each in the dialect's shape`, async (t) => {
-      const hub = startTestHub(t, simulatorConfig(undefined));
-      const metricsOnly = hub.keys.add("metrics-only", ["metrics"]);
-      const anthropicOnly = hub.keys.add("anthropic-only", ["chat"], { providers: ["anthropic"] });
-      const limited = hub.keys.add("limited", ["chat"], { rpm: 1, providers: ["anthropic"] });
+      const hub = await startTestHub(t, simulatorConfig(undefined));
+      const metricsOnly = await hub.addKey("metrics-only", ["metrics"]);
+      const anthropicOnly = await hub.addKey("anthropic-only", ["chat"], { providers: ["anthropic"] });
+      const limited = await hub.addKey("limited", ["chat"], { rpm: 1, providers: ["anthropic"] });
       const post = (headers: Record<string, string>) =>
         hub.request(dialect.path, {
           method: "POST",
@@ -76,16 +76,16 @@ describe("hub keys", () => {
         assert.equal(response.status, 401);
         dialect.shape(await response.json(), 401);
       }
-      const noScope = await post(dialect.header(metricsOnly.key));
+      const noScope = await post(dialect.header(metricsOnly));
       assert.equal(noScope.status, 403);
       dialect.shape(await noScope.json(), 403);
-      const noProvider = await post(dialect.header(anthropicOnly.key));
+      const noProvider = await post(dialect.header(anthropicOnly));
       assert.equal(noProvider.status, 403, "the model's providers are not on the key's allow-list");
       const body = await noProvider.json();
       dialect.shape(body, 403);
 
-      await post(dialect.header(limited.key));
-      const over = await post(dialect.header(limited.key));
+      await post(dialect.header(limited));
+      const over = await post(dialect.header(limited));
       assert.equal(over.status, 429);
       assert.match(over.headers.get("retry-after") ?? "", /^\d+$/);
       dialect.shape(await over.json(), 429);
@@ -93,8 +93,8 @@ describe("hub keys", () => {
   }
 
   it("accepts the key as a bearer token, x-api-key, x-goog-api-key and Gemini's ?key=, never as anything else", async (t) => {
-    const hub = startTestHub(t, simulatorConfig(undefined));
-    const key = hub.keys.add("reader", ["chat"]).key;
+    const hub = await startTestHub(t, simulatorConfig(undefined));
+    const key = await hub.addKey("reader", ["chat"]);
     for (const init of [
       { headers: { authorization: `Bearer ${key}` } },
       { headers: { "x-api-key": key } },
@@ -111,19 +111,19 @@ describe("hub keys", () => {
   });
 
   it("serves /healthz and /readyz without a key, and /metrics only to a key with the metrics scope", async (t) => {
-    const hub = startTestHub(t, simulatorConfig(undefined));
+    const hub = await startTestHub(t, simulatorConfig(undefined));
     assert.deepEqual(await (await hub.request("/healthz")).json(), { status: "ok" });
     const ready = await hub.request("/readyz");
     assert.equal(ready.status, 200);
     assert.equal(pick(await ready.json(), "status"), "ready");
 
     assert.equal((await hub.request("/metrics")).status, 401);
-    const chat = hub.keys.add("chat", ["chat"]).key;
+    const chat = await hub.addKey("chat", ["chat"]);
     assert.equal(
       (await hub.request("/metrics", { headers: { authorization: `Bearer ${chat}` } })).status,
       403,
     );
-    const scraper = hub.keys.add("prometheus", ["metrics"]).key;
+    const scraper = await hub.addKey("prometheus", ["metrics"]);
     const metrics = await hub.request("/metrics", { headers: { authorization: `Bearer ${scraper}` } });
     assert.equal(metrics.status, 200);
     const text = await metrics.text();
@@ -133,11 +133,11 @@ describe("hub keys", () => {
   });
 
   it("a revoked key is refused with 401 at once", async (t) => {
-    const hub = startTestHub(t, simulatorConfig(undefined));
-    const key = hub.keys.add("soon-gone", ["chat"]).key;
+    const hub = await startTestHub(t, simulatorConfig(undefined));
+    const key = await hub.addKey("soon-gone", ["chat"]);
     const headers = { authorization: `Bearer ${key}` };
     assert.equal((await hub.request("/v1/models", { headers })).status, 200);
-    hub.keys.revoke(key);
+    await hub.revokeKey("soon-gone");
     assert.equal((await hub.request("/v1/models", { headers })).status, 401);
   });
 });

@@ -34,8 +34,8 @@ const ROUTES = [
 describe("bad input", () => {
   for (const route of ROUTES) {
     it(`${route.dialect}: each mistake is a 4xx in the dialect's shape with a message saying what to fix`, async (t) => {
-      const hub = startTestHub(t, simulatorConfig(undefined, { server: { bodyLimitBytes: 1024 } }));
-      const key = hub.keys.add("client", ["chat"]).key;
+      const hub = await startTestHub(t, simulatorConfig(undefined, { server: { bodyLimitBytes: 1024 } }));
+      const key = await hub.addKey("client", ["chat"]);
       const send = (body: string, headers: Record<string, string> = { "content-type": "application/json" }) =>
         hub.request(route.path, {
           method: "POST",
@@ -109,8 +109,8 @@ describe("bad input", () => {
   }
 
   it("an unknown Gemini model and an unknown route are 4xx in the dialect the path implies", async (t) => {
-    const hub = startTestHub(t, simulatorConfig(undefined));
-    const key = hub.keys.add("client", ["chat"]).key;
+    const hub = await startTestHub(t, simulatorConfig(undefined));
+    const key = await hub.addKey("client", ["chat"]);
     const gemini = await hub.request("/v1beta/models/palm-2:generateContent", {
       method: "POST",
       headers: { "x-goog-api-key": key, "content-type": "application/json" },
@@ -136,8 +136,8 @@ describe("bad input", () => {
   });
 
   it("a model whose providers cannot speak the client's dialect is a clear 400 until translation exists", async (t) => {
-    const hub = startTestHub(t, simulatorConfig(undefined));
-    const key = hub.keys.add("client", ["chat"]).key;
+    const hub = await startTestHub(t, simulatorConfig(undefined));
+    const key = await hub.addKey("client", ["chat"]);
     const response = await hub.request("/v1/messages", {
       method: "POST",
       headers: { "x-api-key": key, "content-type": "application/json" },

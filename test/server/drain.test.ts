@@ -24,11 +24,11 @@ function slowUpstream(t: { after(fn: () => Promise<void>): void }, pieces: numbe
 /** A hub in front of a provider streaming `pieces` events `gapMs` apart, with one stream open. */
 async function streamInFlight(t: TestContext, pieces: number) {
   const upstream = await slowUpstream(t, pieces, 50);
-  const hub = startTestHub(
+  const hub = await startTestHub(
     t,
     simulatorConfig(undefined, { providers: { anthropic: { baseUrl: upstream.baseUrl } } }),
   );
-  const key = hub.keys.add("client", ["chat"]).key;
+  const key = await hub.addKey("client", ["chat"]);
   const running = await hub.listen();
   const response = await fetch(`${running.url}/v1/messages`, {
     method: "POST",

@@ -38,8 +38,8 @@ describe("passthrough", () => {
       providers: { anthropic: { baseUrl: upstream.baseUrl, policy: { retry: { maxAttempts: 1 } } } },
       gateway: { models: { sonnet: { target: "anthropic/claude-sonnet-4-5" } } },
     });
-    const hub = startTestHub(t, config);
-    const key = hub.keys.add("claude-code", ["chat", "metrics"]).key;
+    const hub = await startTestHub(t, config);
+    const key = await hub.addKey("claude-code", ["chat", "metrics"]);
     const running = await hub.listen();
     const requestBody = `{"model":"sonnet","max_tokens":64,"stream":true,"thinking":{"type":"enabled","budget_tokens":1024},"messages":[{"role":"user","content":[{"type":"text","text":"hi","cache_control":{"type":"ephemeral"}}]}],"tools":[{"name":"t","input_schema":{"type":"object"}}]}`;
     const response = await fetch(`${running.url}/v1/messages?beta=true`, {
@@ -88,11 +88,11 @@ describe("passthrough", () => {
       response.writeHead(200, { "content-type": "application/json" });
       response.end('{"id":"x","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":4}}');
     });
-    const hub = startTestHub(
+    const hub = await startTestHub(
       t,
       simulatorConfig(undefined, { providers: { zai: { baseUrl: `${upstream.baseUrl}/api/paas/v4` } } }),
     );
-    const key = hub.keys.add("sdk", ["chat"]).key;
+    const key = await hub.addKey("sdk", ["chat"]);
     const running = await hub.listen();
     const body =
       '{ "model" : "glm-4.6",\n  "messages": [{"role":"user","content":"caf\\u00e9 ☕"}], "n": 1.0 }';
@@ -121,11 +121,11 @@ describe("passthrough", () => {
       response.write('event: message_start\ndata: {"type":"message_start"}\n\n');
       // …and then nothing more: only the client leaving can end this.
     });
-    const hub = startTestHub(
+    const hub = await startTestHub(
       t,
       simulatorConfig(undefined, { providers: { anthropic: { baseUrl: upstream.baseUrl } } }),
     );
-    const key = hub.keys.add("leaver", ["chat"]).key;
+    const key = await hub.addKey("leaver", ["chat"]);
     const running = await hub.listen();
     const controller = new AbortController();
     const response = await fetch(`${running.url}/v1/messages`, {
@@ -156,11 +156,11 @@ describe("fallback and failures, against the simulators", () => {
   it("falls back before the first byte, mapping the model by role, and says so in x-aio-fallbacks", async (t) => {
     const simulators = await withSimulators(t);
     simulators.faults.inject("zai", { kind: "status", status: 529, times: 1 });
-    const hub = startTestHub(
+    const hub = await startTestHub(
       t,
       simulatorConfig(simulators, { resilience: { fallbacks: { zai: ["moonshot"] } } }),
     );
-    const key = hub.keys.add("glm-user", ["chat"]).key;
+    const key = await hub.addKey("glm-user", ["chat"]);
     const running = await hub.listen();
     const response = await fetch(`${running.url}/v1/messages`, {
       method: "POST",
@@ -190,8 +190,8 @@ describe("fallback and failures, against the simulators", () => {
 
   it("count_tokens and countTokens pass through where the target has them; a Gemini stream without alt=sse stays one JSON array", async (t) => {
     const simulators = await withSimulators(t);
-    const hub = startTestHub(t, simulatorConfig(simulators));
-    const key = hub.keys.add("counter", ["chat"]).key;
+    const hub = await startTestHub(t, simulatorConfig(simulators));
+    const key = await hub.addKey("counter", ["chat"]);
     const running = await hub.listen();
     const counted = await fetch(`${running.url}/v1/messages/count_tokens`, {
       method: "POST",
@@ -225,11 +225,11 @@ describe("fallback and failures, against the simulators", () => {
     const simulators = await withSimulators(t);
     simulators.faults.inject("zai", { kind: "status", status: 429, retryAfterSeconds: 7 });
     simulators.faults.inject("moonshot", { kind: "status", status: 429, retryAfterSeconds: 3 });
-    const hub = startTestHub(
+    const hub = await startTestHub(
       t,
       simulatorConfig(simulators, { resilience: { fallbacks: { zai: ["moonshot"] } } }),
     );
-    const key = hub.keys.add("sdk", ["chat"]).key;
+    const key = await hub.addKey("sdk", ["chat"]);
     const running = await hub.listen();
     const response = await fetch(`${running.url}/v1/chat/completions`, {
       method: "POST",
@@ -250,14 +250,14 @@ describe("fallback and failures, against the simulators", () => {
       const simulators = await withSimulators(t);
       const provider = dialect === "gemini" ? "google" : "zai";
       simulators.faults.inject(provider, { kind: "stall", afterEvents: 2 });
-      const hub = startTestHub(
+      const hub = await startTestHub(
         t,
         simulatorConfig(simulators, {
           providers: { [provider]: { policy: { retry: { maxAttempts: 1 }, timeouts: { idleMs: 300 } } } },
           resilience: { fallbacks: { zai: ["moonshot"] } },
         }),
       );
-      const key = hub.keys.add("streamer", ["chat"]).key;
+      const key = await hub.addKey("streamer", ["chat"]);
       const running = await hub.listen();
       const request = {
         anthropic: {

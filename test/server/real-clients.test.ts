@@ -24,8 +24,8 @@ const PATH = `${BIN_DIR}:${process.env.PATH ?? "/usr/bin:/bin"}`;
 async function simulatedHub(t: TestContext) {
   const simulators = await startSimulators();
   t.after(() => simulators.close());
-  const hub = startTestHub(t, simulatorConfig(simulators));
-  const key = hub.keys.add("sdk", ["chat"]).key;
+  const hub = await startTestHub(t, simulatorConfig(simulators));
+  const key = await hub.addKey("sdk", ["chat"]);
   const running = await hub.listen();
   return { simulators, hub, key, url: running.url };
 }
@@ -145,11 +145,11 @@ describe("official SDKs through the hub", () => {
         ["message_stop", { type: "message_stop" }],
       ]),
     );
-    const hub = startTestHub(
+    const hub = await startTestHub(
       t,
       simulatorConfig(undefined, { providers: { anthropic: { baseUrl: upstream } } }),
     );
-    const key = hub.keys.add("sdk", ["chat"]).key;
+    const key = await hub.addKey("sdk", ["chat"]);
     const running = await hub.listen();
     const client = new Anthropic({ baseURL: running.url, apiKey: key, maxRetries: 0 });
     const final = await client.messages
@@ -250,8 +250,11 @@ describe("official SDKs through the hub", () => {
         [undefined, "[DONE]"],
       ]);
     });
-    const hub = startTestHub(t, simulatorConfig(undefined, { providers: { zai: { baseUrl: upstream } } }));
-    const key = hub.keys.add("sdk", ["chat"]).key;
+    const hub = await startTestHub(
+      t,
+      simulatorConfig(undefined, { providers: { zai: { baseUrl: upstream } } }),
+    );
+    const key = await hub.addKey("sdk", ["chat"]);
     const running = await hub.listen();
     const client = new OpenAI({ baseURL: `${running.url}/v1`, apiKey: key, maxRetries: 0 });
     const tools = [

@@ -15,8 +15,8 @@ describe("informational routes", () => {
       resilience: { store: "memory" },
       gateway: { models: { coder: { target: "zai/glm-4.6" } } },
     };
-    const hub = startTestHub(t, simulatorConfig(undefined, settings));
-    const key = hub.keys.add("viewer", ["chat"]).key;
+    const hub = await startTestHub(t, simulatorConfig(undefined, settings));
+    const key = await hub.addKey("viewer", ["chat"]);
     const served = await (
       await hub.request("/v1/providers", { headers: { authorization: `Bearer ${key}` } })
     ).json();
@@ -28,11 +28,11 @@ describe("informational routes", () => {
   });
 
   it("GET /v1/models lists each allowed provider's models and the aliases, in OpenAI's, Anthropic's and Gemini's shapes", async (t) => {
-    const hub = startTestHub(
+    const hub = await startTestHub(
       t,
       simulatorConfig(undefined, { gateway: { models: { coder: { target: "zai/glm-4.6" } } } }),
     );
-    const key = hub.keys.add("glm-only", ["chat"], { providers: ["zai"] }).key;
+    const key = await hub.addKey("glm-only", ["chat"], { providers: ["zai"] });
     const openai = await (
       await hub.request("/v1/models", { headers: { authorization: `Bearer ${key}` } })
     ).json();

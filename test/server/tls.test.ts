@@ -46,7 +46,7 @@ describe("tls", () => {
       ],
       { stdio: "ignore" },
     );
-    const hub = startTestHub(t, simulatorConfig(undefined));
+    const hub = await startTestHub(t, simulatorConfig(undefined));
     const running = await listen(hub.server.app, { host: "127.0.0.1", port: 0, tls: { cert, key } });
     t.after(() => running.drain(0).then(() => undefined));
     assert.match(running.url, /^https:\/\/127\.0\.0\.1:\d+$/);

@@ -41,8 +41,8 @@ export class MemoryKeys implements KeyAuthority {
     return { ...principal, key };
   }
 
-  revoke(key: string): void {
-    this.#keys.delete(key.slice(0, 12));
+  revoke(name: string): void {
+    for (const [prefix, entry] of this.#keys) if (entry.principal.name === name) this.#keys.delete(prefix);
   }
 
   async authenticate(presented: string): Promise<Principal> {
@@ -86,8 +86,14 @@ function digest(key: string): Buffer {
 export interface TestHub {
   hub: Hub;
   server: HubServer;
-  keys: MemoryKeys;
   home: string;
+  /** Creates a hub key and returns the key itself. */
+  addKey(
+    name: string,
+    scopes: readonly Scope[],
+    options?: { providers?: string[]; rpm?: number },
+  ): Promise<string>;
+  revokeKey(name: string): Promise<void>;
   /** In-process request (no socket). */
   request(path: string, init?: RequestInit): Promise<Response>;
   /** Puts the app on a loopback port; closed with the hub. */
@@ -121,11 +127,11 @@ export function simulatorConfig(simulators: Simulators | undefined, overrides: C
   });
 }
 
-export function startTestHub(
+export async function startTestHub(
   t: { after(fn: () => Promise<void> | void): void },
   config: Config,
   options: { providerKeys?: boolean } = {},
-): TestHub {
+): Promise<TestHub> {
   const home = mkdtempSync(join(tmpdir(), "aio-hub-test-"));
   const paths = resolvePaths({ env: { AI_ORCHESTRATOR_HOME: home } });
   if (options.providerKeys !== false) {
@@ -146,8 +152,13 @@ export function startTestHub(
   return {
     hub,
     server,
-    keys,
     home,
+    async addKey(name, scopes, keyOptions = {}) {
+      return keys.add(name, scopes, keyOptions).key;
+    },
+    async revokeKey(name) {
+      keys.revoke(name);
+    },
     request: (path, init) => Promise.resolve(server.app.request(path, init)),
     async listen() {
       const running = await listen(server.app, { host: "127.0.0.1", port: 0 });
