@@ -138,9 +138,11 @@ export function createServer(hub: Hub, options: ServerOptions): HubServer {
         );
       }
       const query = geminiQuery(c.req.url);
+      const model = target.slice(0, colon);
       return {
         dialect: "gemini",
-        model: () => target.slice(0, colon),
+        gemini: { model, stream: method === "streamGenerateContent" },
+        model: () => model,
         path: (routeTarget) => `/v1beta/models/${routeTarget.model}:${method}${query}`,
         modelInBody: false,
         sse: method !== "streamGenerateContent" || query.includes("alt=sse"),

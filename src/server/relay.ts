@@ -1,11 +1,17 @@
-// One gateway request, start to end: body read under the limit, model resolved to a route, the
-// targets this key may use and that speak the client's dialect, then the call through executeRoute
-// (fallback only before anything reached the client) and the answer relayed byte for byte, with
-// the x-aio-* headers, usage counted on the way past, and a failure after the first byte sent as the
-// dialect's own error event.
-import type { Readable } from "node:stream";
+// One gateway request, start to end: body read under the limit, model resolved to a route of the
+// targets this key may use, then the call through executeRoute (fallback only before anything
+// reached the client): passed through byte for byte to a target speaking the client's dialect,
+// translated through the chat vocabulary for any other. The answer carries the x-aio-* headers,
+// usage is counted on the way past, and a failure after the first byte is the dialect's error event.
 import type { Context } from "hono";
 import { AppError } from "../errors.ts";
+import {
+  type DialectRequest,
+  type GeminiCall,
+  parseDialectRequest,
+  type TranslatedAnswer,
+  translateRequest,
+} from "../gateway/dialects/translate.ts";
 import { executeRoute } from "../gateway/execute-route.ts";
 import { type UpstreamResponse, upstreamErrorAnswer } from "../gateway/forward.ts";
 import { passthroughBaseUrl, type Route, type RouteTarget, resolveRoute } from "../gateway/routing.ts";
@@ -24,6 +30,8 @@ import { createUsageScanner, type UsageScanner } from "./usage-scanner.ts";
 /** How one dialect route finds the model in a request and where the request goes upstream. */
 export interface DialectCall {
   dialect: Dialect;
+  /** Gemini's model and streaming, from the URL. */
+  gemini?: GeminiCall;
   /** The model the client asked for. */
   model(body: Record<string, unknown>): unknown;
   /** The upstream path, appended to the endpoint's base path. */
@@ -88,34 +96,48 @@ export async function relay(
       "the request names no model: set `model` to a model or alias (GET /v1/models lists them)",
     );
   }
-  const route = usableRoute(c, resolveRoute(hub.config, asked), dialect);
+  const { route, translation } = usableRoute(c, resolveRoute(hub.config, asked), call, body);
   const headers = forwardedHeaders(c);
   const clientSignal = c.req.raw.signal;
   let providerMs = 0;
-  let result: Awaited<ReturnType<typeof executeRoute<UpstreamResponse>>>;
+  let result: Awaited<ReturnType<typeof executeRoute<Answer>>>;
   try {
     result = await executeRoute(
       hub.resilience,
       route,
-      async (target, context) => {
+      async (target, context): Promise<Answer> => {
         const sent = performance.now();
         try {
-          const response = await hub.upstreams.send({
-            provider: target.provider,
-            dialect,
-            method: "POST",
-            path: call.path(target),
-            headers,
-            body:
-              call.modelInBody && body.model !== target.model
-                ? JSON.stringify({ ...body, model: target.model })
-                : bytes,
-            signal: context.signal,
-          });
-          const waited = performance.now() - sent;
-          metrics.upstreamFirstByte.observe({ provider: target.provider.id }, waited / 1000);
+          let answer: Answer;
+          if (translation === undefined || passthroughBaseUrl(target.provider, dialect) !== undefined) {
+            const upstream = await hub.upstreams.send({
+              provider: target.provider,
+              dialect,
+              method: "POST",
+              path: call.path(target),
+              headers,
+              body:
+                call.modelInBody && body.model !== target.model
+                  ? JSON.stringify({ ...body, model: target.model })
+                  : bytes,
+              signal: context.signal,
+            });
+            answer = { kind: "passthrough", upstream };
+          } else {
+            const translated = await translateRequest(
+              translation,
+              { client: hub.providers.client(target.provider.id), model: target.model },
+              // The client leaving must stop a translated stream too, after this call has returned.
+              { reportedModel: asked, signal: AbortSignal.any([context.signal, clientSignal]) },
+            );
+            answer = { kind: "translated", translated };
+          }
+          metrics.upstreamFirstByte.observe(
+            { provider: target.provider.id },
+            (performance.now() - sent) / 1000,
+          );
           context.progress();
-          return response;
+          return answer;
         } finally {
           providerMs += performance.now() - sent;
         }
@@ -134,14 +156,22 @@ export async function relay(
     }
     throw error;
   }
-  const upstream = result.value;
+  const answer = result.value;
   const provider = result.target.provider.id;
-  const responseHeaders = relayedHeaders(upstream.headers);
+  const responseHeaders =
+    answer.kind === "passthrough"
+      ? relayedHeaders(answer.upstream.headers)
+      : { "content-type": answer.translated.kind === "json" ? "application/json" : "text/event-stream" };
   responseHeaders["x-aio-provider"] = provider;
   if (result.fallbacks.length > 0) responseHeaders["x-aio-fallbacks"] = describeFallbacks(result.fallbacks);
+  if (answer.kind === "translated" && answer.translated.kind === "sse")
+    responseHeaders["cache-control"] = "no-cache";
+  const status = answer.kind === "passthrough" ? answer.upstream.status : 200;
   const usage = createUsageScanner(dialect);
+  const chunks = answerChunks(answer);
+  // A pending read would hold back an iterator's return(): the provider's body is destroyed instead.
   const stopOnDisconnect = (): void => {
-    upstream.body.destroy();
+    if (answer.kind === "passthrough") answer.upstream.body.destroy();
   };
   clientSignal.addEventListener("abort", stopOnDisconnect, { once: true });
   let finished = false;
@@ -151,13 +181,19 @@ export async function relay(
     clientSignal.removeEventListener("abort", stopOnDisconnect);
     usage.record(metrics, provider);
   };
-
-  const streaming = !call.sse || responseHeaders["content-type"]?.includes("event-stream") === true;
-  if (streaming) {
+  const stamp = (): void => {
     const overheadMs = performance.now() - started - providerMs;
     responseHeaders["x-aio-overhead-ms"] = overheadMs.toFixed(3);
     metrics.overhead.observe({ dialect }, overheadMs / 1000);
-    const stream = relayStream(upstream.body, {
+  };
+
+  const streaming =
+    answer.kind === "passthrough"
+      ? !call.sse || responseHeaders["content-type"]?.includes("event-stream") === true
+      : answer.translated.kind === "sse";
+  if (streaming) {
+    stamp();
+    const stream = relayStream(chunks, {
       usage,
       dialect,
       sse: call.sse,
@@ -166,44 +202,93 @@ export async function relay(
       logger: hub.logger,
       finish,
     });
-    return new Response(stream, {
-      status: upstream.status,
-      headers: responseHeaders,
-    });
+    return new Response(stream, { status, headers: responseHeaders });
   }
   const reading = performance.now();
-  let answer: Buffer;
+  let whole: Buffer;
   try {
-    answer = await readAll(upstream.body, usage);
+    whole = await readAll(chunks, usage);
   } catch (error) {
-    finish();
     throw fromTransportError(provider, error);
+  } finally {
+    finish();
   }
   providerMs += performance.now() - reading;
-  finish();
-  const overheadMs = performance.now() - started - providerMs;
-  responseHeaders["x-aio-overhead-ms"] = overheadMs.toFixed(3);
-  metrics.overhead.observe({ dialect }, overheadMs / 1000);
-  return new Response(answer, { status: upstream.status, headers: responseHeaders });
+  stamp();
+  return new Response(whole, { status, headers: responseHeaders });
 }
 
-/** The route narrowed to what this key may reach and what speaks the client's dialect. */
-function usableRoute(c: Context<ServerEnv>, route: Route, dialect: Dialect): Route {
+/** What a target answered: the provider's own bytes, or an answer translated into the client's dialect. */
+type Answer =
+  | { kind: "passthrough"; upstream: UpstreamResponse }
+  | { kind: "translated"; translated: TranslatedAnswer };
+
+/** The answer's bytes as they come; `return()` stops the provider's side. */
+function answerChunks(answer: Answer): AsyncIterator<Buffer> {
+  if (answer.kind === "passthrough") return answer.upstream.body[Symbol.asyncIterator]();
+  const translated = answer.translated;
+  if (translated.kind === "json") return singleChunk(Buffer.from(JSON.stringify(translated.body)));
+  const frames = translated.frames[Symbol.asyncIterator]();
+  return {
+    async next() {
+      const frame = await frames.next();
+      return frame.done === true
+        ? { done: true, value: undefined }
+        : { done: false, value: Buffer.from(frame.value) };
+    },
+    async return() {
+      await frames.return?.();
+      return { done: true, value: undefined };
+    },
+  };
+}
+
+function singleChunk(chunk: Buffer): AsyncIterator<Buffer> {
+  let sent = false;
+  return {
+    async next() {
+      if (sent) return { done: true, value: undefined };
+      sent = true;
+      return { done: false, value: chunk };
+    },
+  };
+}
+
+interface UsableRoute {
+  route: Route;
+  /** The request in the chat vocabulary, when some target must be spoken to in another dialect. */
+  translation: DialectRequest | undefined;
+}
+
+/**
+ * The route narrowed to what this key may reach. Targets that speak the client's dialect are
+ * passed through; the others need the request translated, and are dropped when it cannot be
+ * (the reason is the 400 when no target is left).
+ */
+function usableRoute(
+  c: Context<ServerEnv>,
+  route: Route,
+  call: DialectCall,
+  body: Record<string, unknown>,
+): UsableRoute {
   const principal = c.get("principal");
   const allowed = route.targets.filter((target) => allowsProvider(principal, target.provider.id));
   if (allowed.length === 0) {
     const providers = [...new Set(route.targets.map((target) => target.provider.id))].join(", ");
     throw new AppError("forbidden", `this key may not use ${providers}, which serve model "${route.asked}"`);
   }
-  const speaking = allowed.filter((target) => passthroughBaseUrl(target.provider, dialect) !== undefined);
-  if (speaking.length === 0) {
-    const providers = [...new Set(allowed.map((target) => target.provider.id))].join(", ");
-    throw new AppError(
-      "usage",
-      `model "${route.asked}" is served by ${providers}, which does not speak the ${dialect} API, and requests cannot be translated yet: ask for a model of a provider that does`,
-    );
+  const speaking = allowed.filter(
+    (target) => passthroughBaseUrl(target.provider, call.dialect) !== undefined,
+  );
+  if (speaking.length === allowed.length)
+    return { route: { ...route, targets: allowed }, translation: undefined };
+  try {
+    const translation = parseDialectRequest(call.dialect, body, call.gemini);
+    return { route: { ...route, targets: allowed }, translation };
+  } catch (error) {
+    if (speaking.length === 0) throw error;
+    return { route: { ...route, targets: speaking }, translation: undefined };
   }
-  return { ...route, targets: speaking };
 }
 
 function forwardedHeaders(c: Context<ServerEnv>): Record<string, string> {
@@ -254,11 +339,9 @@ function failureHeaders(error: unknown): Record<string, string> {
   };
 }
 
-async function readAll(body: Readable, usage: UsageScanner): Promise<Buffer> {
+async function readAll(body: AsyncIterator<Buffer>, usage: UsageScanner): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of body) {
-    if (Buffer.isBuffer(chunk)) chunks.push(chunk);
-  }
+  for (let next = await body.next(); next.done !== true; next = await body.next()) chunks.push(next.value);
   const answer = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
   usage.scan(answer);
   return answer;
@@ -279,9 +362,8 @@ interface StreamRelay {
   finish: () => void;
 }
 
-function relayStream(body: Readable, relay: StreamRelay): ReadableStream<Uint8Array> {
+function relayStream(chunks: AsyncIterator<Buffer>, relay: StreamRelay): ReadableStream<Uint8Array> {
   const { usage, dialect, sse, provider, requestId, logger, finish } = relay;
-  const chunks = body[Symbol.asyncIterator]();
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
@@ -292,7 +374,7 @@ function relayStream(body: Readable, relay: StreamRelay): ReadableStream<Uint8Ar
             controller.close();
             return;
           }
-          const chunk: Buffer = next.value;
+          const chunk = next.value;
           usage.scan(chunk);
           controller.enqueue(chunk);
         } catch (caught) {
@@ -306,9 +388,9 @@ function relayStream(body: Readable, relay: StreamRelay): ReadableStream<Uint8Ar
           controller.close();
         }
       },
-      cancel() {
+      async cancel() {
         finish();
-        body.destroy();
+        await chunks.return?.();
       },
     },
     { highWaterMark: 0 },

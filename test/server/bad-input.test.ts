@@ -135,7 +135,7 @@ describe("bad input", () => {
     assert.equal(pick(await anthropicUnknown.json(), "type"), "error");
   });
 
-  it("a model whose providers cannot speak the client's dialect is a clear 400 until translation exists", async (t) => {
+  it("a feature the target of another dialect cannot express is a 400 naming it, never dropped", async (t) => {
     const hub = await startTestHub(t, simulatorConfig(undefined));
     const key = await hub.addKey("client", ["chat"]);
     const response = await hub.request("/v1/messages", {
@@ -144,14 +144,13 @@ describe("bad input", () => {
       body: JSON.stringify({
         model: "gemini-2.5-flash",
         max_tokens: 5,
+        mcp_servers: [{ type: "url", url: "https://example.invalid", name: "x" }],
         messages: [{ role: "user", content: "hi" }],
       }),
     });
-    // Flips when the dialects branch lands: the request is then translated and answered.
     assert.equal(response.status, 400);
-    assert.match(
-      JSON.stringify(await response.json()),
-      /does not speak the anthropic API.*cannot be translated yet/,
-    );
+    const body = await response.json();
+    assert.equal(pick(body, "error", "type"), "invalid_request_error");
+    assert.match(String(pick(body, "error", "message")), /mcp_servers/);
   });
 });

@@ -1,0 +1,156 @@
+// Requests whose target speaks another dialect, translated through the chat vocabulary: the
+// client's SDK reads the answer in its own dialect, plain and streamed, and a fallback may cross
+// dialects before the first byte.
+import assert from "node:assert/strict";
+import { describe, it, type TestContext } from "node:test";
+import Anthropic from "@anthropic-ai/sdk";
+import OpenAI from "openai";
+import { startSimulators } from "../../src/simulators/index.ts";
+import { type ConfigOverrides, pick, simulatorConfig, startTestHub } from "../support/hub.ts";
+import { startUpstream } from "../support/upstream.ts";
+
+async function translatingHub(t: TestContext, overrides: ConfigOverrides = {}) {
+  const simulators = await startSimulators();
+  t.after(() => simulators.close());
+  const hub = await startTestHub(t, simulatorConfig(simulators, overrides));
+  const key = await hub.addKey("client", ["chat"]);
+  const running = await hub.listen();
+  return { simulators, key, url: running.url };
+}
+
+describe("translation through the hub", () => {
+  it("the Anthropic SDK asks a Gemini model: plain and streamed answers in Anthropic's shape", async (t) => {
+    const { url, key, simulators } = await translatingHub(t);
+    const client = new Anthropic({ baseURL: url, apiKey: key, maxRetries: 0 });
+    const plain = await client.messages.create({
+      model: "gemini-2.5-flash",
+      max_tokens: 100,
+      messages: [{ role: "user", content: "translated question" }],
+    });
+    assert.equal(plain.model, "gemini-2.5-flash");
+    assert.equal(
+      plain.content[0]?.type === "text" && plain.content[0].text,
+      "Simulated Gemini reply to: translated question",
+    );
+    const deltas: string[] = [];
+    const final = await client.messages
+      .stream({
+        model: "gemini-2.5-flash",
+        max_tokens: 100,
+        messages: [{ role: "user", content: "streamed" }],
+      })
+      .on("text", (text) => deltas.push(text))
+      .finalMessage();
+    assert.equal(deltas.join(""), "Simulated Gemini reply to: streamed");
+    assert.equal(final.stop_reason, "end_turn");
+    assert.ok(
+      simulators
+        .requests()
+        .some((request) => request.provider === "google" && request.path.includes(":streamGenerateContent")),
+    );
+  });
+
+  it("the OpenAI SDK asks a Claude model: answered by Anthropic, in OpenAI's shape", async (t) => {
+    const { url, key } = await translatingHub(t);
+    const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: key, maxRetries: 0 });
+    const completion = await client.chat.completions.create({
+      model: "claude-sonnet-4-5",
+      messages: [{ role: "user", content: "to anthropic" }],
+    });
+    assert.equal(completion.choices[0]?.message.content, "Simulated Anthropic reply to: to anthropic");
+    let text = "";
+    for await (const chunk of await client.chat.completions.create({
+      model: "claude-sonnet-4-5",
+      stream: true,
+      messages: [{ role: "user", content: "streamed to anthropic" }],
+    })) {
+      text += chunk.choices[0]?.delta.content ?? "";
+    }
+    assert.equal(text, "Simulated Anthropic reply to: streamed to anthropic");
+  });
+
+  it("a Gemini client asks GLM: answered by Z.ai's native API as Gemini SSE", async (t) => {
+    const { url, key } = await translatingHub(t);
+    const response = await fetch(`${url}/v1beta/models/glm-4.6:streamGenerateContent?alt=sse`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-goog-api-key": key },
+      body: JSON.stringify({ contents: [{ role: "user", parts: [{ text: "gemini to glm" }] }] }),
+    });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("x-aio-provider"), "zai");
+    const events = (await response.text()).split(/\r?\n\r?\n/).filter((event) => event.startsWith("data: "));
+    const parts = events.flatMap((event) => {
+      const eventParts = pick(JSON.parse(event.slice(6)), "candidates", 0, "content", "parts");
+      return Array.isArray(eventParts) ? eventParts : [];
+    });
+    const text = parts
+      .filter((part) => pick(part, "thought") !== true)
+      .map((part) => String(pick(part, "text") ?? ""))
+      .join("");
+    assert.ok(
+      parts.some((part) => pick(part, "thought") === true),
+      "GLM's reasoning arrives as thought parts",
+    );
+    assert.equal(text, "Simulated Z.ai reply to: gemini to glm");
+  });
+
+  it("falls back across dialects before the first byte: glm on Z.ai overloaded, answered by Gemini", async (t) => {
+    const { url, key, simulators } = await translatingHub(t, {
+      resilience: { fallbacks: { zai: ["google"] } },
+    });
+    simulators.faults.inject("zai", { kind: "status", status: 529 });
+    const response = await fetch(`${url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": key, "anthropic-version": "2023-06-01" },
+      body: JSON.stringify({
+        model: "glm-4.6",
+        max_tokens: 50,
+        messages: [{ role: "user", content: "fall over" }],
+      }),
+    });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("x-aio-provider"), "google");
+    assert.equal(response.headers.get("x-aio-fallbacks"), "zai=overloaded");
+    const body = await response.json();
+    assert.equal(pick(body, "type"), "message");
+    assert.equal(pick(body, "content", 0, "text"), "Simulated Gemini reply to: fall over");
+    assert.match(response.headers.get("x-aio-overhead-ms") ?? "", /^\d+\.\d{3}$/);
+  });
+
+  it("a client leaving a translated stream closes the connection to the provider", async (t) => {
+    const upstream = await startUpstream(t, (response) => {
+      response.writeHead(200, { "content-type": "text/event-stream" });
+      response.write(
+        `data: ${JSON.stringify({ candidates: [{ content: { role: "model", parts: [{ text: "first words" }] }, index: 0 }] })}\r\n\r\n`,
+      );
+      // …then silence: only the client leaving ends this.
+    });
+    const hub = await startTestHub(
+      t,
+      simulatorConfig(undefined, { providers: { google: { baseUrl: upstream.baseUrl } } }),
+    );
+    const key = await hub.addKey("leaver", ["chat"]);
+    const running = await hub.listen();
+    const controller = new AbortController();
+    const response = await fetch(`${running.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": key },
+      body: JSON.stringify({
+        model: "gemini-2.5-flash",
+        max_tokens: 5,
+        stream: true,
+        messages: [{ role: "user", content: "hi" }],
+      }),
+      signal: controller.signal,
+    });
+    assert.equal(response.status, 200);
+    const reader = response.body?.getReader();
+    assert.ok(reader);
+    assert.match(Buffer.from((await reader.read()).value ?? []).toString(), /message_start/);
+    controller.abort();
+    const deadline = Date.now() + 5_000;
+    while (upstream.closedResponses() === 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(upstream.closedResponses(), 1, "the provider's connection is closed once the client left");
+  });
+});
