@@ -141,7 +141,7 @@ export function createServer(hub: Hub, options: ServerOptions): HubServer {
       const model = target.slice(0, colon);
       return {
         dialect: "gemini",
-        gemini: { model, stream: method === "streamGenerateContent" },
+        gemini: { model, stream: method === "streamGenerateContent", sse: query.includes("alt=sse") },
         model: () => model,
         path: (routeTarget) => `/v1beta/models/${routeTarget.model}:${method}${query}`,
         modelInBody: false,

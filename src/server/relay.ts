@@ -100,6 +100,8 @@ export async function relay(
   const headers = forwardedHeaders(c);
   const clientSignal = c.req.raw.signal;
   let providerMs = 0;
+  // Passthrough answers are scanned for usage as they pass; translated ones report it when done.
+  const usage = createUsageScanner(dialect);
   let result: Awaited<ReturnType<typeof executeRoute<Answer>>>;
   try {
     result = await executeRoute(
@@ -128,7 +130,11 @@ export async function relay(
               translation,
               { client: hub.providers.client(target.provider.id), model: target.model },
               // The client leaving must stop a translated stream too, after this call has returned.
-              { reportedModel: asked, signal: AbortSignal.any([context.signal, clientSignal]) },
+              {
+                reportedModel: asked,
+                signal: AbortSignal.any([context.signal, clientSignal]),
+                onFinish: (finish) => usage.reported(finish.usage?.inputTokens, finish.usage?.outputTokens),
+              },
             );
             answer = { kind: "translated", translated };
           }
@@ -161,13 +167,15 @@ export async function relay(
   const responseHeaders =
     answer.kind === "passthrough"
       ? relayedHeaders(answer.upstream.headers)
-      : { "content-type": answer.translated.kind === "json" ? "application/json" : "text/event-stream" };
+      : {
+          "content-type":
+            answer.translated.kind === "json" ? "application/json" : answer.translated.contentType,
+        };
   responseHeaders["x-aio-provider"] = provider;
   if (result.fallbacks.length > 0) responseHeaders["x-aio-fallbacks"] = describeFallbacks(result.fallbacks);
-  if (answer.kind === "translated" && answer.translated.kind === "sse")
+  if (answer.kind === "translated" && answer.translated.kind === "stream")
     responseHeaders["cache-control"] = "no-cache";
   const status = answer.kind === "passthrough" ? answer.upstream.status : 200;
-  const usage = createUsageScanner(dialect);
   const chunks = answerChunks(answer);
   // A pending read would hold back an iterator's return(): the provider's body is destroyed instead.
   const stopOnDisconnect = (): void => {
@@ -190,7 +198,7 @@ export async function relay(
   const streaming =
     answer.kind === "passthrough"
       ? !call.sse || responseHeaders["content-type"]?.includes("event-stream") === true
-      : answer.translated.kind === "sse";
+      : answer.translated.kind === "stream";
   if (streaming) {
     stamp();
     const stream = relayStream(chunks, {

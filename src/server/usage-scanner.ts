@@ -6,6 +6,8 @@ import type { GatewayMetrics } from "./metrics.ts";
 
 export interface UsageScanner {
   scan(chunk: Buffer): void;
+  /** Counts known from elsewhere (a translated answer's usage); they win over anything scanned. */
+  reported(input: number | undefined, output: number | undefined): void;
   /** Adds what was seen to the provider's token counters, once. */
   record(metrics: GatewayMetrics, provider: string): void;
 }
@@ -31,12 +33,18 @@ export function createUsageScanner(dialect: Dialect): UsageScanner {
   let input = 0;
   let output = 0;
   let recorded = false;
+  let known = false;
   return {
     scan(chunk) {
-      if (chunk.indexOf(fields.marker) < 0) return;
+      if (known || chunk.indexOf(fields.marker) < 0) return;
       const text = chunk.toString("utf8");
       input = lastNumber(fields.input, text) ?? input;
       output = lastNumber(fields.output, text) ?? output;
+    },
+    reported(reportedInput, reportedOutput) {
+      known = true;
+      input = reportedInput ?? input;
+      output = reportedOutput ?? output;
     },
     record(metrics, provider) {
       if (recorded) return;

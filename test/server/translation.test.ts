@@ -13,7 +13,7 @@ async function translatingHub(t: TestContext, overrides: ConfigOverrides = {}) {
   const simulators = await startSimulators();
   t.after(() => simulators.close());
   const hub = await startTestHub(t, simulatorConfig(simulators, overrides));
-  const key = await hub.addKey("client", ["chat"]);
+  const key = await hub.addKey("client", ["chat", "metrics"]);
   const running = await hub.listen();
   return { simulators, key, url: running.url };
 }
@@ -92,6 +92,25 @@ describe("translation through the hub", () => {
       "GLM's reasoning arrives as thought parts",
     );
     assert.equal(text, "Simulated Z.ai reply to: gemini to glm");
+
+    const array = await fetch(`${url}/v1beta/models/glm-4.6:streamGenerateContent`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-goog-api-key": key },
+      body: JSON.stringify({ contents: [{ role: "user", parts: [{ text: "as an array" }] }] }),
+    });
+    assert.equal(array.status, 200);
+    const chunks = await array.json();
+    assert.ok(Array.isArray(chunks) && chunks.length > 1, "without alt=sse: one JSON array");
+
+    const metrics = await (
+      await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${key}` } })
+    ).text();
+    assert.match(
+      metrics,
+      /aio_tokens_total\{provider="zai",direction="in"\} [1-9]/,
+      "usage of translated answers counted",
+    );
+    assert.match(metrics, /aio_tokens_total\{provider="zai",direction="out"\} [1-9]/);
   });
 
   it("falls back across dialects before the first byte: glm on Z.ai overloaded, answered by Gemini", async (t) => {
