@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type Simulators, startSimulators } from "../../src/simulators/index.ts";
 import { PROVIDER_KEY, pick, simulatorConfig, startTestHub } from "../support/hub.ts";
-import { startUpstream } from "../support/upstream.ts";
+import { clientLeavesMidStream, startUpstream } from "../support/upstream.ts";
 
 // An Anthropic stream with awkward framing: CRLF and LF mixed, a comment, an event split across
 // writes in the middle of a multi-byte character, and usage events the hub counts on the way.
@@ -116,33 +116,14 @@ describe("passthrough", () => {
   });
 
   it("a client that disconnects mid-stream closes the connection to the provider", async (t) => {
-    const upstream = await startUpstream(t, (response) => {
-      response.writeHead(200, { "content-type": "text/event-stream" });
-      response.write('event: message_start\ndata: {"type":"message_start"}\n\n');
-      // …and then nothing more: only the client leaving can end this.
+    const left = await clientLeavesMidStream(t, {
+      provider: "anthropic",
+      model: "claude-sonnet-4-5",
+      firstFrame: 'event: message_start\ndata: {"type":"message_start"}\n\n',
     });
-    const hub = await startTestHub(
-      t,
-      simulatorConfig(undefined, { providers: { anthropic: { baseUrl: upstream.baseUrl } } }),
-    );
-    const key = await hub.addKey("leaver", ["chat"]);
-    const running = await hub.listen();
-    const controller = new AbortController();
-    const response = await fetch(`${running.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-api-key": key },
-      body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 5, stream: true, messages: [] }),
-      signal: controller.signal,
-    });
-    const reader = response.body!.getReader();
-    const first = await reader.read();
-    assert.match(Buffer.from(first.value ?? []).toString(), /message_start/);
-    controller.abort();
-    const deadline = Date.now() + 5_000;
-    while (upstream.closedResponses() === 0 && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    assert.equal(upstream.closedResponses(), 1, "the provider's connection is closed once the client left");
-    assert.equal(running.inFlight(), 0);
+    assert.match(left.firstChunk, /message_start/);
+    assert.equal(left.closedResponses, 1, "the provider's connection is closed once the client left");
+    assert.equal(left.inFlight, 0);
   });
 });
 

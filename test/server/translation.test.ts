@@ -7,7 +7,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { startSimulators } from "../../src/simulators/index.ts";
 import { type ConfigOverrides, pick, simulatorConfig, startTestHub } from "../support/hub.ts";
-import { startUpstream } from "../support/upstream.ts";
+import { clientLeavesMidStream } from "../support/upstream.ts";
 
 async function translatingHub(t: TestContext, overrides: ConfigOverrides = {}) {
   const simulators = await startSimulators();
@@ -137,39 +137,13 @@ describe("translation through the hub", () => {
   });
 
   it("a client leaving a translated stream closes the connection to the provider", async (t) => {
-    const upstream = await startUpstream(t, (response) => {
-      response.writeHead(200, { "content-type": "text/event-stream" });
-      response.write(
-        `data: ${JSON.stringify({ candidates: [{ content: { role: "model", parts: [{ text: "first words" }] }, index: 0 }] })}\r\n\r\n`,
-      );
-      // …then silence: only the client leaving ends this.
+    const candidate = { content: { role: "model", parts: [{ text: "first words" }] }, index: 0 };
+    const left = await clientLeavesMidStream(t, {
+      provider: "google",
+      model: "gemini-2.5-flash",
+      firstFrame: `data: ${JSON.stringify({ candidates: [candidate] })}\r\n\r\n`,
     });
-    const hub = await startTestHub(
-      t,
-      simulatorConfig(undefined, { providers: { google: { baseUrl: upstream.baseUrl } } }),
-    );
-    const key = await hub.addKey("leaver", ["chat"]);
-    const running = await hub.listen();
-    const controller = new AbortController();
-    const response = await fetch(`${running.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-api-key": key },
-      body: JSON.stringify({
-        model: "gemini-2.5-flash",
-        max_tokens: 5,
-        stream: true,
-        messages: [{ role: "user", content: "hi" }],
-      }),
-      signal: controller.signal,
-    });
-    assert.equal(response.status, 200);
-    const reader = response.body?.getReader();
-    assert.ok(reader);
-    assert.match(Buffer.from((await reader.read()).value ?? []).toString(), /message_start/);
-    controller.abort();
-    const deadline = Date.now() + 5_000;
-    while (upstream.closedResponses() === 0 && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    assert.equal(upstream.closedResponses(), 1, "the provider's connection is closed once the client left");
+    assert.match(left.firstChunk, /message_start/, "rendered as Anthropic events");
+    assert.equal(left.closedResponses, 1, "the provider's connection is closed once the client left");
   });
 });
