@@ -3,7 +3,8 @@
 import type { Command } from "commander";
 import { AuditTrail } from "../audit/audit-trail.ts";
 import { parseDuration } from "../auth/duration.ts";
-import { type CreatedKey, HubKeys, type KeyInfo } from "../auth/hub-keys.ts";
+import { type CreatedKey, HubKeys } from "../auth/hub-keys.ts";
+import { createdKeyJson, isoOrNull, keyInfoJson, keyStatus } from "../auth/key-json.ts";
 import { DEFAULT_SCOPES, parseScopes, SCOPES } from "../auth/scopes.ts";
 import { AppError } from "../errors.ts";
 import { logger } from "../observability/logger.ts";
@@ -47,7 +48,7 @@ export function registerKeyCommands(program: Command): void {
         rpm: options.rpm === undefined ? undefined : parseRpm(options.rpm),
       };
       const created = await withHubKeys(cliContext(command), (hubKeys) => hubKeys.create(input, cliActor()));
-      if (options.json) printJson(createdJson(created));
+      if (options.json) printJson(createdKeyJson(created));
       else printCreated(created);
     });
 
@@ -59,7 +60,7 @@ export function registerKeyCommands(program: Command): void {
       const list = await withHubKeys(cliContext(command), (hubKeys) => hubKeys.list());
       const now = Date.now();
       if (options.json) {
-        printJson(list.map((key) => infoJson(key, now)));
+        printJson(list.map((key) => keyInfoJson(key, now)));
         return;
       }
       if (list.length === 0) {
@@ -77,7 +78,7 @@ export function registerKeyCommands(program: Command): void {
           key.rpm === undefined ? "-" : String(key.rpm),
           isoOrDash(key.expiresAt),
           isoOrDash(key.lastUsedAt),
-          status(key, now),
+          keyStatus(key, now),
         ]),
       ]);
       for (const line of lines) print(line);
@@ -123,43 +124,6 @@ function printCreated(created: CreatedKey): void {
   );
 }
 
-function createdJson(created: CreatedKey): Record<string, unknown> {
-  const { info } = created;
-  return {
-    id: info.id,
-    name: info.name,
-    key: created.key,
-    prefix: info.prefix,
-    scopes: info.scopes,
-    providers: info.providers ?? null,
-    expiresAt: isoOrNull(info.expiresAt),
-  };
-}
-
-function infoJson(key: KeyInfo, now: number): Record<string, unknown> {
-  return {
-    id: key.id,
-    name: key.name,
-    kind: key.kind,
-    prefix: key.prefix,
-    scopes: key.scopes,
-    providers: key.providers ?? null,
-    mode: key.mode ?? null,
-    rpm: key.rpm ?? null,
-    createdAt: isoOrNull(key.createdAt),
-    expiresAt: isoOrNull(key.expiresAt),
-    revokedAt: isoOrNull(key.revokedAt),
-    lastUsedAt: isoOrNull(key.lastUsedAt),
-    status: status(key, now),
-  };
-}
-
-function status(key: KeyInfo, now: number): "active" | "expired" | "revoked" {
-  if (key.revokedAt !== undefined) return "revoked";
-  if (key.expiresAt !== undefined && key.expiresAt <= now) return "expired";
-  return "active";
-}
-
 function splitList(text: string): string[] {
   return text
     .split(",")
@@ -185,10 +149,6 @@ function parseRpm(text: string): number {
     throw new AppError("usage", `--rpm "${text}" is not a whole number of requests per minute above 0`);
   }
   return rpm;
-}
-
-function isoOrNull(time: number | undefined): string | null {
-  return time === undefined ? null : new Date(time).toISOString();
 }
 
 function isoOrDash(time: number | undefined): string {

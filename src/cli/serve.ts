@@ -3,10 +3,10 @@
 // exiting 0. Refuses a non-loopback address while no hub key exists.
 import { type Command, InvalidArgumentError } from "commander";
 import { AppError } from "../errors.ts";
-import { createHub } from "../hub/hub.ts";
+import { type Hub, openHub } from "../hub/hub.ts";
 import { createLogger } from "../observability/logger.ts";
 import { createServer } from "../server/app.ts";
-import { NO_KEYS } from "../server/auth.ts";
+import { hasUsableKey } from "../server/auth.ts";
 import { isLoopback, listen } from "../server/listen.ts";
 import { cliContext, print } from "./context.ts";
 import { untilSignalled } from "./signals.ts";
@@ -27,22 +27,16 @@ export function registerServeCommand(program: Command): void {
       const { config } = context.config();
       const host = options.host ?? config.server.host;
       const port = options.port ?? config.server.port;
-      const keys = NO_KEYS;
-      if (!isLoopback(host) && !(await keys.hasKeys())) {
-        throw new AppError(
-          "usage",
-          `refusing to listen on ${host} with no hub keys: create one first with \`ai-orchestrator keys create --name NAME\`, or listen on 127.0.0.1`,
-        );
-      }
-      if (!isLoopback(host) && config.server.tls === undefined) {
-        process.stderr.write(
-          `ai-orchestrator: warning: listening on ${host} without TLS, so keys and prompts cross the network in clear: set server.tls (cert, key) or put a TLS reverse proxy in front\n`,
-        );
-      }
       const logger = createLogger({ level: process.env.AI_ORCHESTRATOR_LOG_LEVEL ? undefined : "info" });
-      const hub = createHub({ config, paths: context.paths, logger });
+      const hub = await openHub({ config, paths: context.paths, logger });
+      try {
+        await refuseUnsafeBind(hub, host);
+      } catch (error) {
+        await hub.close();
+        throw error;
+      }
       hub.metrics.collectProcessMetrics();
-      const { app } = createServer(hub, { keys });
+      const { app } = createServer(hub);
       let listening: Awaited<ReturnType<typeof listen>>;
       try {
         listening = await listen(app, { host, port, tls: config.server.tls });
@@ -63,6 +57,21 @@ export function registerServeCommand(program: Command): void {
       await hub.close();
       logger.info("hub stopped");
     });
+}
+
+async function refuseUnsafeBind(hub: Hub, host: string): Promise<void> {
+  if (isLoopback(host)) return;
+  if (hub.keys === undefined || !(await hasUsableKey(hub.keys))) {
+    throw new AppError(
+      "usage",
+      `refusing to listen on ${host} with no hub keys: create one first with \`ai-orchestrator keys create --name NAME\`, or listen on 127.0.0.1`,
+    );
+  }
+  if (hub.config.server.tls === undefined) {
+    process.stderr.write(
+      `ai-orchestrator: warning: listening on ${host} without TLS, so keys and prompts cross the network in clear: set server.tls (cert, key) or put a TLS reverse proxy in front\n`,
+    );
+  }
 }
 
 function parsePort(value: string): number {

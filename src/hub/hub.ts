@@ -2,19 +2,26 @@
 // resilience layer, the logger, the metrics registry, the chat service over them) is built here once
 // and passed down, so a test can build a second hub in the same process and `close()` releases
 // everything that was opened.
+import { AuditTrail } from "../audit/audit-trail.ts";
+import { type HubKeys, startHubKeys } from "../auth/hub-keys.ts";
 import type { Paths } from "../config/paths.ts";
 import type { Config } from "../config/schema/index.ts";
+import { redisUrl, storeUrl } from "../config/shared-state.ts";
 import { type ChatService, createChatService } from "../gateway/chat-service.ts";
 import { createUpstreams, type Upstreams } from "../gateway/forward.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
 import { createMetrics, type Metrics } from "../observability/metrics.ts";
 import { createResilience, type Resilience } from "../resilience/resilience.ts";
+import { openStore, type Store } from "../store/store.ts";
 import { createProviderClients, type ProviderClients } from "./provider-clients.ts";
 
 export interface HubOptions {
   config: Config;
   paths: Paths;
   logger?: Logger;
+  /** The opened store and the hub keys over it (`openHub` opens the configured ones); closed with the hub. */
+  store?: Store;
+  keys?: HubKeys;
 }
 
 export interface Hub {
@@ -29,6 +36,10 @@ export interface Hub {
   readonly chat: ChatService;
   /** The gateway's passthrough pools, one per provider endpoint. */
   readonly upstreams: Upstreams;
+  /** The store the hub was given (keys, threads, audit), if any. */
+  readonly store: Store | undefined;
+  /** Hub keys over the store: authenticate, authorize, rate limits; present when the store is. */
+  readonly keys: HubKeys | undefined;
   /** Closes what the hub opened, in reverse order of dependence. */
   close(): Promise<void>;
 }
@@ -41,6 +52,7 @@ export function createHub(options: HubOptions): Hub {
   const providers = createProviderClients(config, paths);
   const chat = createChatService({ config, resilience, providers });
   const upstreams = createUpstreams(config, paths);
+  const { store, keys } = options;
   return {
     config,
     paths,
@@ -50,10 +62,37 @@ export function createHub(options: HubOptions): Hub {
     providers,
     chat,
     upstreams,
+    store,
+    keys,
     async close() {
+      await keys?.close();
+      await store?.close();
       await upstreams.close();
       await providers.close();
       await resilience.close();
     },
   };
+}
+
+/** A hub with the configured store opened (SQLite under the home, or PostgreSQL): what `serve` runs. */
+export async function openHub(options: Omit<HubOptions, "store">): Promise<Hub> {
+  const logger = options.logger ?? createLogger();
+  const store = await openStore({
+    url: storeUrl(options.config, options.paths),
+    paths: options.paths,
+    logger,
+  });
+  try {
+    const keys = await startHubKeys({
+      store,
+      audit: new AuditTrail({ log: store.audit }),
+      logger,
+      redisUrl: redisUrl(options.config),
+      redisKeyPrefix: options.config.resilience.redisKeyPrefix,
+    });
+    return createHub({ ...options, logger, store, keys });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
 }

@@ -1,23 +1,21 @@
 // The hub's HTTP app: health and readiness without a key, then every route behind a hub key of the
 // right scope — the three dialects' gateway routes (chat), /metrics (metrics) — and one error
 // handler that answers in the dialect the client speaks. Other parts mount their own sub-apps on it
-// (see docs/hub.md, "Mounting"): `app.use("/mcp/*", requireScope(keys, "mcp"))`, then `app.route("/mcp", mcp)`.
+// (see docs/hub.md, "Mounting"): `app.use("/mcp/*", requireScope("mcp"))`, then `app.route("/mcp", mcp)`.
 import { Hono, type MiddlewareHandler } from "hono";
+import type { Scope } from "../auth/scopes.ts";
 import { AppError } from "../errors.ts";
 import type { Hub } from "../hub/hub.ts";
 import type { Dialect } from "../providers/definitions.ts";
 import { providerStatusesJson } from "../resilience/provider-status.ts";
-import { type KeyAuthority, presentedKey, type Scope } from "./auth.ts";
+import type { Store } from "../store/store.ts";
+import { mountAdminRoutes } from "./admin-routes.ts";
+import { presentedKey } from "./auth.ts";
 import { requestHeader, type ServerEnv } from "./context.ts";
 import { classifyError, errorAnswer } from "./error-response.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.ts";
 import { modelList } from "./model-list.ts";
 import { type DialectCall, relay } from "./relay.ts";
-
-export interface ServerOptions {
-  /** Who may call: the hub's key store. */
-  keys: KeyAuthority;
-}
 
 export interface HubServer {
   app: Hono<ServerEnv>;
@@ -29,8 +27,11 @@ export interface HubServer {
 const READY_TIMEOUT_MS = 1_000;
 
 /** The app of one hub (its gateway metrics register on the hub's registry: one server per hub). */
-export function createServer(hub: Hub, options: ServerOptions): HubServer {
-  const { keys } = options;
+export function createServer(hub: Hub): HubServer {
+  const { keys, store } = hub;
+  if (keys === undefined || store === undefined) {
+    throw new Error("createServer needs a hub with a store and its keys: build it with openHub()");
+  }
   const metrics = createGatewayMetrics(hub.metrics.registry);
   const dependencies = { hub, metrics, bodyLimitBytes: hub.config.server.bodyLimitBytes };
   const app = new Hono<ServerEnv>();
@@ -70,7 +71,8 @@ export function createServer(hub: Hub, options: ServerOptions): HubServer {
         (name) => c.req.query(name),
       );
       const principal = await keys.authenticate(key);
-      await keys.authorize(principal, scope);
+      keys.authorize(principal, scope);
+      await keys.checkRate(principal);
       c.set("principal", principal);
       await next();
     };
@@ -83,9 +85,16 @@ export function createServer(hub: Hub, options: ServerOptions): HubServer {
 
   app.get("/healthz", named("/healthz"), (c) => c.json({ status: "ok" }));
   app.get("/readyz", named("/readyz"), async (c) => {
-    const breakerStore = await hub.resilience.ready(READY_TIMEOUT_MS);
-    const checks = { breakerStore: breakerStore ? "ok" : "unreachable" };
-    return c.json({ status: breakerStore ? "ready" : "not ready", checks }, breakerStore ? 200 : 503);
+    const [storeUp, breakerStoreUp] = await Promise.all([
+      storeAnswers(store, READY_TIMEOUT_MS),
+      hub.resilience.ready(READY_TIMEOUT_MS),
+    ]);
+    const ready = storeUp && breakerStoreUp;
+    const checks = {
+      store: storeUp ? "ok" : "unreachable",
+      breakerStore: breakerStoreUp ? "ok" : "unreachable",
+    };
+    return c.json({ status: ready ? "ready" : "not ready", checks }, ready ? 200 : 503);
   });
 
   app.get("/metrics", named("/metrics"), requireScope("metrics"), async (c) => {
@@ -161,6 +170,8 @@ export function createServer(hub: Hub, options: ServerOptions): HubServer {
     c.json(providerStatusesJson(hub.config, hub.resilience)),
   );
 
+  mountAdminRoutes(app, keys, requireScope("admin"), named);
+
   app.notFound((c) => {
     const error = new AppError(
       "not_found",
@@ -179,6 +190,25 @@ export function createServer(hub: Hub, options: ServerOptions): HubServer {
   });
 
   return { app, metrics, requireScope };
+}
+
+/** Whether the store answers within the timeout (a hung database must not hang the probe). */
+async function storeAnswers(store: Store, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  try {
+    return await Promise.race([
+      store.ping().then(
+        () => true,
+        () => false,
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 const GEMINI_METHODS = new Set(["generateContent", "streamGenerateContent", "countTokens"]);

@@ -3,7 +3,7 @@
 // error answer must carry too.
 import type { HttpBindings } from "@hono/node-server";
 import type { Context } from "hono";
-import type { Principal } from "./auth.ts";
+import type { Principal } from "../auth/hub-keys.ts";
 
 export interface ServerEnv {
   Bindings: Partial<HttpBindings>;

@@ -1,9 +1,11 @@
 // GET /v1/models (OpenAI's or Anthropic's list shape) and GET /v1beta/models (Gemini's): the
 // models a key can ask for by name — each provider's main and small model as provider/model,
 // and the configured aliases.
+
+import type { Principal } from "../auth/hub-keys.ts";
 import type { Config } from "../config/schema/index.ts";
 import { providerIds, resolveProvider } from "../providers/registry.ts";
-import { allowsProvider, type Principal } from "./auth.ts";
+import { allowsProvider } from "./auth.ts";
 
 export interface ModelLists {
   openai: unknown;

@@ -1,93 +1,27 @@
 // A hub for tests: a throwaway home with provider keys in secrets/, config pointing every provider
-// at the simulators (or at an upstream of the test's own), hub keys held in memory, and the Hono
-// app — in-process for app.request() tests, or on a loopback socket.
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+// at the simulators (or at an upstream of the test's own), the real key store (SQLite in the home),
+// and the Hono app — in-process for app.request() tests, or on a loopback socket.
 import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Scope } from "../../src/auth/scopes.ts";
 import { resolvePaths } from "../../src/config/paths.ts";
 import { type Config, configSchema } from "../../src/config/schema/index.ts";
-import { AppError } from "../../src/errors.ts";
-import { createHub, type Hub } from "../../src/hub/hub.ts";
+import { type Hub, openHub } from "../../src/hub/hub.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import { writeSecret } from "../../src/providers/credentials.ts";
 import { createServer, type HubServer } from "../../src/server/app.ts";
-import type { KeyAuthority, Principal, Scope } from "../../src/server/auth.ts";
 import { type ListeningServer, listen } from "../../src/server/listen.ts";
 import type { Simulators } from "../../src/simulators/index.ts";
 
 export const PROVIDER_KEY = "sk-simulator-provider-key-0001";
 
-export interface TestKey extends Principal {
-  key: string;
-}
-
-/** Hub keys in memory, hashed and compared in constant time, with a per-minute request count. */
-export class MemoryKeys implements KeyAuthority {
-  readonly #keys = new Map<string, { digest: Buffer; principal: Principal }>();
-  readonly #counts = new Map<string, { minute: number; count: number }>();
-
-  add(name: string, scopes: readonly Scope[], options: { providers?: string[]; rpm?: number } = {}): TestKey {
-    const key = `aio_${randomBytes(18).toString("base64url")}`;
-    const principal: Principal = {
-      id: `key_${this.#keys.size + 1}`,
-      name,
-      scopes,
-      providers: options.providers ?? null,
-      rpm: options.rpm ?? null,
-    };
-    this.#keys.set(key.slice(0, 12), { digest: digest(key), principal });
-    return { ...principal, key };
-  }
-
-  revoke(name: string): void {
-    for (const [prefix, entry] of this.#keys) if (entry.principal.name === name) this.#keys.delete(prefix);
-  }
-
-  async authenticate(presented: string): Promise<Principal> {
-    const entry = this.#keys.get(presented.slice(0, 12));
-    if (!entry || !timingSafeEqual(entry.digest, digest(presented))) {
-      throw new AppError("unauthenticated", "unknown or revoked hub key");
-    }
-    return entry.principal;
-  }
-
-  authorize(principal: Principal, scope: Scope): void {
-    if (!principal.scopes.includes(scope)) {
-      throw new AppError("forbidden", `key ${principal.name} lacks the ${scope} scope`);
-    }
-    if (principal.rpm === null) return;
-    const minute = Math.floor(Date.now() / 60_000);
-    const count = this.#counts.get(principal.id);
-    const current = count && count.minute === minute ? count : { minute, count: 0 };
-    current.count += 1;
-    this.#counts.set(principal.id, current);
-    if (current.count > principal.rpm) {
-      throw new AppError(
-        "rate_limited",
-        `key ${principal.name} is over its ${principal.rpm} requests a minute`,
-        {
-          retryAfterMs: (minute + 1) * 60_000 - Date.now(),
-        },
-      );
-    }
-  }
-
-  hasKeys(): Promise<boolean> {
-    return Promise.resolve(this.#keys.size > 0);
-  }
-}
-
-function digest(key: string): Buffer {
-  return createHash("sha256").update(key).digest();
-}
-
 export interface TestHub {
   hub: Hub;
   server: HubServer;
   home: string;
-  /** Creates a hub key and returns the key itself. */
+  /** Creates a hub key in the store and returns the key itself. */
   addKey(
     name: string,
     scopes: readonly Scope[],
@@ -139,9 +73,8 @@ export async function startTestHub(
       writeSecret(paths, id, PROVIDER_KEY);
     }
   }
-  const hub = createHub({ config, paths, logger: createLogger({ level: "silent" }) });
-  const keys = new MemoryKeys();
-  const server = createServer(hub, { keys });
+  const hub = await openHub({ config, paths, logger: createLogger({ level: "silent" }) });
+  const server = createServer(hub);
   const listening: ListeningServer[] = [];
   const close = async (): Promise<void> => {
     for (const running of listening.splice(0)) await running.drain(0);
@@ -154,10 +87,12 @@ export async function startTestHub(
     server,
     home,
     async addKey(name, scopes, keyOptions = {}) {
-      return keys.add(name, scopes, keyOptions).key;
+      const created = await hub.keys?.create({ name, scopes, ...keyOptions }, "test");
+      if (!created) throw new Error("the test hub has no key store");
+      return created.key;
     },
     async revokeKey(name) {
-      keys.revoke(name);
+      await hub.keys?.revoke(name, "test");
     },
     request: (path, init) => Promise.resolve(server.app.request(path, init)),
     async listen() {
