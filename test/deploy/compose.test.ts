@@ -12,7 +12,8 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
 import Anthropic from "@anthropic-ai/sdk";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
+import { resolvePaths } from "../../src/config/paths.ts";
 import { PROVIDER_APIS } from "../../src/config/schema/index.ts";
 import { startSimulators } from "../../src/simulators/index.ts";
 import { requireService } from "../support/services.ts";
@@ -197,4 +198,53 @@ test("compose: two hub replicas on PostgreSQL and Redis serve requests with a ke
   assert.ok(!logs.stdout.includes(PROVIDER_KEY), "the provider key is not logged");
   assert.ok(!logs.stdout.includes(key), "the hub key is not logged");
   assert.ok(!logs.stdout.includes(env.POSTGRES_PASSWORD ?? "-"), "the database password is not logged");
+});
+
+interface ComposeService {
+  ports?: { published: number | string; target: number | string }[];
+  environment?: Record<string, string>;
+  secrets?: { source: string; target: string }[];
+  healthcheck?: { test: string[] };
+  network_mode?: string;
+}
+
+test("compose: the normal file set publishes both replicas, keys arrive as secret files, no key in the environment", async (t) => {
+  let reason: string | undefined;
+  try {
+    await run("docker-compose", ["version"], { timeout: 20_000 });
+  } catch {
+    reason = "docker-compose is not installed (apt-get install docker-compose)";
+  }
+  if (!requireService(t, "docker-compose", reason)) return;
+  const env = { ...process.env, POSTGRES_PASSWORD: "placeholder", PROVIDER_SECRETS_DIR: tmpdir() };
+  const files = ["-f", join(DEPLOY, "compose.yaml"), "-f", join(DEPLOY, "compose.ports.yaml")];
+  const { stdout } = await run("docker-compose", [...files, "config"], { env, timeout: 60_000 });
+  const services = (parse(stdout) as { services: Record<string, ComposeService> }).services;
+  assert.deepEqual(Object.keys(services).sort(), ["hub-a", "hub-b", "postgres", "redis"]);
+  const home = /AI_ORCHESTRATOR_HOME=(\S+)/.exec(
+    readFileSync(join(ROOT, "docker", "hub.Dockerfile"), "utf8"),
+  )?.[1];
+  const secretsDir = resolvePaths({ env: { AI_ORCHESTRATOR_HOME: home } }).secretsDir;
+  const published = new Set<string>();
+  for (const name of ["hub-a", "hub-b"]) {
+    const hub = services[name];
+    assert.ok(hub, name);
+    assert.equal(hub.network_mode, undefined, "the default network, not the host's");
+    for (const port of hub.ports ?? []) published.add(String(port.published));
+    assert.equal(hub.ports?.[0]?.target, 8787);
+    assert.deepEqual(
+      (hub.secrets ?? []).map((secret) => secret.target).sort(),
+      PROVIDER_APIS.map((provider) => join(secretsDir, provider)).sort(),
+    );
+    assert.match(
+      hub.environment?.AI_ORCHESTRATOR_STORE_URL ?? "",
+      /^postgres:\/\/aio:placeholder@postgres:5432\/aio$/,
+    );
+    assert.equal(hub.environment?.AI_ORCHESTRATOR_REDIS_URL, "redis://redis:6379");
+    for (const variable of Object.keys(hub.environment ?? {})) assert.doesNotMatch(variable, /API_KEY/);
+    assert.ok(hub.healthcheck?.test.join(" ").includes("/readyz"));
+  }
+  assert.equal(published.size, 2, "the replicas are published on two host ports");
+  for (const name of ["postgres", "redis"])
+    assert.ok(services[name]?.healthcheck, `${name} has a healthcheck`);
 });
