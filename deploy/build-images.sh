@@ -47,12 +47,19 @@ build() { # tag dockerfile context
 }
 
 hub() {
-  # The context is what the package ships, so nothing else of the checkout reaches the image.
-  if [[ -x $root/node_modules/.bin/tsc ]]; then (cd "$root" && npm run --silent build); fi
-  [[ -f $root/dist/cli/main.js ]] || die "dist/ is not built: run \`npm ci && npm run build\` first"
+  # The context is what the package ships, so nothing else of the checkout reaches the image. With
+  # the compiler at hand, dist/ is compiled from the sources into the context (the checkout's own
+  # dist/ is left alone, for whatever is running from it); without it, the checkout's dist/ is used.
   local context=$work/hub
   mkdir -p "$context"
-  cp -R "$root/bin" "$root/dist" "$root/docker" "$context/"
+  if [[ -x $root/node_modules/.bin/tsc ]]; then
+    (cd "$root" && node_modules/.bin/tsc -p tsconfig.build.json --outDir "$context/dist") >"$work/tsc.log" 2>&1 ||
+      { tail -30 "$work/tsc.log" >&2; die "compiling the sources failed"; }
+  else
+    [[ -f $root/dist/cli/main.js ]] || die "dist/ is not built: run \`npm ci && npm run build\` first"
+    cp -R "$root/dist" "$context/"
+  fi
+  cp -R "$root/bin" "$root/docker" "$context/"
   cp "$root/package.json" "$root/package-lock.json" "$root/config.schema.json" "$root/config.example.yaml" "$context/"
   [[ -z $CA_FILE ]] || cp "$CA_FILE" "$context/extra-ca.crt"
   build "$HUB_IMAGE" "$root/docker/hub.Dockerfile" "$context"
