@@ -206,6 +206,7 @@ interface ComposeService {
   secrets?: { source: string; target: string }[];
   healthcheck?: { test: string[] };
   network_mode?: string;
+  read_only?: boolean;
 }
 
 test("compose: the normal file set publishes both replicas, keys arrive as secret files, no key in the environment", async (t) => {
@@ -230,6 +231,7 @@ test("compose: the normal file set publishes both replicas, keys arrive as secre
     const hub = services[name];
     assert.ok(hub, name);
     assert.equal(hub.network_mode, undefined, "the default network, not the host's");
+    assert.equal(hub.read_only, true, "a read-only root, as on Kubernetes");
     for (const port of hub.ports ?? []) published.add(String(port.published));
     assert.equal(hub.ports?.[0]?.target, 8787);
     assert.deepEqual(
