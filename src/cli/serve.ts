@@ -3,6 +3,7 @@
 // exiting 0. Refuses a non-loopback address while no hub key exists.
 import { type Command, InvalidArgumentError } from "commander";
 import { AppError } from "../errors.ts";
+import { startFileMaintenance } from "../files/maintenance.ts";
 import { type Hub, openHub } from "../hub/hub.ts";
 import { createLogger } from "../observability/logger.ts";
 import { createServer } from "../server/app.ts";
@@ -46,6 +47,11 @@ export function registerServeCommand(program: Command): void {
       }
       logger.info({ url: listening.url }, "hub listening");
       print(`listening on ${listening.url}`);
+      // Recovery of interrupted uploads runs once now, then the copies are verified on an interval.
+      const maintenance =
+        hub.files === undefined
+          ? undefined
+          : startFileMaintenance(hub.files, { intervalMs: config.files.verifyIntervalMs });
       const signal = await untilSignalled();
       // A second signal while draining ends the process at once.
       process.once("SIGINT", () => process.exit(130));
@@ -54,6 +60,7 @@ export function registerServeCommand(program: Command): void {
       const { interrupted } = await listening.drain(config.server.drainMs);
       if (interrupted > 0)
         logger.warn({ interrupted }, "drain deadline passed: connections closed mid-answer");
+      await maintenance?.stop();
       await hub.close();
       logger.info("hub stopped");
     });

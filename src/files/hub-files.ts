@@ -11,7 +11,7 @@ import { type PipelineStep, processOwner } from "./files-context.ts";
 import { holdFromEnvironment } from "./test-hold.ts";
 
 export interface FileServiceOptions {
-  hub: Hub;
+  hub: Pick<Hub, "config" | "providers" | "resilience" | "metrics" | "logger">;
   store: Pick<Store, "files" | "fileJournal" | "audit">;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;

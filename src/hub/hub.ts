@@ -7,6 +7,8 @@ import { type HubKeys, startHubKeys } from "../auth/hub-keys.ts";
 import type { Paths } from "../config/paths.ts";
 import type { Config } from "../config/schema/index.ts";
 import { redisUrl, storeUrl } from "../config/shared-state.ts";
+import type { FileService } from "../files/file-service.ts";
+import { createFileService } from "../files/hub-files.ts";
 import { type ChatService, createChatService } from "../gateway/chat-service.ts";
 import { createUpstreams, type Upstreams } from "../gateway/forward.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
@@ -40,6 +42,8 @@ export interface Hub {
   readonly store: Store | undefined;
   /** Hub keys over the store: authenticate, authorize, rate limits; present when the store is. */
   readonly keys: HubKeys | undefined;
+  /** Files across providers (registry, dedup, verify, sync, recovery); present when the store is. */
+  readonly files: FileService | undefined;
   /** Closes what the hub opened, in reverse order of dependence. */
   close(): Promise<void>;
 }
@@ -53,6 +57,10 @@ export function createHub(options: HubOptions): Hub {
   const chat = createChatService({ config, resilience, providers });
   const upstreams = createUpstreams(config, paths);
   const { store, keys } = options;
+  const files =
+    store === undefined
+      ? undefined
+      : createFileService({ hub: { config, providers, resilience, metrics, logger }, store });
   return {
     config,
     paths,
@@ -64,6 +72,7 @@ export function createHub(options: HubOptions): Hub {
     upstreams,
     store,
     keys,
+    files,
     async close() {
       await keys?.close();
       await store?.close();

@@ -13,6 +13,7 @@ import { mountAdminRoutes } from "./admin-routes.ts";
 import { presentedKey } from "./auth.ts";
 import { requestHeader, type ServerEnv } from "./context.ts";
 import { classifyError, errorAnswer } from "./error-response.ts";
+import { filesRoutes } from "./files-routes.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.ts";
 import { modelList } from "./model-list.ts";
 import { type DialectCall, relay } from "./relay.ts";
@@ -171,6 +172,20 @@ export function createServer(hub: Hub): HubServer {
   );
 
   mountAdminRoutes(app, keys, requireScope("admin"), named);
+
+  if (hub.files !== undefined) {
+    const files = [named("/v1/files"), requireScope("files")] as const;
+    app.use("/v1/files", ...files);
+    app.use("/v1/files/*", ...files);
+    app.route(
+      "/v1/files",
+      filesRoutes({
+        service: hub.files,
+        actor: (c) => `key:${c.get("principal").prefix}`,
+        bodyLimitBytes: hub.config.server.bodyLimitBytes,
+      }),
+    );
+  }
 
   app.notFound((c) => {
     const error = new AppError(
