@@ -9,14 +9,10 @@ import type { Config, RuntimeChoice } from "../config/schema/index.ts";
 import { AppError } from "../errors.ts";
 import { BUILTIN_MODES } from "../modes/definitions.ts";
 import { modeNames, type ResolvedMode, resolveMode } from "../modes/registry.ts";
-import { type Credential, findCredential, requireCredential } from "../providers/credentials.ts";
-import { providerIds, resolveProvider } from "../providers/registry.ts";
+import { prepareLaunch } from "../runtimes/prepare-launch.ts";
 import type { Runtime, SessionManager, SessionStatus } from "../runtimes/runtime.ts";
 import { selectRuntime } from "../runtimes/select.ts";
-import { buildSandboxSpec } from "../sandbox/build-spec.ts";
-import { seedState } from "../sandbox/seed-state.ts";
 import type { SandboxSpec } from "../sandbox/spec.ts";
-import { inspectWorkspace } from "../sandbox/workspace-check.ts";
 // Only types from context.ts: it loads the schema library, which the launch path avoids.
 import type { CliContext } from "./context.ts";
 import { reportFailure } from "./report-error.ts";
@@ -99,22 +95,18 @@ async function prepare(
   mode: ResolvedMode,
   args: readonly string[],
 ): Promise<{ spec: SandboxSpec; runtime: Runtime }> {
-  const credential = requireCredential(mode.provider, context.paths, process.env);
-  warnAboutSharedKey(config, context.paths, mode, credential);
-  const spec = buildSandboxSpec(mode, credential, {
+  return prepareLaunch(
+    {
+      paths: context.paths,
+      runtime: context.options.runtime,
+      workspace: realpathSync(process.cwd()),
+      hostEnv: process.env,
+      onWarning: warn,
+    },
+    config,
+    mode,
     args,
-    workspace: realpathSync(process.cwd()),
-    paths: context.paths,
-    hostEnv: process.env,
-  });
-  for (const warning of inspectWorkspace(spec.workspace, spec.cli)) warn(warning);
-  const runtime = await selectRuntime(
-    context.options.runtime ?? mode.runtime,
-    { paths: context.paths, hostEnv: process.env, docker: config.docker, onWarning: warn },
-    spec,
   );
-  seedState(spec);
-  return { spec, runtime };
 }
 
 async function manageSession(
@@ -191,24 +183,6 @@ async function modeOfResumedSession(
   if (owner?.cli !== "claude") return mode;
   warn(`session ${id} belongs to mode ${owner.name}: resuming it there`);
   return owner;
-}
-
-/** One key serving two providers is how keys end up crossing: it works, but say so. */
-function warnAboutSharedKey(config: Config, paths: Paths, mode: ResolvedMode, credential: Credential): void {
-  for (const id of providerIds(config)) {
-    if (id === mode.provider.id) continue;
-    let other: Credential | undefined;
-    try {
-      other = findCredential(resolveProvider(config, id), paths, process.env);
-    } catch {
-      continue;
-    }
-    if (other?.value === credential.value) {
-      warn(
-        `mode ${mode.name} uses the same key as provider ${id}: give each provider its own key with \`ai-orchestrator login ${mode.provider.id}\``,
-      );
-    }
-  }
 }
 
 function isLifecycle(word: string): word is LifecycleAction {

@@ -7,6 +7,8 @@ import { AppError } from "../errors.ts";
 import type { RunOptions, RunResult } from "./runtime.ts";
 
 const FORWARDED: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+/** After an abort's SIGTERM, how long the process group has to exit before SIGKILL. */
+const ABORT_GRACE_MS = 2000;
 
 export interface ChildCommand {
   executable: string;
@@ -40,10 +42,14 @@ export function runChild(
       ? (["inherit", "inherit", "inherit", ...pipes] as const)
       : (["ignore", "pipe", "pipe", ...pipes] as const);
   // Secrets ride in the environment only: argv is visible to every user in `ps`.
+  // Without a terminal the child leads a process group of its own, so an abort (a timeout, an MCP
+  // cancellation) ends everything it started, not only the child itself.
+  const ownGroup = options.stdio === "pipe";
   const child = spawn(command.executable, [...command.args], {
     env: command.env,
     cwd: command.cwd,
     stdio: [...stdio],
+    detached: ownGroup,
   });
   const forward =
     supervision.signalTarget ?? ((target: ChildProcess, signal: NodeJS.Signals) => target.kill(signal));
@@ -58,7 +64,15 @@ export function runChild(
     process.on(signal, handler);
     return () => process.off(signal, handler);
   });
-  const abort = () => forward(child, "SIGTERM");
+  let killTimer: NodeJS.Timeout | undefined;
+  const abort = () => {
+    if (!ownGroup || child.pid === undefined) {
+      forward(child, "SIGTERM");
+      return;
+    }
+    signalGroup(child.pid, "SIGTERM");
+    killTimer = setTimeout(() => signalGroup(child.pid ?? 0, "SIGKILL"), ABORT_GRACE_MS);
+  };
   options.signal?.addEventListener("abort", abort, { once: true });
 
   let stdout = "";
@@ -73,6 +87,11 @@ export function runChild(
 
   return new Promise((resolve, reject) => {
     const cleanup = () => {
+      // The group may outlive its leader (a grandchild ignoring SIGTERM): the SIGKILL still comes.
+      if (killTimer && child.pid !== undefined) {
+        clearTimeout(killTimer);
+        signalGroup(child.pid, "SIGKILL");
+      }
       for (const remove of handlers) remove();
       options.signal?.removeEventListener("abort", abort);
     };
@@ -90,4 +109,13 @@ export function runChild(
       resolve(result);
     });
   });
+}
+
+function signalGroup(leader: number, signal: NodeJS.Signals): void {
+  if (leader <= 0) return;
+  try {
+    process.kill(-leader, signal);
+  } catch {
+    // ESRCH: the whole group has already exited.
+  }
 }

@@ -4,6 +4,7 @@ import { identifier, runtimeName } from "./common.ts";
 import { dockerSchema } from "./docker.ts";
 import { filesSchema } from "./files.ts";
 import { gatewaySchema } from "./gateway.ts";
+import { mcpSchema } from "./mcp.ts";
 import { modeConfigSchema } from "./modes.ts";
 import { providerConfigSchema } from "./providers.ts";
 import { resilienceSchema } from "./resilience.ts";
@@ -23,6 +24,7 @@ export const configSchema = z.strictObject({
   redis: redisSchema.prefault({}),
   files: filesSchema.prefault({}),
   server: serverSchema.prefault({}),
+  mcp: mcpSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;
