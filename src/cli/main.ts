@@ -11,6 +11,7 @@ import { registerFilesCommands } from "./files.ts";
 import { registerImageCommands } from "./image.ts";
 import { registerKeyCommands } from "./keys.ts";
 import { registerLaunch } from "./launch.ts";
+import { registerMcpCommand } from "./mcp.ts";
 import { registerModeCommands } from "./modes.ts";
 import { registerProvidersCommands } from "./providers.ts";
 import { reportFailure } from "./report-error.ts";
@@ -67,6 +68,7 @@ export function buildProgram(): Command {
   registerConfigCommands(program);
   registerCompletionCommand(program);
   registerServeCommand(program);
+  registerMcpCommand(program);
   registerLaunch(program);
   groupCommands(program);
   // An explicit help command: the program's own action takes a mode name, which would otherwise take `help` too.

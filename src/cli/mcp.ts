@@ -1,0 +1,39 @@
+// `ai-orchestrator mcp`: the MCP server on stdio, in the directory it was started in (where clink
+// runs assistants and what `chat` files may name). Threads go to the store, so another process or a
+// later run continues them.
+import { realpathSync } from "node:fs";
+import type { Command } from "commander";
+import { createChatService } from "../gateway/chat-service.ts";
+import { createHub } from "../hub/hub.ts";
+import { createMcpServerFactory } from "../mcp/mcp-server.ts";
+import { serveMcpOverStdio } from "../mcp/stdio.ts";
+import { createLogger } from "../observability/logger.ts";
+import { openStore } from "../store/store.ts";
+import { cliContext } from "./context.ts";
+
+export function registerMcpCommand(program: Command): void {
+  program
+    .command("mcp")
+    .description("serve the MCP tools (chat, consensus, clink, listmodels, threads) on stdio")
+    .action(async (_options: unknown, command: Command) => {
+      const context = cliContext(command);
+      const { config } = context.config();
+      // stdout carries the protocol: logs go to stderr (warnings, unless AI_ORCHESTRATOR_LOG_LEVEL says).
+      const logger = createLogger();
+      const hub = createHub({ config, paths: context.paths, logger });
+      const store = await openStore({ paths: context.paths, logger });
+      try {
+        const factory = createMcpServerFactory({
+          hub,
+          chat: createChatService(hub),
+          threads: store.threads,
+          workspace: realpathSync(process.cwd()),
+          runtime: context.options.runtime,
+        });
+        await serveMcpOverStdio(factory, logger);
+      } finally {
+        await store.close();
+        await hub.close();
+      }
+    });
+}

@@ -1,0 +1,64 @@
+// What every tool is handed: the hub's long-lived parts, built once per process, and the bounds of
+// config.yaml's `mcp:` section. Tools are thin: the chat service routes and falls back, the store
+// keeps threads, the launcher runs assistants.
+import { realpathSync } from "node:fs";
+import { isAbsolute, relative, resolve, sep } from "node:path";
+import type { Paths } from "../config/paths.ts";
+import type { Config, RuntimeChoice } from "../config/schema/index.ts";
+import { AppError } from "../errors.ts";
+import type { ChatService } from "../gateway/chat-service.ts";
+import type { ProviderClients } from "../hub/provider-clients.ts";
+import type { Logger } from "../observability/logger.ts";
+import type { Resilience } from "../resilience/resilience.ts";
+import type { Conversations } from "./conversations.ts";
+import type { ModelCatalog } from "./model-catalog.ts";
+
+export interface ToolContext {
+  config: Config;
+  paths: Paths;
+  logger: Logger;
+  resilience: Resilience;
+  providers: ProviderClients;
+  chat: ChatService;
+  conversations: Conversations;
+  catalog: ModelCatalog;
+  /** The directory the server was started in: where clink runs and what `files` may name. */
+  workspace: string;
+  /** `--runtime` given to the server; each mode's own runtime otherwise. */
+  runtime: RuntimeChoice | undefined;
+  /** The server's environment, from which a launch takes only its mode's credential. */
+  hostEnv: NodeJS.ProcessEnv;
+}
+
+/** Refuses a prompt longer than `mcp.maxPromptChars` before anything is sent. */
+export function checkPromptSize(context: ToolContext, prompt: string): void {
+  const limit = context.config.mcp.maxPromptChars;
+  if (prompt.length > limit) {
+    throw new AppError(
+      "too_large",
+      `prompt is ${prompt.length} characters; the limit is ${limit} (mcp.maxPromptChars): pass long material as files instead`,
+    );
+  }
+}
+
+/**
+ * A file named by a client, as a path inside the workspace. A client (over HTTP, anyone holding an
+ * `mcp` key) may not read the server's other files by naming them.
+ */
+export function workspaceFile(context: ToolContext, name: string): string {
+  const path = resolve(context.workspace, name);
+  let real: string;
+  try {
+    real = realpathSync(path);
+  } catch {
+    throw new AppError("usage", `file ${name}: not found in the workspace ${context.workspace}`);
+  }
+  const inside = relative(context.workspace, real);
+  if (inside === "" || inside === ".." || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
+    throw new AppError(
+      "usage",
+      `file ${name}: outside the workspace ${context.workspace}; name files inside it, relative or absolute`,
+    );
+  }
+  return real;
+}
