@@ -7,12 +7,14 @@ import { createAnthropicSimulator } from "./anthropic.ts";
 import { FaultBook, type FaultController } from "./faults.ts";
 import { createGoogleSimulator } from "./google.ts";
 import { createMoonshotSimulator } from "./moonshot.ts";
+import { ScriptBook, type ScriptController, withScripts } from "./scripts.ts";
 import { createSimulatorServer, type RecordedRequest, type RunningServer } from "./server.ts";
 import type { ProviderSimulator } from "./wire.ts";
 import { createZaiSimulator } from "./zai.ts";
 
 export type { Fault, FaultController, FaultKind } from "./faults.ts";
 export { faultSchema, parseFaultSpec } from "./faults.ts";
+export type { ScriptController, ScriptStep } from "./scripts.ts";
 export type { RecordedRequest } from "./server.ts";
 
 export interface StartSimulatorsOptions {
@@ -43,6 +45,8 @@ export interface Simulators {
   requests(): RecordedRequest[];
   clearRequests(): void;
   faults: FaultController;
+  /** Scripted Messages answers (a tool_use, then a quote of its result), for driving agent loops. */
+  scripts: ScriptController;
   close(): Promise<void>;
 }
 
@@ -58,13 +62,14 @@ export async function startSimulators(options: StartSimulatorsOptions = {}): Pro
   const providers = options.providers ?? PROVIDER_APIS;
   const now = options.now ?? Date.now;
   const faults = new FaultBook();
+  const scripts = new ScriptBook();
   const recorded: RecordedRequest[] = [];
   const endpoints: Partial<Record<ProviderApi, SimulatorEndpoint>> = {};
   const running: RunningServer[] = [];
 
   try {
     for (const provider of providers) {
-      const server = createSimulatorServer(FACTORIES[provider](), {
+      const server = createSimulatorServer(withScripts(FACTORIES[provider](), scripts), {
         faults,
         now,
         keys: options.keys?.[provider],
@@ -95,6 +100,7 @@ export async function startSimulators(options: StartSimulatorsOptions = {}): Pro
       recorded.length = 0;
     },
     faults,
+    scripts,
     close: async () => {
       await Promise.all(running.map((server) => server.close()));
     },

@@ -21,6 +21,12 @@ export const mcpSchema = z.strictObject({
   maxPromptChars: positiveInteger
     .default(200_000)
     .describe("The longest prompt a tool accepts, in characters; send larger material as files."),
+  allowedOrigins: z
+    .array(z.url({ protocol: /^https?$/ }).transform((value) => new URL(value).origin))
+    .default([])
+    .describe(
+      "Browser origins allowed to call /mcp besides loopback ones (the Origin header is checked against DNS rebinding).",
+    ),
   clink: z
     .strictObject({
       timeoutSeconds: positiveInteger

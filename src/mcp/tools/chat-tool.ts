@@ -80,7 +80,9 @@ export function registerChatTool(server: McpServer, context: ToolContext): void 
           },
         ];
         await context.conversations.record(thread, turns);
+        // The answer is in the structured content too: Claude Code hands a model only that, when present.
         return textResult(response.text, {
+          answer: response.text,
           continuation_id: thread.id,
           provider: target.provider,
           model: target.model,

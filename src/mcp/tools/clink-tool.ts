@@ -71,7 +71,12 @@ export function registerClinkTool(server: McpServer, context: ToolContext): void
             `clink ${mode.name}: the ${spec.cli} CLI exited with ${result.exitCode}${errors ? `:\n${errors}` : ""}${partial(output)}`,
           );
         }
-        return textResult(output, { mode: mode.name, runtime: runtime.name, exit_code: result.exitCode });
+        return textResult(output, {
+          output,
+          mode: mode.name,
+          runtime: runtime.name,
+          exit_code: result.exitCode,
+        });
       }),
   );
 }

@@ -105,6 +105,7 @@ export function registerConsensusTool(server: McpServer, context: ToolContext): 
           { role: "assistant", content: report, at: Date.now() },
         ]);
         return textResult(report, {
+          report,
           continuation_id: thread.id,
           answers: opinions,
           ...(synthesis ? { synthesis } : {}),

@@ -1,0 +1,88 @@
+// MCP over Streamable HTTP at the hub's /mcp: stateless (a fresh server instance per request, so
+// any replica answers any request and a restart strands no client), both protocol eras, a hub key
+// with the `mcp` scope required, and the Origin header checked against DNS rebinding.
+import { createMcpHandler } from "@modelcontextprotocol/server";
+import type { Hono } from "hono";
+import { type AppError, isAppError } from "../errors.ts";
+import type { Logger } from "../observability/logger.ts";
+import type { McpServerFactory } from "./mcp-server.ts";
+
+export interface McpHttpOptions {
+  /**
+   * Resolves when the request carries a valid hub key with the `mcp` scope; otherwise throws
+   * AppError "unauthenticated" (answered 401) or "forbidden" / "rate_limited" (403 / 429).
+   */
+  authorize(request: Request): Promise<void>;
+  /** Browser origins allowed besides loopback ones (`mcp.allowedOrigins`), e.g. `https://tools.example.com`. */
+  allowedOrigins?: readonly string[];
+  logger: Logger;
+}
+
+export interface McpHttpEndpoint {
+  fetch(request: Request): Promise<Response>;
+  /** Ends the requests in flight. */
+  close(): Promise<void>;
+}
+
+export const MCP_PATH = "/mcp";
+
+export function createMcpHttpEndpoint(factory: McpServerFactory, options: McpHttpOptions): McpHttpEndpoint {
+  const handler = createMcpHandler(factory, {
+    legacy: "stateless",
+    onerror: (error) => options.logger.debug({ err: error }, "MCP request refused"),
+  });
+  return {
+    async fetch(request) {
+      const origin = request.headers.get("origin");
+      if (origin !== null && !originAllowed(origin, options.allowedOrigins ?? [])) {
+        return rpcError(403, `origin ${origin} may not use this MCP endpoint; add it to the allowed origins`);
+      }
+      try {
+        await options.authorize(request);
+      } catch (error) {
+        if (isAppError(error)) return refusal(error);
+        throw error;
+      }
+      return handler.fetch(request);
+    },
+    close: () => handler.close(),
+  };
+}
+
+/** Mounts the endpoint at /mcp of the hub's app (every method: POST, and GET/DELETE answered 405). */
+export function mountMcp(app: Hono, endpoint: McpHttpEndpoint): void {
+  app.all(MCP_PATH, (context) => endpoint.fetch(context.req.raw));
+}
+
+function refusal(error: AppError): Response {
+  if (error.kind === "unauthenticated") {
+    return rpcError(401, error.message, {
+      "www-authenticate": 'Bearer realm="ai-orchestrator", error="invalid_token"',
+    });
+  }
+  const status = error.kind === "forbidden" || error.kind === "rate_limited" ? error.status : 403;
+  const headers: Record<string, string> = {};
+  if (error.retryAfterMs !== undefined) headers["retry-after"] = String(Math.ceil(error.retryAfterMs / 1000));
+  return rpcError(status, error.message, headers);
+}
+
+function rpcError(status: number, message: string, headers: Record<string, string> = {}): Response {
+  return Response.json({ jsonrpc: "2.0", error: { code: -32001, message }, id: null }, { status, headers });
+}
+
+const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/**
+ * Loopback pages and the configured origins. Not "the Host header's own origin": under DNS
+ * rebinding the attacker's page and the Host header name the same attacker domain.
+ */
+function originAllowed(origin: string, allowed: readonly string[]): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (LOOPBACK.has(parsed.hostname)) return true;
+  return allowed.includes(parsed.origin);
+}
