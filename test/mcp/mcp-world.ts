@@ -1,0 +1,150 @@
+// What the MCP tests run in: the four simulators accepting only each provider's canary key, a
+// throwaway home whose config.yaml points every provider (native and Anthropic-compatible API) at
+// them, a workspace, and a parent environment holding every canary key plus bogus endpoints.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/client";
+import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
+import { InMemoryTransport } from "@modelcontextprotocol/server";
+import { loadConfig } from "../../src/config/load.ts";
+import { type Paths, resolvePaths } from "../../src/config/paths.ts";
+import type { Config } from "../../src/config/schema/index.ts";
+import { createChatService } from "../../src/gateway/chat-service.ts";
+import { createHub, type Hub } from "../../src/hub/hub.ts";
+import { createMcpServerFactory, type McpServerFactory } from "../../src/mcp/mcp-server.ts";
+import { createLogger } from "../../src/observability/logger.ts";
+import { writeSecret } from "../../src/providers/credentials.ts";
+import { type Simulators, startSimulators } from "../../src/simulators/index.ts";
+import { openStore, type Store } from "../../src/store/store.ts";
+import { BIN } from "../support/cli.ts";
+import { SIMULATOR_KEYS } from "../support/isolation.ts";
+import { CANARIES, HOSTILE_ENV, type SandboxFixture, sandboxFixture } from "../support/sandbox.ts";
+
+const REPO = join(import.meta.dirname, "..", "..");
+
+export interface McpWorld {
+  simulators: Simulators;
+  fixture: SandboxFixture;
+  paths: Paths;
+  /** The server's environment: every provider's canary key, bogus endpoints, this home. */
+  env: Record<string, string>;
+  config(): Config;
+  /** Rewrites config.yaml: the simulator providers plus these lines. */
+  writeConfig(extra?: readonly string[]): void;
+  close(): Promise<void>;
+}
+
+export async function startMcpWorld(extra: readonly string[] = []): Promise<McpWorld> {
+  const cleanups: (() => void)[] = [];
+  const fixture = sandboxFixture({ after: (fn) => cleanups.push(fn) });
+  const simulators = await startSimulators({ keys: SIMULATOR_KEYS });
+  const paths = resolvePaths({ env: { AI_ORCHESTRATOR_HOME: fixture.home } });
+  const { anthropic, google, zai, moonshot } = simulators.endpoints;
+  const writeConfig = (lines: readonly string[] = []) => {
+    writeFileSync(
+      paths.configFile,
+      [
+        "providers:",
+        `  anthropic: { baseUrl: "${anthropic.baseUrl}" }`,
+        `  google: { baseUrl: "${google.baseUrl}" }`,
+        `  zai: { baseUrl: "${zai.baseUrl}", anthropicBaseUrl: "${zai.anthropicBaseUrl}" }`,
+        `  moonshot: { baseUrl: "${moonshot.baseUrl}", anthropicBaseUrl: "${moonshot.anthropicBaseUrl}" }`,
+        "resilience: { store: memory }",
+        ...lines,
+        "",
+      ].join("\n"),
+    );
+  };
+  writeConfig(extra);
+  // The in-process server reads keys from the home's secret files (the test's own environment has none).
+  writeSecret(paths, "anthropic", CANARIES.ANTHROPIC_API_KEY);
+  writeSecret(paths, "google", CANARIES.GEMINI_API_KEY);
+  writeSecret(paths, "zai", CANARIES.ZAI_API_KEY);
+  writeSecret(paths, "moonshot", CANARIES.MOONSHOT_API_KEY);
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries({ ...process.env, ...HOSTILE_ENV })) {
+    if (value !== undefined) env[name] = value;
+  }
+  env.AI_ORCHESTRATOR_HOME = fixture.home;
+  env.PATH = `${join(REPO, "node_modules", ".bin")}:${process.env.PATH ?? "/usr/bin:/bin"}`;
+  return {
+    simulators,
+    fixture,
+    paths,
+    env,
+    config: () => loadConfig(paths.configFile).config,
+    writeConfig,
+    close: async () => {
+      await simulators.close();
+      for (const cleanup of cleanups) cleanup();
+    },
+  };
+}
+
+export interface InProcessServer {
+  hub: Hub;
+  store: Store;
+  factory: McpServerFactory;
+  close(): Promise<void>;
+}
+
+/** The MCP server's parts built in this process, as `ai-orchestrator mcp` builds them. */
+export async function inProcessServer(world: McpWorld): Promise<InProcessServer> {
+  const logger = createLogger({ level: "silent" });
+  const hub = createHub({ config: world.config(), paths: world.paths, logger });
+  const store = await openStore({ paths: world.paths, logger });
+  const factory = createMcpServerFactory({
+    hub,
+    chat: createChatService(hub),
+    threads: store.threads,
+    workspace: world.fixture.workspace,
+    hostEnv: world.env,
+  });
+  return {
+    hub,
+    store,
+    factory,
+    close: async () => {
+      await store.close();
+      await hub.close();
+    },
+  };
+}
+
+/** A v2 SDK client connected to a fresh server instance through the SDK's linked in-memory pair. */
+export async function inMemoryClient(factory: McpServerFactory): Promise<Client> {
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await factory().connect(serverSide);
+  const client = new Client({ name: "test", version: "1.0.0" });
+  await client.connect(clientSide);
+  return client;
+}
+
+/** A v2 SDK client that spawns `ai-orchestrator mcp` in the world's workspace, as Claude Code would. */
+export async function stdioClient(
+  world: McpWorld,
+  mode: "legacy" | "auto" = "auto",
+  args: readonly string[] = [],
+): Promise<Client> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [BIN, ...args, "mcp"],
+    env: world.env,
+    cwd: world.fixture.workspace,
+    stderr: "pipe",
+  });
+  const client = new Client({ name: "test", version: "1.0.0" }, { versionNegotiation: { mode } });
+  await client.connect(transport);
+  return client;
+}
+
+/** The text of a tool result's first content block. */
+export function resultText(result: unknown): string {
+  if (typeof result !== "object" || result === null || !("content" in result)) return "";
+  const content = result.content;
+  if (!Array.isArray(content)) return "";
+  const first: unknown = content[0];
+  return typeof first === "object" && first !== null && "text" in first && typeof first.text === "string"
+    ? first.text
+    : "";
+}
