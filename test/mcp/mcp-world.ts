@@ -1,16 +1,21 @@
 // What the MCP tests run in: the four simulators accepting only each provider's canary key, a
 // throwaway home whose config.yaml points every provider (native and Anthropic-compatible API) at
 // them, a workspace, and a parent environment holding every canary key plus bogus endpoints.
+import { timingSafeEqual } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { serve } from "@hono/node-server";
 import { Client } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { InMemoryTransport } from "@modelcontextprotocol/server";
+import { Hono } from "hono";
 import { loadConfig } from "../../src/config/load.ts";
 import { type Paths, resolvePaths } from "../../src/config/paths.ts";
 import type { Config } from "../../src/config/schema/index.ts";
+import { AppError } from "../../src/errors.ts";
 import { createChatService } from "../../src/gateway/chat-service.ts";
 import { createHub, type Hub } from "../../src/hub/hub.ts";
+import { createMcpHttpEndpoint, MCP_PATH, mountMcp } from "../../src/mcp/http.ts";
 import { createMcpServerFactory, type McpServerFactory } from "../../src/mcp/mcp-server.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import { writeSecret } from "../../src/providers/credentials.ts";
@@ -147,4 +152,53 @@ export function resultText(result: unknown): string {
   return typeof first === "object" && first !== null && "text" in first && typeof first.text === "string"
     ? first.text
     : "";
+}
+
+export interface HttpMcp {
+  url: string;
+  /** A key with the `mcp` scope, and one without it. */
+  key: string;
+  chatOnlyKey: string;
+  close(): Promise<void>;
+}
+
+/**
+ * /mcp on a loopback HTTP server, behind a key check that stands in for the hub's key store until
+ * the hub's server mounts it: a key with the mcp scope passes, a key without it is forbidden.
+ */
+export async function serveHttpMcp(server: InProcessServer, world: McpWorld): Promise<HttpMcp> {
+  const key = "aio_test_mcp_key_0123456789abcdef";
+  const chatOnlyKey = "aio_test_chat_key_0123456789abcdef";
+  const endpoint = createMcpHttpEndpoint(server.factory, {
+    logger: server.hub.logger,
+    allowedOrigins: world.config().mcp.allowedOrigins,
+    authorize: async (request) => {
+      const presented = /^Bearer\s+(\S+)$/i.exec(request.headers.get("authorization") ?? "")?.[1] ?? "";
+      if (sameKey(presented, chatOnlyKey)) throw new AppError("forbidden", "this key lacks the mcp scope");
+      if (!sameKey(presented, key)) throw new AppError("unauthenticated", "no valid hub key");
+    },
+  });
+  const app = new Hono();
+  mountMcp(app, endpoint);
+  const listening = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const running = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(running));
+  });
+  const address = listening.address();
+  if (address === null || typeof address === "string") throw new Error("the MCP test server has no TCP port");
+  const { port } = address;
+  return {
+    url: `http://127.0.0.1:${port}${MCP_PATH}`,
+    key,
+    chatOnlyKey,
+    close: async () => {
+      await endpoint.close();
+      await new Promise<void>((resolve) => listening.close(() => resolve()));
+    },
+  };
+}
+
+function sameKey(presented: string, expected: string): boolean {
+  const left = Buffer.from(presented);
+  const right = Buffer.from(expected);
+  return left.length === right.length && timingSafeEqual(left, right);
 }
