@@ -14,7 +14,6 @@ import { Hono } from "hono";
 import { loadConfig } from "../src/config/load.ts";
 import { resolvePaths } from "../src/config/paths.ts";
 import { AppError } from "../src/errors.ts";
-import { createChatService } from "../src/gateway/chat-service.ts";
 import { createHub } from "../src/hub/hub.ts";
 import { createMcpHttpEndpoint, MCP_PATH, mountMcp } from "../src/mcp/http.ts";
 import { createMcpServerFactory } from "../src/mcp/mcp-server.ts";
@@ -40,9 +39,9 @@ writeSecret(paths, "zai", "zai-bench-key");
 const config = loadConfig(paths.configFile).config;
 const logger = createLogger({ level: "silent" });
 const hub = createHub({ config, paths, logger });
-const chat = createChatService(hub);
+const chat = hub.chat;
 const store = await openStore({ paths, logger });
-const factory = createMcpServerFactory({ hub, chat, threads: store.threads, workspace: home });
+const factory = createMcpServerFactory({ hub, threads: store.threads, workspace: home });
 
 const endpoint = createMcpHttpEndpoint(factory, {
   logger,

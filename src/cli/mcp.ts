@@ -3,7 +3,6 @@
 // later run continues them.
 import { realpathSync } from "node:fs";
 import type { Command } from "commander";
-import { createChatService } from "../gateway/chat-service.ts";
 import { createHub } from "../hub/hub.ts";
 import { createMcpServerFactory } from "../mcp/mcp-server.ts";
 import { serveMcpOverStdio } from "../mcp/stdio.ts";
@@ -25,7 +24,6 @@ export function registerMcpCommand(program: Command): void {
       try {
         const factory = createMcpServerFactory({
           hub,
-          chat: createChatService(hub),
           threads: store.threads,
           workspace: realpathSync(process.cwd()),
           runtime: context.options.runtime,

@@ -2,12 +2,8 @@
 // (a stdio connection, each stateless HTTP request, an in-memory pair). What lives longer than one
 // server instance (the model cache, the thread store, the hub's clients) is made once, here.
 import { McpServer } from "@modelcontextprotocol/server";
-import type { Paths } from "../config/paths.ts";
-import type { Config, RuntimeChoice } from "../config/schema/index.ts";
-import type { ChatService } from "../gateway/chat-service.ts";
-import type { ProviderClients } from "../hub/provider-clients.ts";
-import type { Logger } from "../observability/logger.ts";
-import type { Resilience } from "../resilience/resilience.ts";
+import type { RuntimeChoice } from "../config/schema/index.ts";
+import type { Hub } from "../hub/hub.ts";
 import type { ThreadRepository } from "../store/repositories.ts";
 import { createConversations } from "./conversations.ts";
 import { createModelCatalog } from "./model-catalog.ts";
@@ -22,15 +18,8 @@ export const MCP_SERVER_NAME = "ai-orchestrator";
 const VERSION = "0.1.0";
 
 export interface McpServerParts {
-  /** The hub's parts: configuration, logger, resilience and one client per provider. */
-  hub: {
-    config: Config;
-    paths: Paths;
-    logger: Logger;
-    resilience: Resilience;
-    providers: ProviderClients;
-  };
-  chat: ChatService;
+  /** The hub's parts: configuration, logger, resilience, one client per provider, the chat service. */
+  hub: Pick<Hub, "config" | "paths" | "logger" | "resilience" | "providers" | "chat">;
   threads: ThreadRepository;
   /** Where clink runs and what `files` may name: the directory the server was started in. */
   workspace: string;
@@ -50,7 +39,7 @@ export function createMcpServerFactory(parts: McpServerParts): McpServerFactory 
     logger: hub.logger,
     resilience: hub.resilience,
     providers: hub.providers,
-    chat: parts.chat,
+    chat: hub.chat,
     conversations: createConversations(parts.threads, hub.config.mcp.threads),
     catalog: createModelCatalog(hub),
     workspace: parts.workspace,

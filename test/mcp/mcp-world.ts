@@ -13,7 +13,6 @@ import { loadConfig } from "../../src/config/load.ts";
 import { type Paths, resolvePaths } from "../../src/config/paths.ts";
 import type { Config } from "../../src/config/schema/index.ts";
 import { AppError } from "../../src/errors.ts";
-import { createChatService } from "../../src/gateway/chat-service.ts";
 import { createHub, type Hub } from "../../src/hub/hub.ts";
 import { createMcpHttpEndpoint, MCP_PATH, mountMcp } from "../../src/mcp/http.ts";
 import { createMcpServerFactory, type McpServerFactory } from "../../src/mcp/mcp-server.ts";
@@ -100,7 +99,6 @@ export async function inProcessServer(world: McpWorld): Promise<InProcessServer>
   const store = await openStore({ paths: world.paths, logger });
   const factory = createMcpServerFactory({
     hub,
-    chat: createChatService(hub),
     threads: store.threads,
     workspace: world.fixture.workspace,
     hostEnv: world.env,
