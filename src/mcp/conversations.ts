@@ -16,10 +16,11 @@ export interface OpenThread {
 }
 
 export interface Conversations {
-  /** A new thread when `id` is undefined; otherwise the stored one, if it may still be continued. */
-  open(id: string | undefined): Promise<OpenThread>;
-  /** Throws when adding `turns` more turns of `bytes` bytes would pass the thread's limits. */
-  checkRoom(thread: OpenThread, turns: number, text: string): void;
+  /**
+   * The thread a question goes into: a new one when `id` is undefined; otherwise the stored one, if
+   * it may still be continued and has room for the question and its answer.
+   */
+  openFor(id: string | undefined, prompt: string): Promise<OpenThread>;
   /** Appends an exchange (all of it or nothing). */
   record(thread: OpenThread, turns: readonly ThreadTurn[]): Promise<void>;
   readonly repository: ThreadRepository;
@@ -32,7 +33,7 @@ export function createConversations(
 ): Conversations {
   return {
     repository,
-    async open(id) {
+    async openFor(id, prompt) {
       if (id === undefined) return { id: randomUUID(), turns: [] };
       const thread = await repository.get(id);
       if (!thread) {
@@ -48,22 +49,21 @@ export function createConversations(
           `continuation_id "${id}" has expired: its last turn was ${Math.floor(idleDays)} days ago and threads last ${limits.maxAgeDays} days (mcp.threads.maxAgeDays); leave continuation_id out to start a new thread`,
         );
       }
-      return { id: thread.id, turns: thread.turns };
-    },
-    checkRoom(thread, turns, text) {
-      if (thread.turns.length + turns > limits.maxTurns) {
+      // The question and its answer: two more turns.
+      if (thread.turns.length + 2 > limits.maxTurns) {
         throw new AppError(
           "usage",
           `thread "${thread.id}" has ${thread.turns.length} turns and may hold ${limits.maxTurns} (mcp.threads.maxTurns); leave continuation_id out to start a new thread`,
         );
       }
-      const bytes = threadBytes(thread.turns) + Buffer.byteLength(text);
+      const bytes = threadBytes(thread.turns) + Buffer.byteLength(prompt);
       if (bytes > limits.maxBytes) {
         throw new AppError(
           "too_large",
           `thread "${thread.id}" would hold ${bytes} bytes with this prompt; the limit is ${limits.maxBytes} (mcp.threads.maxBytes); leave continuation_id out to start a new thread`,
         );
       }
+      return { id: thread.id, turns: thread.turns };
     },
     async record(thread, turns) {
       await repository.append(thread.id, turns);

@@ -11,7 +11,6 @@ import type { Paths } from "../../src/config/paths.ts";
 import type { Config } from "../../src/config/schema/index.ts";
 import { resolveMode } from "../../src/modes/registry.ts";
 import { requireCredential } from "../../src/providers/credentials.ts";
-import { probeBwrap } from "../../src/runtimes/bwrap.ts";
 import type { RuntimeName } from "../../src/runtimes/runtime.ts";
 import { createRuntime } from "../../src/runtimes/select.ts";
 import { buildSandboxSpec } from "../../src/sandbox/build-spec.ts";
@@ -25,6 +24,7 @@ import {
   foreignSecrets,
   type IsolationWorld,
   MODE_EXPECTATIONS,
+  runtimeMissing,
   startIsolationWorld,
 } from "../support/isolation.ts";
 import type { SandboxFixture } from "../support/sandbox.ts";
@@ -46,12 +46,6 @@ after(() => world.close());
 
 const RUNTIMES: RuntimeName[] = ["process", "bwrap"];
 
-function bwrapMissing(runtime: RuntimeName): string | undefined {
-  if (runtime !== "bwrap") return undefined;
-  const probe = probeBwrap();
-  return probe.available ? undefined : probe.reason;
-}
-
 function specOf(mode: string, args: string[]): SandboxSpec {
   const resolved = resolveMode(config, mode);
   return buildSandboxSpec(resolved, requireCredential(resolved.provider, paths, env), {
@@ -65,7 +59,7 @@ function specOf(mode: string, args: string[]): SandboxSpec {
 for (const runtime of RUNTIMES) {
   for (const [mode, expected] of Object.entries(MODE_EXPECTATIONS)) {
     test(`${runtime}: \`${mode} -p\` reaches only ${expected.provider}, with only its key, leaving no other key behind`, async (t) => {
-      if (!requireService(t, "bubblewrap", bwrapMissing(runtime))) return;
+      if (!requireService(t, "bubblewrap", runtimeMissing(runtime))) return;
       simulators.clearRequests();
       const result = await runCli(["--runtime", runtime, mode, "-p", `Say hello from ${mode}`], {
         env,
@@ -106,7 +100,7 @@ for (const runtime of RUNTIMES) {
 }
 
 test("bwrap: what one mode's session wrote, another mode's sandbox can neither read nor change", async (t) => {
-  if (!requireService(t, "bubblewrap", bwrapMissing("bwrap"))) return;
+  if (!requireService(t, "bubblewrap", runtimeMissing("bwrap"))) return;
   const glmState = join(fixture.home, "state", "glm");
   const run = await runCli(["--runtime", "bwrap", "glm", "-p", "remember this"], {
     env,

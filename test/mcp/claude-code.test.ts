@@ -8,39 +8,22 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, beforeEach, test } from "node:test";
 import { BIN, runCli } from "../support/cli.ts";
-import {
-  type HttpMcp,
-  type InProcessServer,
-  inProcessServer,
-  type McpWorld,
-  serveHttpMcp,
-  startMcpWorld,
-} from "./mcp-world.ts";
+import { type ServedWorld, startServedWorld } from "./mcp-world.ts";
 
-let world: McpWorld;
-let server: InProcessServer;
-let http: HttpMcp;
-
+let served: ServedWorld;
 before(async () => {
-  world = await startMcpWorld();
-  server = await inProcessServer(world);
-  http = await serveHttpMcp(server, world);
+  served = await startServedWorld();
 });
-
-after(async () => {
-  await http.close();
-  await server.close();
-  await world.close();
-});
+after(() => served.close());
 
 beforeEach(() => {
-  world.simulators.clearRequests();
-  world.simulators.scripts.clear();
+  served.world.simulators.clearRequests();
+  served.world.simulators.scripts.clear();
 });
 
 /** What the scripted model does: select the deferred tool, call it, then quote its result. */
 function scriptToolCall(question: string): void {
-  world.simulators.scripts.arm(
+  served.world.simulators.scripts.arm(
     "anthropic",
     { kind: "tool_use", name: "ToolSearch", input: { query: "select:mcp__aio__chat", max_results: 1 } },
     { kind: "tool_use", name: "mcp__aio__chat", input: { prompt: question, model: "glm-4.6" } },
@@ -49,7 +32,7 @@ function scriptToolCall(question: string): void {
 }
 
 async function runClaude(mcpServer: unknown, question: string): Promise<string> {
-  const mcpConfig = join(world.fixture.workspace, "mcp.json");
+  const mcpConfig = join(served.world.fixture.workspace, "mcp.json");
   writeFileSync(mcpConfig, JSON.stringify({ mcpServers: { aio: mcpServer } }));
   const result = await runCli(
     [
@@ -64,7 +47,7 @@ async function runClaude(mcpServer: unknown, question: string): Promise<string> 
       "--allowedTools",
       "mcp__aio__chat",
     ],
-    { env: world.env, cwd: world.fixture.workspace, timeoutMs: 180_000 },
+    { env: served.world.env, cwd: served.world.fixture.workspace, timeoutMs: 180_000 },
   );
   assert.equal(result.code, 0, result.stderr);
   return result.stdout;
@@ -72,18 +55,22 @@ async function runClaude(mcpServer: unknown, question: string): Promise<string> 
 
 function assertToolWasUsed(question: string, stdout: string): void {
   assert.match(stdout, new RegExp(`GLM says: .*Simulated Z\\.ai reply to: ${question}`));
-  const zai = world.simulators
+  const zai = served.world.simulators
     .requests()
     .filter((entry) => entry.provider === "zai" && entry.method === "POST");
   assert.equal(zai.length, 1, "the chat tool asked Z.ai once");
-  assert.deepEqual(world.simulators.scripts.pending("anthropic"), [], "every scripted step was used");
+  assert.deepEqual(served.world.simulators.scripts.pending("anthropic"), [], "every scripted step was used");
 }
 
 test("Claude Code calls chat on `ai-orchestrator mcp` (stdio) and answers with its result", async () => {
   const question = "Is 17 prime?";
   scriptToolCall(question);
   const stdout = await runClaude(
-    { command: process.execPath, args: [BIN, "mcp"], env: { AI_ORCHESTRATOR_HOME: world.fixture.home } },
+    {
+      command: process.execPath,
+      args: [BIN, "mcp"],
+      env: { AI_ORCHESTRATOR_HOME: served.world.fixture.home },
+    },
     question,
   );
   assertToolWasUsed(question, stdout);
@@ -93,7 +80,7 @@ test("Claude Code calls chat on the hub's /mcp with a key header and answers wit
   const question = "Is 19 prime?";
   scriptToolCall(question);
   const stdout = await runClaude(
-    { type: "http", url: http.url, headers: { Authorization: `Bearer ${http.key}` } },
+    { type: "http", url: served.http.url, headers: { Authorization: `Bearer ${served.http.key}` } },
     question,
   );
   assertToolWasUsed(question, stdout);

@@ -5,9 +5,8 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { probeBwrap } from "../../src/runtimes/bwrap.ts";
 import type { RuntimeName } from "../../src/runtimes/runtime.ts";
-import { assertOwnTrafficOnly, MODE_EXPECTATIONS } from "../support/isolation.ts";
+import { assertOwnTrafficOnly, MODE_EXPECTATIONS, runtimeMissing } from "../support/isolation.ts";
 import { requireService } from "../support/services.ts";
 import { type McpWorld, resultText, startMcpWorld, stdioClient } from "./mcp-world.ts";
 
@@ -20,12 +19,6 @@ before(async () => {
 after(() => world.close());
 
 const RUNTIMES: RuntimeName[] = ["process", "bwrap"];
-
-function bwrapMissing(runtime: RuntimeName): string | undefined {
-  if (runtime !== "bwrap") return undefined;
-  const probe = probeBwrap();
-  return probe.available ? undefined : probe.reason;
-}
 
 /** Processes whose environment says they run in this mode's sandbox (HOME is its state root). */
 function sandboxProcesses(mode: string): number[] {
@@ -52,7 +45,7 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 15_00
 
 for (const runtime of RUNTIMES) {
   test(`${runtime}: clink glm answers from Z.ai with only the Z.ai key, though the server holds every key`, async (t) => {
-    if (!requireService(t, "bubblewrap", bwrapMissing(runtime))) return;
+    if (!requireService(t, "bubblewrap", runtimeMissing(runtime))) return;
     world.simulators.clearRequests();
     const client = await stdioClient(world, "auto", ["--runtime", runtime]);
     try {
@@ -70,7 +63,7 @@ for (const runtime of RUNTIMES) {
   });
 
   test(`${runtime}: a timed-out clink ends its whole process group and says so`, async (t) => {
-    if (!requireService(t, "bubblewrap", bwrapMissing(runtime))) return;
+    if (!requireService(t, "bubblewrap", runtimeMissing(runtime))) return;
     world.simulators.faults.inject("zai", { kind: "hang", match: "/messages" });
     const client = await stdioClient(world, "auto", ["--runtime", runtime]);
     try {

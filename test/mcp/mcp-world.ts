@@ -200,3 +200,30 @@ function sameKey(presented: string, expected: string): boolean {
   const right = Buffer.from(expected);
   return left.length === right.length && timingSafeEqual(left, right);
 }
+
+/** The world, the in-process server and /mcp over HTTP, as the transport and Claude Code tests use them. */
+export interface ServedWorld {
+  world: McpWorld;
+  server: InProcessServer;
+  http: HttpMcp;
+  close(): Promise<void>;
+}
+
+export async function startServedWorld(): Promise<ServedWorld> {
+  const world = await startMcpWorld();
+  const server = await inProcessServer(world);
+  const http = await serveHttpMcp(server, world);
+  return {
+    world,
+    server,
+    http,
+    close: async () => {
+      await http.close();
+      await server.close();
+      await world.close();
+    },
+  };
+}
+
+/** The default tool list, sorted. */
+export const TOOL_NAMES = ["chat", "clink", "consensus", "listmodels", "threads"];

@@ -13,6 +13,7 @@ import {
   type McpWorld,
   resultText,
   startMcpWorld,
+  TOOL_NAMES,
 } from "./mcp-world.ts";
 
 let world: McpWorld;
@@ -66,13 +67,7 @@ async function toolError(name: string, args: Record<string, unknown>): Promise<s
 
 test("the default tool list is the five tools and stays under 10,000 characters of JSON", async () => {
   const { tools } = await client.listTools();
-  assert.deepEqual(tools.map((tool) => tool.name).sort(), [
-    "chat",
-    "clink",
-    "consensus",
-    "listmodels",
-    "threads",
-  ]);
+  assert.deepEqual(tools.map((tool) => tool.name).sort(), TOOL_NAMES);
   const size = JSON.stringify(tools).length;
   assert.ok(size < 10_000, `tool list is ${size} characters`);
   for (const tool of tools) assert.ok((tool.description ?? "").length > 20, `${tool.name} says what it does`);

@@ -9,35 +9,16 @@ import { Client as V1Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport as V1StdioTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport as V1HttpTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { BIN, runProgram } from "../support/cli.ts";
-import {
-  type HttpMcp,
-  type InProcessServer,
-  inProcessServer,
-  type McpWorld,
-  resultText,
-  serveHttpMcp,
-  startMcpWorld,
-  stdioClient,
-} from "./mcp-world.ts";
+import { resultText, type ServedWorld, startServedWorld, stdioClient, TOOL_NAMES } from "./mcp-world.ts";
 
 const REPO = join(import.meta.dirname, "..", "..");
 const INSPECTOR = join(REPO, "node_modules", ".bin", "mcp-inspector-cli");
 
-let world: McpWorld;
-let server: InProcessServer;
-let http: HttpMcp;
-
+let served: ServedWorld;
 before(async () => {
-  world = await startMcpWorld();
-  server = await inProcessServer(world);
-  http = await serveHttpMcp(server, world);
+  served = await startServedWorld();
 });
-
-after(async () => {
-  await http.close();
-  await server.close();
-  await world.close();
-});
+after(() => served.close());
 
 interface AnyClient {
   callTool(request: { name: string; arguments: Record<string, unknown> }): Promise<unknown>;
@@ -48,13 +29,7 @@ interface AnyClient {
 async function assertServes(client: AnyClient, label: string): Promise<void> {
   try {
     const { tools } = await client.listTools();
-    assert.deepEqual(tools.map((tool) => tool.name).sort(), [
-      "chat",
-      "clink",
-      "consensus",
-      "listmodels",
-      "threads",
-    ]);
+    assert.deepEqual(tools.map((tool) => tool.name).sort(), TOOL_NAMES);
     const answer = await client.callTool({
       name: "chat",
       arguments: { prompt: `hello from ${label}`, model: "glm-4.6" },
@@ -66,10 +41,10 @@ async function assertServes(client: AnyClient, label: string): Promise<void> {
 }
 
 test("stdio: the v2 client speaks 2026-07-28 when it may, 2025-11-25 when it does not probe", async () => {
-  const modern = await stdioClient(world, "auto");
+  const modern = await stdioClient(served.world, "auto");
   assert.equal(modern.getNegotiatedProtocolVersion(), "2026-07-28");
   await assertServes(modern, "v2 stdio modern");
-  const legacy = await stdioClient(world, "legacy");
+  const legacy = await stdioClient(served.world, "legacy");
   assert.equal(legacy.getNegotiatedProtocolVersion(), "2025-11-25");
   await assertServes(legacy, "v2 stdio legacy");
 });
@@ -80,31 +55,35 @@ test("stdio: the v1 SDK client", async () => {
     new V1StdioTransport({
       command: process.execPath,
       args: [BIN, "mcp"],
-      env: world.env,
-      cwd: world.fixture.workspace,
+      env: served.world.env,
+      cwd: served.world.fixture.workspace,
     }),
   );
   await assertServes(client, "v1 stdio");
 });
 
 test("HTTP: the v2 client in both eras and the v1 client, with a hub key", async () => {
-  const headers = { authorization: `Bearer ${http.key}` };
+  const headers = { authorization: `Bearer ${served.http.key}` };
   for (const mode of ["auto", "legacy"] as const) {
     const client = new Client({ name: "v2", version: "1.0.0" }, { versionNegotiation: { mode } });
-    await client.connect(new StreamableHTTPClientTransport(new URL(http.url), { requestInit: { headers } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(served.http.url), { requestInit: { headers } }),
+    );
     assert.equal(client.getNegotiatedProtocolVersion(), mode === "auto" ? "2026-07-28" : "2025-11-25");
     await assertServes(client, `v2 http ${mode}`);
   }
   const v1 = new V1Client({ name: "v1", version: "1.0.0" });
-  await v1.connect(new V1HttpTransport(new URL(http.url), { requestInit: { headers } }));
+  await v1.connect(new V1HttpTransport(new URL(served.http.url), { requestInit: { headers } }));
   await assertServes(v1, "v1 http");
 });
 
 test("HTTP: a thread started on one request is continued on another (no session to lose)", async () => {
-  const headers = { authorization: `Bearer ${http.key}` };
+  const headers = { authorization: `Bearer ${served.http.key}` };
   const connect = async () => {
     const client = new Client({ name: "v2", version: "1.0.0" }, { versionNegotiation: { mode: "auto" } });
-    await client.connect(new StreamableHTTPClientTransport(new URL(http.url), { requestInit: { headers } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(served.http.url), { requestInit: { headers } }),
+    );
     return client;
   };
   const first = await connect();
@@ -126,7 +105,7 @@ test("HTTP: a thread started on one request is continued on another (no session 
 test("HTTP: no key is 401 with WWW-Authenticate; a key without the mcp scope 403; a foreign Origin 403", async () => {
   const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list", params: {} });
   const post = (headers: Record<string, string>) =>
-    fetch(http.url, {
+    fetch(served.http.url, {
       method: "POST",
       headers: {
         "content-type": "application/json",
@@ -144,31 +123,40 @@ test("HTTP: no key is 401 with WWW-Authenticate; a key without the mcp scope 403
   const wrong = await post({ authorization: "Bearer aio_wrong" });
   assert.equal(wrong.status, 401);
 
-  const chatOnly = await post({ authorization: `Bearer ${http.chatOnlyKey}` });
+  const chatOnly = await post({ authorization: `Bearer ${served.http.chatOnlyKey}` });
   assert.equal(chatOnly.status, 403);
   assert.match(((await chatOnly.json()) as { error: { message: string } }).error.message, /mcp scope/);
 
-  const rebinding = await post({ authorization: `Bearer ${http.key}`, origin: "http://evil.example" });
+  const rebinding = await post({ authorization: `Bearer ${served.http.key}`, origin: "http://evil.example" });
   assert.equal(rebinding.status, 403);
   assert.match(
     ((await rebinding.json()) as { error: { message: string } }).error.message,
     /origin http:\/\/evil\.example/,
   );
 
-  const local = await post({ authorization: `Bearer ${http.key}`, origin: "http://localhost:3000" });
+  const local = await post({ authorization: `Bearer ${served.http.key}`, origin: "http://localhost:3000" });
   assert.equal(local.status, 200);
 });
 
 /** The Inspector CLI fails when run from a folder whose parent has no package.json: run it from test/. */
 async function inspector(args: readonly string[]): Promise<unknown> {
-  const result = await runProgram(INSPECTOR, ["--cli", ...args], { cwd: join(REPO, "test"), env: world.env });
+  const result = await runProgram(INSPECTOR, ["--cli", ...args], {
+    cwd: join(REPO, "test"),
+    env: served.world.env,
+  });
   assert.equal(result.code, 0, result.stderr);
   return JSON.parse(result.stdout.slice(result.stdout.indexOf("{")));
 }
 
 test("the MCP Inspector CLI lists and calls the tools over stdio and over HTTP", async () => {
-  const stdio = ["-e", `AI_ORCHESTRATOR_HOME=${world.fixture.home}`, process.execPath, BIN, "mcp"];
-  const httpTarget = [http.url, "--transport", "http", "--header", `Authorization: Bearer ${http.key}`];
+  const stdio = ["-e", `AI_ORCHESTRATOR_HOME=${served.world.fixture.home}`, process.execPath, BIN, "mcp"];
+  const httpTarget = [
+    served.http.url,
+    "--transport",
+    "http",
+    "--header",
+    `Authorization: Bearer ${served.http.key}`,
+  ];
   for (const [label, target] of [
     ["stdio", stdio],
     ["http", httpTarget],

@@ -7,6 +7,8 @@ import { join } from "node:path";
 import { loadConfig } from "../../src/config/load.ts";
 import { type Paths, resolvePaths } from "../../src/config/paths.ts";
 import type { Config } from "../../src/config/schema/index.ts";
+import { probeBwrap } from "../../src/runtimes/bwrap.ts";
+import type { RuntimeName } from "../../src/runtimes/runtime.ts";
 import { type RecordedRequest, type Simulators, startSimulators } from "../../src/simulators/index.ts";
 import { CANARIES, HOSTILE_ENV, type SandboxFixture, sandboxFixture } from "./sandbox.ts";
 
@@ -50,6 +52,13 @@ export const MODE_EXPECTATIONS: Readonly<Record<string, ModeExpectation>> = {
     absent: ["authorization", "x-api-key"],
   },
 };
+
+/** Why a runtime cannot run here (bubblewrap missing or not allowed), or undefined when it can. */
+export function runtimeMissing(runtime: RuntimeName): string | undefined {
+  if (runtime !== "bwrap") return undefined;
+  const probe = probeBwrap();
+  return probe.available ? undefined : probe.reason;
+}
 
 /** Simulators that accept exactly each provider's canary key. */
 export const SIMULATOR_KEYS = {

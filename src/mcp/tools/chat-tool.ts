@@ -37,8 +37,7 @@ export function registerChatTool(server: McpServer, context: ToolContext): void 
     (input, request) =>
       guarded(context.logger, "chat", async () => {
         checkPromptSize(context, input.prompt);
-        const thread = await context.conversations.open(input.continuation_id);
-        context.conversations.checkRoom(thread, 2, input.prompt);
+        const thread = await context.conversations.openFor(input.continuation_id, input.prompt);
         const files = (input.files ?? []).map((name) => ({
           path: workspaceFile(context, name),
           label: name,

@@ -37,8 +37,7 @@ export function registerConsensusTool(server: McpServer, context: ToolContext): 
     (input, request) =>
       guarded(context.logger, "consensus", async () => {
         checkPromptSize(context, input.prompt);
-        const thread = await context.conversations.open(input.continuation_id);
-        context.conversations.checkRoom(thread, 2, input.prompt);
+        const thread = await context.conversations.openFor(input.continuation_id, input.prompt);
         const history = threadMessages(thread.turns);
         const signal = request.mcpReq.signal;
         const progress = progressOf(request);
