@@ -7,8 +7,8 @@ import { AppError } from "../errors.ts";
 import type { RunOptions, RunResult } from "./runtime.ts";
 
 const FORWARDED: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
-/** After an abort's SIGTERM, how long the process group has to exit before SIGKILL. */
-const ABORT_GRACE_MS = 2000;
+/** After an abort's SIGTERM, how long the child has to exit before its process group is killed. */
+const ABORT_GRACE_MS = 5000;
 
 export interface ChildCommand {
   executable: string;
@@ -41,10 +41,10 @@ export function runChild(
     options.stdio === "inherit"
       ? (["inherit", "inherit", "inherit", ...pipes] as const)
       : (["ignore", "pipe", "pipe", ...pipes] as const);
-  // Secrets ride in the environment only: argv is visible to every user in `ps`.
   // Without a terminal the child leads a process group of its own, so an abort (a timeout, an MCP
   // cancellation) ends everything it started, not only the child itself.
   const ownGroup = options.stdio === "pipe";
+  // Secrets ride in the environment only: argv is visible to every user in `ps`.
   const child = spawn(command.executable, [...command.args], {
     env: command.env,
     cwd: command.cwd,
@@ -66,12 +66,12 @@ export function runChild(
   });
   let killTimer: NodeJS.Timeout | undefined;
   const abort = () => {
-    if (!ownGroup || child.pid === undefined) {
-      forward(child, "SIGTERM");
-      return;
-    }
-    signalGroup(child.pid, "SIGTERM");
-    killTimer = setTimeout(() => signalGroup(child.pid ?? 0, "SIGKILL"), ABORT_GRACE_MS);
+    // The runtime's own way first, so the assistant can answer it (docker delivers it inside the
+    // container); whatever of the group is still there after the grace period is killed.
+    forward(child, "SIGTERM");
+    const leader = child.pid;
+    if (!ownGroup || leader === undefined) return;
+    killTimer = setTimeout(() => signalGroup(leader, "SIGKILL"), ABORT_GRACE_MS);
   };
   options.signal?.addEventListener("abort", abort, { once: true });
 
