@@ -6,7 +6,12 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { RuntimeName } from "../../src/runtimes/runtime.ts";
-import { assertOwnTrafficOnly, MODE_EXPECTATIONS, runtimeMissing } from "../support/isolation.ts";
+import {
+  assertNoForeignKeyIn,
+  assertOwnTrafficOnly,
+  MODE_EXPECTATIONS,
+  runtimeMissing,
+} from "../support/isolation.ts";
 import { requireService } from "../support/services.ts";
 import { type McpWorld, resultText, startMcpWorld, stdioClient } from "./mcp-world.ts";
 
@@ -60,6 +65,7 @@ for (const runtime of RUNTIMES) {
       await client.close();
     }
     assertOwnTrafficOnly(world.simulators.requests(), MODE_EXPECTATIONS.glm!);
+    assertNoForeignKeyIn(join(world.fixture.home, "state", "glm"), MODE_EXPECTATIONS.glm!);
   });
 
   test(`${runtime}: a timed-out clink ends its whole process group and says so`, async (t) => {
@@ -67,10 +73,12 @@ for (const runtime of RUNTIMES) {
     world.simulators.faults.inject("zai", { kind: "hang", match: "/messages" });
     const client = await stdioClient(world, "auto", ["--runtime", runtime]);
     try {
-      const result = await client.callTool({
-        name: "clink",
-        arguments: { mode: "glm", prompt: "never answered", timeout_s: 4 },
-      });
+      const progress: string[] = [];
+      const result = await client.callTool(
+        { name: "clink", arguments: { mode: "glm", prompt: "never answered", timeout_s: 4 } },
+        { onprogress: (update) => progress.push(update.message ?? "") },
+      );
+      assert.ok(progress.includes(`glm: started under ${runtime}`), progress.join(" | "));
       assert.equal(result.isError, true);
       assert.match(
         resultText(result),
