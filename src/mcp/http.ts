@@ -2,7 +2,7 @@
 // any replica answers any request and a restart strands no client), both protocol eras, a hub key
 // with the `mcp` scope required, and the Origin header checked against DNS rebinding.
 import { createMcpHandler } from "@modelcontextprotocol/server";
-import type { Hono } from "hono";
+import type { Env, Hono } from "hono";
 import { type AppError, isAppError } from "../errors.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { McpServerFactory } from "./mcp-server.ts";
@@ -50,7 +50,7 @@ export function createMcpHttpEndpoint(factory: McpServerFactory, options: McpHtt
 }
 
 /** Mounts the endpoint at /mcp of the hub's app (every method: POST, and GET/DELETE answered 405). */
-export function mountMcp(app: Hono, endpoint: McpHttpEndpoint): void {
+export function mountMcp<E extends Env>(app: Hono<E>, endpoint: McpHttpEndpoint): void {
   app.all(MCP_PATH, (context) => endpoint.fetch(context.req.raw));
 }
 
