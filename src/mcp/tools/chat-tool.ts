@@ -2,7 +2,7 @@
 // stored thread that a later call, from this process or another, continues with `continuation_id`.
 import type { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
-import type { ChatService } from "../../gateway/chat-service.ts";
+import type { ChatInput } from "../../gateway/chat-service.ts";
 import { findCredential } from "../../providers/credentials.ts";
 import { providerIds, resolveProvider } from "../../providers/registry.ts";
 import type { FallbackAttempt } from "../../resilience/errors.ts";
@@ -92,7 +92,7 @@ export function registerChatTool(server: McpServer, context: ToolContext): void 
   );
 }
 
-type ModelChoice = Pick<Parameters<ChatService["chat"]>[0], "model" | "provider">;
+type ModelChoice = Pick<ChatInput, "model" | "provider">;
 
 /**
  * The model asked for; else the thread's last one, so a continued thread stays with its model; else
