@@ -1,23 +1,21 @@
 // Scripted answers for the Anthropic Messages API (Anthropic itself, and the Anthropic-compatible
-// endpoints of Z.ai and Moonshot): a model that calls a tool, then reports what the tool said. With
-// it a real client's agent loop (Claude Code calling an MCP tool) can be driven offline. Steps are
-// armed per provider and used once each; a request no armed step fits gets the usual reply.
+// endpoints of Z.ai and Moonshot): a model that calls a given tool with given input. With it a real
+// client's agent loop (Claude Code selecting and calling an MCP tool) can be driven offline; the
+// usual reply to the tool's result then quotes it. Steps are armed per provider and used once each;
+// a request no armed step fits gets the usual reply.
 import { z } from "zod";
 import type { ProviderApi } from "../config/schema/index.ts";
+import { type AnthropicMessagesRequest, anthropicMessagesRequestSchema } from "../wire/anthropic-messages.ts";
 import { estimateTokens } from "./conversation.ts";
 import { anthropicId } from "./ids.ts";
 import { type Call, eventFrame, json, type ProviderSimulator, type Reply } from "./wire.ts";
 
-export const scriptStepSchema = z.discriminatedUnion("kind", [
-  /** Answer with a `tool_use` of this tool, on the first request that offers the tool. */
-  z.strictObject({
-    kind: z.literal("tool_use"),
-    name: z.string().min(1),
-    input: z.record(z.string(), z.unknown()).default({}),
-  }),
-  /** Answer with text quoting the tool result the request carries, on the first request that carries one. */
-  z.strictObject({ kind: z.literal("quote_tool_result"), prefix: z.string().default("The tool answered: ") }),
-]);
+/** Answer with a `tool_use` of this tool and input, on the first request that offers the tool. */
+export const scriptStepSchema = z.strictObject({
+  kind: z.literal("tool_use"),
+  name: z.string().min(1),
+  input: z.record(z.string(), z.unknown()).default({}),
+});
 export type ScriptStep = z.input<typeof scriptStepSchema>;
 type ParsedStep = z.output<typeof scriptStepSchema>;
 
@@ -48,21 +46,13 @@ export class ScriptBook implements ScriptController {
   }
 
   /** Takes the first armed step that fits this Messages request. */
-  take(provider: ProviderApi, request: MessagesRequest): ParsedStep | undefined {
+  take(provider: ProviderApi, request: AnthropicMessagesRequest): ParsedStep | undefined {
     const list = this.#armed.get(provider);
     const index = list?.findIndex((step) => fits(step, request)) ?? -1;
     if (!list || index < 0) return undefined;
     return list.splice(index, 1)[0];
   }
 }
-
-const messagesRequest = z.looseObject({
-  model: z.string(),
-  stream: z.boolean().optional(),
-  tools: z.array(z.looseObject({ name: z.string().optional() })).optional(),
-  messages: z.array(z.looseObject({ role: z.string(), content: z.unknown() })),
-});
-type MessagesRequest = z.infer<typeof messagesRequest>;
 
 const MESSAGES_PATHS = ["/v1/messages", "/api/anthropic/v1/messages", "/anthropic/v1/messages"];
 
@@ -84,56 +74,23 @@ export function withScripts(simulator: ProviderSimulator, book: ScriptBook): Pro
   };
 }
 
-function parseRequest(call: Call): MessagesRequest | undefined {
+function parseRequest(call: Call): AnthropicMessagesRequest | undefined {
   try {
-    const parsed = messagesRequest.safeParse(JSON.parse(call.body.toString("utf8")));
+    const parsed = anthropicMessagesRequestSchema.safeParse(JSON.parse(call.body.toString("utf8")));
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined; // the route's own handler answers a malformed body in the provider's words
   }
 }
 
-function fits(step: ParsedStep, request: MessagesRequest): boolean {
-  if (step.kind === "tool_use") return (request.tools ?? []).some((tool) => tool.name === step.name);
-  return lastToolResult(request) !== undefined;
+function fits(step: ParsedStep, request: AnthropicMessagesRequest): boolean {
+  return (request.tools ?? []).some((tool) => tool.name === step.name);
 }
 
-/** The text of the tool_result blocks of the last message, when it is the user's and carries any. */
-function lastToolResult(request: MessagesRequest): string | undefined {
-  const last = request.messages.at(-1);
-  if (last?.role !== "user" || !Array.isArray(last.content)) return undefined;
-  const results = last.content.filter(
-    (block): block is { type: "tool_result"; content?: unknown } =>
-      typeof block === "object" && block !== null && "type" in block && block.type === "tool_result",
-  );
-  if (results.length === 0) return undefined;
-  return results.map((result) => blockText(result.content)).join("\n");
-}
-
-function blockText(content: unknown): string {
-  if (typeof content === "string") return content;
-  if (!Array.isArray(content)) return "";
-  return content
-    .map((part: unknown) =>
-      typeof part === "object" && part !== null && "text" in part && typeof part.text === "string"
-        ? part.text
-        : "",
-    )
-    .join("");
-}
-
-type Block =
-  | { type: "tool_use"; id: string; name: string; input: Record<string, unknown> }
-  | { type: "text"; text: string };
-
-function scriptedReply(step: ParsedStep, request: MessagesRequest): Reply {
-  const block: Block =
-    step.kind === "tool_use"
-      ? { type: "tool_use", id: anthropicId("toolu"), name: step.name, input: step.input }
-      : { type: "text", text: `${step.prefix}${lastToolResult(request) ?? ""}` };
-  const stopReason = block.type === "tool_use" ? "tool_use" : "end_turn";
+function scriptedReply(step: ParsedStep, request: AnthropicMessagesRequest): Reply {
+  const toolUse = { type: "tool_use", id: anthropicId("toolu"), name: step.name, input: step.input };
   const id = anthropicId("msg");
-  const outputTokens = estimateTokens(JSON.stringify(block));
+  const outputTokens = estimateTokens(JSON.stringify(toolUse));
   const usage = {
     input_tokens: estimateTokens(JSON.stringify(request.messages)),
     cache_creation_input_tokens: 0,
@@ -142,13 +99,8 @@ function scriptedReply(step: ParsedStep, request: MessagesRequest): Reply {
   };
   const message = { id, type: "message", role: "assistant", model: request.model };
   if (request.stream !== true) {
-    return json({ ...message, content: [block], stop_reason: stopReason, stop_sequence: null, usage });
+    return json({ ...message, content: [toolUse], stop_reason: "tool_use", stop_sequence: null, usage });
   }
-  const start = block.type === "tool_use" ? { ...block, input: {} } : { type: "text", text: "" };
-  const delta =
-    block.type === "tool_use"
-      ? { type: "input_json_delta", partial_json: JSON.stringify(block.input) }
-      : { type: "text_delta", text: block.text };
   return {
     type: "sse",
     frames: [
@@ -162,12 +114,20 @@ function scriptedReply(step: ParsedStep, request: MessagesRequest): Reply {
           usage: { ...usage, output_tokens: 1 },
         },
       }),
-      eventFrame("content_block_start", { type: "content_block_start", index: 0, content_block: start }),
-      eventFrame("content_block_delta", { type: "content_block_delta", index: 0, delta }),
+      eventFrame("content_block_start", {
+        type: "content_block_start",
+        index: 0,
+        content_block: { ...toolUse, input: {} },
+      }),
+      eventFrame("content_block_delta", {
+        type: "content_block_delta",
+        index: 0,
+        delta: { type: "input_json_delta", partial_json: JSON.stringify(toolUse.input) },
+      }),
       eventFrame("content_block_stop", { type: "content_block_stop", index: 0 }),
       eventFrame("message_delta", {
         type: "message_delta",
-        delta: { stop_reason: stopReason, stop_sequence: null },
+        delta: { stop_reason: "tool_use", stop_sequence: null },
         usage: { output_tokens: outputTokens },
       }),
       eventFrame("message_stop", { type: "message_stop" }),

@@ -1,6 +1,6 @@
 // Scripted Messages answers, read through the official Anthropic SDK: a tool_use on the first request
-// offering the tool (streamed and not), a quote of the tool result on the next, and the usual reply
-// for requests no armed step fits — on Anthropic and on Z.ai's Anthropic-compatible endpoint.
+// offering the tool (streamed and not), and the usual reply for requests no armed step fits — on
+// Anthropic and on Z.ai's Anthropic-compatible endpoint.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, test } from "node:test";
 import Anthropic from "@anthropic-ai/sdk";
@@ -26,12 +26,8 @@ function client(baseURL: string): Anthropic {
   return new Anthropic({ apiKey: "sk-ant-test", baseURL, maxRetries: 0 });
 }
 
-test("a tool_use step answers the first request offering that tool, then a quote of its result ends the turn", async () => {
-  simulators.scripts.arm(
-    "anthropic",
-    { kind: "tool_use", name: "get_weather", input: { city: "Oslo" } },
-    { kind: "quote_tool_result", prefix: "Weather: " },
-  );
+test("a tool_use step answers the first request offering that tool, and only that one", async () => {
+  simulators.scripts.arm("anthropic", { kind: "tool_use", name: "get_weather", input: { city: "Oslo" } });
   const anthropic = client(simulators.endpoints.anthropic.baseUrl);
 
   const plain = await anthropic.messages.create({
@@ -71,8 +67,9 @@ test("a tool_use step answers the first request offering that tool, then a quote
       },
     ],
   });
+  // The step was used: the usual reply to a tool result follows.
   assert.equal(second.stop_reason, "end_turn");
-  assert.equal(second.content[0]?.type === "text" && second.content[0].text, "Weather: rain, 4 °C");
+  assert.match(second.content[0]?.type === "text" ? second.content[0].text : "", /tool result rain, 4 °C/);
   assert.deepEqual(simulators.scripts.pending("anthropic"), []);
 });
 
