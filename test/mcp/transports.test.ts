@@ -102,6 +102,27 @@ test("HTTP: a thread started on one request is continued on another (no session 
   assert.match(resultText(shown), /Remember 42\./);
 });
 
+test("HTTP: a slow chat sends progress notifications on the request's own stream", async () => {
+  served.world.simulators.faults.inject("zai", { kind: "latency", ms: 1200, times: 1 });
+  const client = new Client({ name: "v2", version: "1.0.0" }, { versionNegotiation: { mode: "auto" } });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(served.http.url), {
+      requestInit: { headers: { authorization: `Bearer ${served.http.key}` } },
+    }),
+  );
+  try {
+    const progress: string[] = [];
+    const result = await client.callTool(
+      { name: "chat", arguments: { prompt: "slowly over HTTP", model: "glm-4.6" } },
+      { onprogress: (update) => progress.push(update.message ?? "") },
+    );
+    assert.equal(resultText(result), "Simulated Z.ai reply to: slowly over HTTP");
+    assert.ok(progress.includes("asking zai/glm-4.6"), progress.join(" | "));
+  } finally {
+    await client.close();
+  }
+});
+
 test("HTTP: no key is 401 with WWW-Authenticate; a key without the mcp scope 403; a foreign Origin 403", async () => {
   const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list", params: {} });
   const post = (headers: Record<string, string>) =>
