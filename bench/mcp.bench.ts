@@ -11,11 +11,12 @@ import { serve } from "@hono/node-server";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { Hono } from "hono";
+import { AuditTrail } from "../src/audit/audit-trail.ts";
+import { HubKeys } from "../src/auth/hub-keys.ts";
 import { loadConfig } from "../src/config/load.ts";
 import { resolvePaths } from "../src/config/paths.ts";
-import { AppError } from "../src/errors.ts";
 import { createHub } from "../src/hub/hub.ts";
-import { createMcpHttpEndpoint, MCP_PATH, mountMcp } from "../src/mcp/http.ts";
+import { createMcpHttpEndpoint, hubKeyCheck, MCP_PATH, mountMcp } from "../src/mcp/http.ts";
 import { createMcpServerFactory } from "../src/mcp/mcp-server.ts";
 import { createLogger } from "../src/observability/logger.ts";
 import { writeSecret } from "../src/providers/credentials.ts";
@@ -24,7 +25,6 @@ import { openStore } from "../src/store/store.ts";
 
 const WARMUP = 20;
 const ROUNDS = 150;
-const KEY = "bench-mcp-key";
 const BIN = join(import.meta.dirname, "..", "bin", "ai-orchestrator.js");
 const PROMPT = "Summarise the benefits of connection pooling in two sentences.";
 
@@ -43,13 +43,14 @@ const chat = hub.chat;
 const store = await openStore({ paths, logger });
 const factory = createMcpServerFactory({ hub, threads: store.threads, workspace: home });
 
-const endpoint = createMcpHttpEndpoint(factory, {
+const keys = new HubKeys({
+  keys: store.keys,
+  changes: store.keyChanges,
+  audit: new AuditTrail({ log: store.audit }),
   logger,
-  authorize: async (request) => {
-    if (request.headers.get("authorization") !== `Bearer ${KEY}`)
-      throw new AppError("unauthenticated", "no key");
-  },
 });
+const KEY = (await keys.create({ name: "bench", scopes: ["mcp"] }, "bench")).key;
+const endpoint = createMcpHttpEndpoint(factory, { logger, authorize: hubKeyCheck(keys) });
 const app = new Hono();
 mountMcp(app, endpoint);
 const listening = await new Promise<ReturnType<typeof serve>>((resolve) => {
@@ -97,6 +98,7 @@ const toolListChars = JSON.stringify(tools).length;
 await stdioClient.close();
 await httpClient.close();
 await endpoint.close();
+await keys.close();
 await new Promise<void>((resolve) => listening.close(() => resolve()));
 await store.close();
 await hub.close();

@@ -7,8 +7,8 @@ import { createHub } from "../hub/hub.ts";
 import { createMcpServerFactory } from "../mcp/mcp-server.ts";
 import { serveMcpOverStdio } from "../mcp/stdio.ts";
 import { createLogger } from "../observability/logger.ts";
-import { openStore } from "../store/store.ts";
 import { cliContext } from "./context.ts";
+import { withStore } from "./store-context.ts";
 
 export function registerMcpCommand(program: Command): void {
   program
@@ -20,17 +20,19 @@ export function registerMcpCommand(program: Command): void {
       // stdout carries the protocol: logs go to stderr (warnings, unless AI_ORCHESTRATOR_LOG_LEVEL says).
       const logger = createLogger();
       const hub = createHub({ config, paths: context.paths, logger });
-      const store = await openStore({ paths: context.paths, logger });
       try {
-        const factory = createMcpServerFactory({
-          hub,
-          threads: store.threads,
-          workspace: realpathSync(process.cwd()),
-          runtime: context.options.runtime,
-        });
-        await serveMcpOverStdio(factory, logger);
+        await withStore(context, (store) =>
+          serveMcpOverStdio(
+            createMcpServerFactory({
+              hub,
+              threads: store.threads,
+              workspace: realpathSync(process.cwd()),
+              runtime: context.options.runtime,
+            }),
+            logger,
+          ),
+        );
       } finally {
-        await store.close();
         await hub.close();
       }
     });

@@ -3,7 +3,8 @@
 // with the `mcp` scope required, and the Origin header checked against DNS rebinding.
 import { createMcpHandler } from "@modelcontextprotocol/server";
 import type { Env, Hono } from "hono";
-import { type AppError, isAppError } from "../errors.ts";
+import type { HubKeys } from "../auth/hub-keys.ts";
+import { AppError, isAppError } from "../errors.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { McpServerFactory } from "./mcp-server.ts";
 
@@ -46,6 +47,27 @@ export function createMcpHttpEndpoint(factory: McpServerFactory, options: McpHtt
       return handler.fetch(request);
     },
     close: () => handler.close(),
+  };
+}
+
+/**
+ * The check /mcp needs from the hub's keys: a key sent as `Authorization: Bearer KEY` (how MCP
+ * clients send one), valid, with the `mcp` scope, and within its own rate.
+ */
+export function hubKeyCheck(
+  keys: Pick<HubKeys, "authenticate" | "authorize" | "checkRate">,
+): McpHttpOptions["authorize"] {
+  return async (request) => {
+    const presented = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get("authorization") ?? "")?.[1];
+    if (presented === undefined) {
+      throw new AppError(
+        "unauthenticated",
+        "no hub key: send one with the mcp scope as `Authorization: Bearer KEY` (create it with `ai-orchestrator keys create --name NAME --scopes mcp`)",
+      );
+    }
+    const principal = await keys.authenticate(presented);
+    keys.authorize(principal, "mcp");
+    await keys.checkRate(principal);
   };
 }
 

@@ -1,7 +1,6 @@
 // What the MCP tests run in: the four simulators accepting only each provider's canary key, a
 // throwaway home whose config.yaml points every provider (native and Anthropic-compatible API) at
 // them, a workspace, and a parent environment holding every canary key plus bogus endpoints.
-import { timingSafeEqual } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
@@ -9,12 +8,13 @@ import { Client } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { InMemoryTransport } from "@modelcontextprotocol/server";
 import { Hono } from "hono";
+import { AuditTrail } from "../../src/audit/audit-trail.ts";
+import { HubKeys } from "../../src/auth/hub-keys.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import { type Paths, resolvePaths } from "../../src/config/paths.ts";
 import type { Config } from "../../src/config/schema/index.ts";
-import { AppError } from "../../src/errors.ts";
 import { createHub, type Hub } from "../../src/hub/hub.ts";
-import { createMcpHttpEndpoint, MCP_PATH, mountMcp } from "../../src/mcp/http.ts";
+import { createMcpHttpEndpoint, hubKeyCheck, MCP_PATH, mountMcp } from "../../src/mcp/http.ts";
 import { createMcpServerFactory, type McpServerFactory } from "../../src/mcp/mcp-server.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import { writeSecret } from "../../src/providers/credentials.ts";
@@ -154,27 +154,26 @@ export function resultText(result: unknown): string {
 
 export interface HttpMcp {
   url: string;
-  /** A key with the `mcp` scope, and one without it. */
+  /** A hub key with the `mcp` scope, and one with only `chat`. */
   key: string;
   chatOnlyKey: string;
   close(): Promise<void>;
 }
 
-/**
- * /mcp on a loopback HTTP server, behind a key check that stands in for the hub's key store until
- * the hub's server mounts it: a key with the mcp scope passes, a key without it is forbidden.
- */
+/** /mcp on a loopback HTTP server, checked against hub keys made in the world's store. */
 export async function serveHttpMcp(server: InProcessServer, world: McpWorld): Promise<HttpMcp> {
-  const key = "aio_test_mcp_key_0123456789abcdef";
-  const chatOnlyKey = "aio_test_chat_key_0123456789abcdef";
+  const keys = new HubKeys({
+    keys: server.store.keys,
+    changes: server.store.keyChanges,
+    audit: new AuditTrail({ log: server.store.audit }),
+    logger: server.hub.logger,
+  });
+  const key = (await keys.create({ name: "mcp-client", scopes: ["mcp"] }, "test")).key;
+  const chatOnlyKey = (await keys.create({ name: "chat-client", scopes: ["chat"] }, "test")).key;
   const endpoint = createMcpHttpEndpoint(server.factory, {
     logger: server.hub.logger,
     allowedOrigins: world.config().mcp.allowedOrigins,
-    authorize: async (request) => {
-      const presented = /^Bearer\s+(\S+)$/i.exec(request.headers.get("authorization") ?? "")?.[1] ?? "";
-      if (sameKey(presented, chatOnlyKey)) throw new AppError("forbidden", "this key lacks the mcp scope");
-      if (!sameKey(presented, key)) throw new AppError("unauthenticated", "no valid hub key");
-    },
+    authorize: hubKeyCheck(keys),
   });
   const app = new Hono();
   mountMcp(app, endpoint);
@@ -183,22 +182,16 @@ export async function serveHttpMcp(server: InProcessServer, world: McpWorld): Pr
   });
   const address = listening.address();
   if (address === null || typeof address === "string") throw new Error("the MCP test server has no TCP port");
-  const { port } = address;
   return {
-    url: `http://127.0.0.1:${port}${MCP_PATH}`,
+    url: `http://127.0.0.1:${address.port}${MCP_PATH}`,
     key,
     chatOnlyKey,
     close: async () => {
       await endpoint.close();
+      await keys.close();
       await new Promise<void>((resolve) => listening.close(() => resolve()));
     },
   };
-}
-
-function sameKey(presented: string, expected: string): boolean {
-  const left = Buffer.from(presented);
-  const right = Buffer.from(expected);
-  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 /** The world, the in-process server and /mcp over HTTP, as the transport and Claude Code tests use them. */

@@ -146,7 +146,10 @@ test("HTTP: no key is 401 with WWW-Authenticate; a key without the mcp scope 403
 
   const chatOnly = await post({ authorization: `Bearer ${served.http.chatOnlyKey}` });
   assert.equal(chatOnly.status, 403);
-  assert.match(((await chatOnly.json()) as { error: { message: string } }).error.message, /mcp scope/);
+  assert.match(
+    ((await chatOnly.json()) as { error: { message: string } }).error.message,
+    /lacks the "mcp" scope/,
+  );
 
   const rebinding = await post({ authorization: `Bearer ${served.http.key}`, origin: "http://evil.example" });
   assert.equal(rebinding.status, 403);
