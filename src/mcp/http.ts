@@ -1,12 +1,15 @@
 // MCP over Streamable HTTP at the hub's /mcp: stateless (a fresh server instance per request, so
 // any replica answers any request and a restart strands no client), both protocol eras, a hub key
 // with the `mcp` scope required, and the Origin header checked against DNS rebinding.
+
+import { realpathSync } from "node:fs";
 import { createMcpHandler } from "@modelcontextprotocol/server";
-import type { Env, Hono } from "hono";
+import type { Env, Hono, MiddlewareHandler } from "hono";
 import type { HubKeys } from "../auth/hub-keys.ts";
 import { AppError, isAppError } from "../errors.ts";
 import type { Logger } from "../observability/logger.ts";
-import type { McpServerFactory } from "./mcp-server.ts";
+import type { Store } from "../store/store.ts";
+import { createMcpServerFactory, type McpServerFactory, type McpServerParts } from "./mcp-server.ts";
 
 export interface McpHttpOptions {
   /**
@@ -72,8 +75,37 @@ export function hubKeyCheck(
 }
 
 /** Mounts the endpoint at /mcp of the hub's app (every method: POST, and GET/DELETE answered 405). */
-export function mountMcp<E extends Env>(app: Hono<E>, endpoint: McpHttpEndpoint): void {
-  app.all(MCP_PATH, (context) => endpoint.fetch(context.req.raw));
+export function mountMcp<E extends Env>(
+  app: Hono<E>,
+  endpoint: McpHttpEndpoint,
+  before: MiddlewareHandler<E> = async (_context, next) => {
+    await next();
+  },
+): void {
+  app.all(MCP_PATH, before, (context) => endpoint.fetch(context.req.raw));
+}
+
+/**
+ * /mcp on the hub's app: the tools over the hub's chat service and thread store, checked against
+ * its keys; clink runs assistants in the directory the hub was started in.
+ */
+export function mountMcpOnHub<E extends Env>(
+  app: Hono<E>,
+  parts: { hub: McpServerParts["hub"]; store: Pick<Store, "threads">; keys: HubKeys },
+  before?: MiddlewareHandler<E>,
+): McpHttpEndpoint {
+  const factory = createMcpServerFactory({
+    hub: parts.hub,
+    threads: parts.store.threads,
+    workspace: realpathSync(process.cwd()),
+  });
+  const endpoint = createMcpHttpEndpoint(factory, {
+    authorize: hubKeyCheck(parts.keys),
+    allowedOrigins: parts.hub.config.mcp.allowedOrigins,
+    logger: parts.hub.logger,
+  });
+  mountMcp(app, endpoint, before);
+  return endpoint;
 }
 
 function refusal(error: AppError): Response {

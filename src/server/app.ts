@@ -1,11 +1,13 @@
 // The hub's HTTP app: health and readiness without a key, then every route behind a hub key of the
 // right scope — the three dialects' gateway routes (chat), /metrics (metrics) — and one error
 // handler that answers in the dialect the client speaks. Other parts mount their own sub-apps on it
-// (see docs/hub.md, "Mounting"): `app.use("/mcp/*", requireScope("mcp"))`, then `app.route("/mcp", mcp)`.
+// (see docs/hub.md, "Mounting"): `app.use("/ui/*", requireScope("admin"))`, then `app.route("/ui", ui)`.
+// /mcp checks its own keys, to answer MCP clients in their protocol (401 with WWW-Authenticate).
 import { Hono, type MiddlewareHandler } from "hono";
 import type { Scope } from "../auth/scopes.ts";
 import { AppError } from "../errors.ts";
 import type { Hub } from "../hub/hub.ts";
+import { mountMcpOnHub } from "../mcp/http.ts";
 import type { Dialect } from "../providers/definitions.ts";
 import { providerStatusesJson } from "../resilience/provider-status.ts";
 import type { Store } from "../store/store.ts";
@@ -172,6 +174,7 @@ export function createServer(hub: Hub): HubServer {
   );
 
   mountAdminRoutes(app, keys, requireScope("admin"), named);
+  mountMcpOnHub(app, { hub, store, keys }, named("/mcp"));
 
   if (hub.files !== undefined) {
     const files = [named("/v1/files"), requireScope("files")] as const;

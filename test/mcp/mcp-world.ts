@@ -3,23 +3,21 @@
 // them, a workspace, and a parent environment holding every canary key plus bogus endpoints.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { serve } from "@hono/node-server";
 import { Client } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { InMemoryTransport } from "@modelcontextprotocol/server";
-import { Hono } from "hono";
-import { AuditTrail } from "../../src/audit/audit-trail.ts";
-import { HubKeys } from "../../src/auth/hub-keys.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import { type Paths, resolvePaths } from "../../src/config/paths.ts";
 import type { Config } from "../../src/config/schema/index.ts";
-import { createHub, type Hub } from "../../src/hub/hub.ts";
-import { createMcpHttpEndpoint, hubKeyCheck, MCP_PATH, mountMcp } from "../../src/mcp/http.ts";
+import { type Hub, openHub } from "../../src/hub/hub.ts";
+import { MCP_PATH } from "../../src/mcp/http.ts";
 import { createMcpServerFactory, type McpServerFactory } from "../../src/mcp/mcp-server.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import { writeSecret } from "../../src/providers/credentials.ts";
+import { createServer } from "../../src/server/app.ts";
+import { listen } from "../../src/server/listen.ts";
 import { type Simulators, startSimulators } from "../../src/simulators/index.ts";
-import { openStore, type Store } from "../../src/store/store.ts";
+import type { Store } from "../../src/store/store.ts";
 import { BIN } from "../support/cli.ts";
 import { SIMULATOR_KEYS } from "../support/isolation.ts";
 import { CANARIES, HOSTILE_ENV, type SandboxFixture, sandboxFixture } from "../support/sandbox.ts";
@@ -92,26 +90,19 @@ export interface InProcessServer {
   close(): Promise<void>;
 }
 
-/** The MCP server's parts built in this process, as `ai-orchestrator mcp` builds them. */
+/** The MCP server's parts built in this process, as `ai-orchestrator mcp` and `serve` build them. */
 export async function inProcessServer(world: McpWorld): Promise<InProcessServer> {
   const logger = createLogger({ level: "silent" });
-  const hub = createHub({ config: world.config(), paths: world.paths, logger });
-  const store = await openStore({ paths: world.paths, logger });
+  const hub = await openHub({ config: world.config(), paths: world.paths, logger });
+  const { store } = hub;
+  if (store === undefined) throw new Error("openHub opens the store");
   const factory = createMcpServerFactory({
     hub,
     threads: store.threads,
     workspace: world.fixture.workspace,
     hostEnv: world.env,
   });
-  return {
-    hub,
-    store,
-    factory,
-    close: async () => {
-      await store.close();
-      await hub.close();
-    },
-  };
+  return { hub, store, factory, close: () => hub.close() };
 }
 
 /** A v2 SDK client connected to a fresh server instance through the SDK's linked in-memory pair. */
@@ -160,36 +151,19 @@ export interface HttpMcp {
   close(): Promise<void>;
 }
 
-/** /mcp on a loopback HTTP server, checked against hub keys made in the world's store. */
-export async function serveHttpMcp(server: InProcessServer, world: McpWorld): Promise<HttpMcp> {
-  const keys = new HubKeys({
-    keys: server.store.keys,
-    changes: server.store.keyChanges,
-    audit: new AuditTrail({ log: server.store.audit }),
-    logger: server.hub.logger,
-  });
+/** The hub's own HTTP app (`serve`) on a loopback port, /mcp included, with two keys made in its store. */
+export async function serveHttpMcp(server: InProcessServer): Promise<HttpMcp> {
+  const { keys } = server.hub;
+  if (keys === undefined) throw new Error("openHub starts the hub keys");
   const key = (await keys.create({ name: "mcp-client", scopes: ["mcp"] }, "test")).key;
   const chatOnlyKey = (await keys.create({ name: "chat-client", scopes: ["chat"] }, "test")).key;
-  const endpoint = createMcpHttpEndpoint(server.factory, {
-    logger: server.hub.logger,
-    allowedOrigins: world.config().mcp.allowedOrigins,
-    authorize: hubKeyCheck(keys),
-  });
-  const app = new Hono();
-  mountMcp(app, endpoint);
-  const listening = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const running = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(running));
-  });
-  const address = listening.address();
-  if (address === null || typeof address === "string") throw new Error("the MCP test server has no TCP port");
+  const listening = await listen(createServer(server.hub).app, { host: "127.0.0.1", port: 0 });
   return {
-    url: `http://127.0.0.1:${address.port}${MCP_PATH}`,
+    url: `${listening.url}${MCP_PATH}`,
     key,
     chatOnlyKey,
     close: async () => {
-      await endpoint.close();
-      await keys.close();
-      await new Promise<void>((resolve) => listening.close(() => resolve()));
+      await listening.drain(1000);
     },
   };
 }
@@ -205,7 +179,7 @@ export interface ServedWorld {
 export async function startServedWorld(): Promise<ServedWorld> {
   const world = await startMcpWorld();
   const server = await inProcessServer(world);
-  const http = await serveHttpMcp(server, world);
+  const http = await serveHttpMcp(server);
   return {
     world,
     server,
