@@ -1,0 +1,77 @@
+// The dashboard's only script: keeps a live page up to date from the hub's event feed (each event
+// carries one server-rendered fragment that replaces the element with its id), announces circuit
+// changes to screen readers, and copies a newly created key. Every page works without it, only not live.
+
+(() => {
+  const main = document.getElementById("main");
+  const statusLine = document.getElementById("status");
+  const liveState = document.getElementById("live-state");
+
+  const announce = (text) => {
+    if (statusLine) statusLine.textContent = text;
+  };
+
+  const breakers = (root) => {
+    const states = new Map();
+    for (const row of root.querySelectorAll("[data-provider][data-breaker]")) {
+      states.set(row.dataset.provider, row.dataset.breaker);
+    }
+    return states;
+  };
+
+  const replace = (id, markup) => {
+    const target = document.getElementById(id);
+    if (!target) return;
+    const focused = document.activeElement?.dataset?.focusKey;
+    const before = breakers(target);
+    target.innerHTML = markup;
+    const after = breakers(target);
+    for (const [provider, state] of after) {
+      const previous = before.get(provider);
+      if (previous !== undefined && previous !== state)
+        announce(`The circuit of ${provider} is now ${state}.`);
+    }
+    if (focused) target.querySelector(`[data-focus-key="${CSS.escape(focused)}"]`)?.focus();
+  };
+
+  const feed = main?.dataset.live;
+  if (feed && "EventSource" in window) {
+    const source = new EventSource(feed);
+    source.addEventListener("open", () => {
+      if (!liveState) return;
+      liveState.textContent = "live";
+      liveState.classList.add("on");
+    });
+    source.addEventListener("error", () => {
+      if (liveState) {
+        liveState.textContent = "reconnecting…";
+        liveState.classList.remove("on");
+      }
+      // Refused for good (the session ended): reloading lands on the sign-in page.
+      if (source.readyState === EventSource.CLOSED) window.location.reload();
+    });
+    source.addEventListener("fragment", (event) => {
+      const { id, html } = JSON.parse(event.data);
+      replace(id, html);
+    });
+    source.addEventListener("signed-out", (event) => {
+      source.close();
+      window.location.assign(event.data || main.dataset.signIn);
+    });
+  }
+
+  for (const button of document.querySelectorAll("[data-copy]")) {
+    button.addEventListener("click", async () => {
+      const field = document.getElementById(button.dataset.copy);
+      if (!field) return;
+      try {
+        await navigator.clipboard.writeText(field.value);
+      } catch {
+        field.select();
+        document.execCommand("copy");
+      }
+      button.textContent = "Copied";
+      announce("The key was copied to the clipboard.");
+    });
+  }
+})();
