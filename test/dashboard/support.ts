@@ -54,7 +54,7 @@ export class MemoryDashboardKeys implements DashboardKeys {
     if (record === undefined) throw new AppError("not_found", `no hub key ${id}`);
     return record;
   }
-  async create(request: NewKeyRequest): Promise<{ info: KeyView; key: string }> {
+  async create(request: NewKeyRequest, _actor: string): Promise<{ info: KeyView; key: string }> {
     if (
       [...this.#records.values()].some(
         (entry) => entry.name === request.name && entry.revokedAt === undefined,
