@@ -39,7 +39,7 @@ ${rows.map(({ status, traffic }) => {
     status.breaker === "open" && status.retryAfterMs !== undefined
       ? html` <span class="muted">probe in ${durationOf(status.retryAfterMs)}</span>`
       : ""
-  }${status.consecutiveFailures > 0 ? html`<br><span class="muted">${status.consecutiveFailures} failures in a row</span>` : ""}<br><span class="muted">shared: ${status.sharing}</span></td>
+  }${status.consecutiveFailures > 0 ? html`<br><span class="muted">${status.consecutiveFailures} ${status.consecutiveFailures === 1 ? "failure" : "failures"} in a row</span>` : ""}<br><span class="muted">shared: ${status.sharing}</span></td>
   <td><meter min="0" max="${bulkhead.maxConcurrent}" value="${bulkhead.inFlight}" aria-label="${status.provider} calls in flight"></meter>
     ${bulkhead.inFlight}/${bulkhead.maxConcurrent}${bulkhead.queued > 0 ? html`, ${bulkhead.queued}/${bulkhead.maxQueue} queued` : ""}</td>
   <td class="number">${traffic.requests}</td>
