@@ -416,10 +416,17 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       ];
     } else if (which === "traffic") {
       const filter = trafficFilterOf(c);
-      render = () => [
-        [TRAFFIC_CHART_FRAGMENT, trafficChart(traffic.series(), traffic.windowMs)],
-        [TRAFFIC_TABLE_FRAGMENT, trafficTable(traffic.recent({ ...filter, limit: TRAFFIC_ROWS }))],
-      ];
+      // Nothing on this page moves unless a request was recorded or the chart's buckets shifted.
+      let shown = "";
+      render = () => {
+        const state = `${traffic.version}:${Math.floor(now() / traffic.bucketMs)}`;
+        if (state === shown) return [];
+        shown = state;
+        return [
+          [TRAFFIC_CHART_FRAGMENT, trafficChart(traffic.series(), traffic.windowMs)],
+          [TRAFFIC_TABLE_FRAGMENT, trafficTable(traffic.recent({ ...filter, limit: TRAFFIC_ROWS }))],
+        ];
+      };
     } else {
       throw new AppError("usage", "the event feed serves page=providers or page=traffic");
     }

@@ -106,6 +106,8 @@ export interface Traffic {
   /** The distinct values seen in the remembered requests, for filter menus. */
   seen(): { providers: string[]; keys: string[]; models: string[]; dialects: string[] };
   readonly windowMs: number;
+  /** Width of one time bucket of `series()`. */
+  readonly bucketMs: number;
 }
 
 interface Slot {
@@ -274,6 +276,7 @@ export function createTraffic(options: TrafficOptions = {}): Traffic {
       return written;
     },
     windowMs,
+    bucketMs,
     recent,
     series() {
       const current = Math.floor(now() / bucketMs);
