@@ -110,18 +110,9 @@ export interface Traffic {
   readonly bucketMs: number;
 }
 
-interface Slot {
+/** A place in the ring, overwritten in place by each new request. */
+interface Slot extends TrafficRecord {
   seq: number;
-  at: number;
-  key: string;
-  dialect: string;
-  model: string;
-  provider: string;
-  fallbacks: readonly TrafficFallback[];
-  status: number;
-  latencyMs: number;
-  tokensIn: number;
-  tokensOut: number;
 }
 
 /** Per provider: counts per bucket (a ring indexed by bucket number) and a ring of latency samples. */
