@@ -34,19 +34,22 @@
     if (focused) target.querySelector(`[data-focus-key="${CSS.escape(focused)}"]`)?.focus();
   };
 
+  const setLiveState = (text, on) => {
+    if (!liveState) return;
+    liveState.textContent = text;
+    liveState.classList.toggle("on", on);
+  };
+
+  // A live page holds one connection to the hub (a browser allows six per site over HTTP/1.1), so a
+  // hidden tab lets go of it and catches up when shown again: the first events after connecting
+  // carry every fragment.
   const feed = main?.dataset.live;
-  if (feed && "EventSource" in window) {
-    const source = new EventSource(feed);
-    source.addEventListener("open", () => {
-      if (!liveState) return;
-      liveState.textContent = "live";
-      liveState.classList.add("on");
-    });
+  let source;
+  const connect = () => {
+    source = new EventSource(feed);
+    source.addEventListener("open", () => setLiveState("live", true));
     source.addEventListener("error", () => {
-      if (liveState) {
-        liveState.textContent = "reconnecting…";
-        liveState.classList.remove("on");
-      }
+      setLiveState("reconnecting…", false);
       // Refused for good (the session ended): reloading lands on the sign-in page.
       if (source.readyState === EventSource.CLOSED) window.location.reload();
     });
@@ -57,6 +60,17 @@
     source.addEventListener("signed-out", (event) => {
       source.close();
       window.location.assign(event.data || main.dataset.signIn);
+    });
+  };
+  if (feed && "EventSource" in window) {
+    connect();
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "hidden") {
+        source.close();
+        setLiveState("paused while hidden", false);
+      } else if (source.readyState === EventSource.CLOSED) {
+        connect();
+      }
     });
   }
 
