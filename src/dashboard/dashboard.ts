@@ -10,6 +10,7 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import { streamSSE } from "hono/streaming";
+import { grants } from "../auth/scopes.ts";
 import type { Config } from "../config/schema/index.ts";
 import { AppError } from "../errors.ts";
 import type { Logger } from "../observability/logger.ts";
@@ -74,7 +75,6 @@ interface DashboardEnv {
 type DashboardContext = Context<DashboardEnv>;
 
 const COOKIE = "aio_dashboard";
-const SCOPES_ALLOWED = ["admin", "dashboard"];
 const HEARTBEAT_MS = 15_000;
 
 const SECURITY_HEADERS: Readonly<Record<string, string>> = {
@@ -100,7 +100,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   let verified: { verdict: AuditVerdict; checkedAt: number } | undefined;
 
   const actorOf = (session: DashboardSession): string => `key:${session.principal.prefix}`;
-  const isAdmin = (session: DashboardSession): boolean => session.principal.scopes.includes("admin");
+  const isAdmin = (session: DashboardSession): boolean => grants(session.principal.scopes, "admin");
   const contextOf = (c: DashboardContext): PageContext => {
     const session = c.get("session");
     return { base, session, admin: isAdmin(session), now: now() };
@@ -195,7 +195,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       if (error instanceof AppError && error.kind === "unauthenticated") return refuse(error.message, 401);
       throw error;
     }
-    if (!principal.scopes.some((scope) => SCOPES_ALLOWED.includes(scope))) {
+    if (!grants(principal.scopes, "dashboard")) {
       await record({
         actor: `key:${principal.prefix}`,
         action: "dashboard.sign_in",

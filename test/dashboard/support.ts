@@ -1,98 +1,37 @@
-// A hub with its dashboard for tests: simulators for every provider, a throwaway home, the traffic
-// record, and the dashboard mounted at /ui on a loopback socket.
-import { createHash, randomBytes } from "node:crypto";
+// A hub with its dashboard for tests: simulators for every provider, a throwaway home with its SQLite
+// store (hub keys, audit trail), and the dashboard mounted at /ui on a loopback socket.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
+import { AuditTrail } from "../../src/audit/audit-trail.ts";
+import { HubKeys } from "../../src/auth/hub-keys.ts";
+import type { Scope } from "../../src/auth/scopes.ts";
 import { resolvePaths } from "../../src/config/paths.ts";
 import { configSchema } from "../../src/config/schema/index.ts";
 import { PROVIDER_APIS } from "../../src/config/schema/providers.ts";
 import { createDashboard, type Dashboard } from "../../src/dashboard/dashboard.ts";
-import type {
-  DashboardKeys,
-  DashboardPrincipal,
-  KeyView,
-  NewKeyRequest,
-} from "../../src/dashboard/sources.ts";
-import { AppError } from "../../src/errors.ts";
+import { dashboardKeys } from "../../src/dashboard/hub-sources.ts";
 import { createHub, type Hub } from "../../src/hub/hub.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import { createTraffic, type Traffic } from "../../src/observability/traffic.ts";
 import { writeSecret } from "../../src/providers/credentials.ts";
 import { type Simulators, startSimulators } from "../../src/simulators/index.ts";
-
-/** TEMPORARY until the store lands: hub keys held in memory, hashed. */
-export class MemoryDashboardKeys implements DashboardKeys {
-  readonly scopes = ["chat", "files", "mcp", "metrics", "admin", "dashboard"];
-  readonly #records = new Map<string, KeyView & { hash: string }>();
-
-  async authenticate(presented: string): Promise<DashboardPrincipal> {
-    const hash = createHash("sha256").update(presented).digest("hex");
-    const record = [...this.#records.values()].find((entry) => entry.hash === hash);
-    if (record === undefined || record.revokedAt !== undefined) {
-      throw new AppError(
-        "unauthenticated",
-        "unknown hub key; check the key, or create one with `ai-orchestrator keys create`",
-      );
-    }
-    record.lastUsedAt = Date.now();
-    return {
-      keyId: record.id,
-      name: record.name,
-      prefix: record.prefix,
-      scopes: record.scopes,
-      expiresAt: record.expiresAt,
-    };
-  }
-  async list(): Promise<KeyView[]> {
-    return [...this.#records.values()].map(({ hash: _hash, ...view }) => view);
-  }
-  async find(id: string): Promise<KeyView> {
-    const record = this.#records.get(id);
-    if (record === undefined) throw new AppError("not_found", `no hub key ${id}`);
-    return record;
-  }
-  async create(request: NewKeyRequest, _actor: string): Promise<{ info: KeyView; key: string }> {
-    if (
-      [...this.#records.values()].some(
-        (entry) => entry.name === request.name && entry.revokedAt === undefined,
-      )
-    ) {
-      throw new AppError("conflict", `a hub key named "${request.name}" already exists`);
-    }
-    const key = `aio_${randomBytes(24).toString("base64url")}`;
-    const info: KeyView = {
-      id: `key_${randomBytes(4).toString("hex")}`,
-      name: request.name,
-      kind: "key",
-      prefix: key.slice(0, 12),
-      scopes: request.scopes,
-      providers: request.providers,
-      rpm: request.rpm,
-      createdAt: Date.now(),
-      expiresAt: request.ttlMs === undefined ? undefined : Date.now() + request.ttlMs,
-      revokedAt: undefined,
-      lastUsedAt: undefined,
-    };
-    this.#records.set(info.id, { ...info, hash: createHash("sha256").update(key).digest("hex") });
-    return { info, key };
-  }
-  async revoke(id: string): Promise<void> {
-    const record = this.#records.get(id);
-    if (record) record.revokedAt = Date.now();
-  }
-}
+import { openStore, type Store } from "../../src/store/store.ts";
 
 export interface DashboardWorld {
   hub: Hub;
   simulators: Simulators;
   traffic: Traffic;
   dashboard: Dashboard;
-  keys: MemoryDashboardKeys;
+  store: Store;
+  keys: HubKeys;
+  audit: AuditTrail;
   /** http://127.0.0.1:PORT */
   origin: string;
+  /** Creates a hub key as `keys create` does; returns the key itself. */
+  createKey(name: string, scopes: Scope[]): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -121,15 +60,19 @@ export async function startDashboardWorld(
   const logger = createLogger({ level: "silent" });
   const hub = createHub({ config, paths, logger });
   const traffic = createTraffic();
-  const keys = new MemoryDashboardKeys();
+  const store = await openStore({ paths, logger });
+  const audit = new AuditTrail({ log: store.audit });
+  const keys = new HubKeys({ keys: store.keys, changes: store.keyChanges, audit, logger });
   const dashboard = createDashboard({
     config,
     resilience: hub.resilience,
     traffic,
-    keys,
+    keys: dashboardKeys(keys),
+    audit,
     logger,
     liveIntervalMs: options.liveIntervalMs ?? 250,
   });
+  // Until the hub's HTTP server lands: the dashboard alone on a loopback socket.
   const app = new Hono();
   app.route("/ui", dashboard.app);
   const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 });
@@ -141,11 +84,16 @@ export async function startDashboardWorld(
     simulators,
     traffic,
     dashboard,
+    store,
     keys,
+    audit,
     origin: `http://127.0.0.1:${address.port}`,
+    createKey: async (name, scopes) => (await keys.create({ name, scopes }, "cli:test")).key,
     async close() {
       if ("closeAllConnections" in server) server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await keys.close();
+      await store.close();
       await hub.close();
       await simulators.close();
       rmSync(home, { recursive: true, force: true });
