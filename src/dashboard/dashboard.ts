@@ -10,6 +10,7 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import { streamSSE } from "hono/streaming";
+import type { AuditEvent, ChainVerdict } from "../audit/audit-trail.ts";
 import { grants } from "../auth/scopes.ts";
 import type { Config } from "../config/schema/index.ts";
 import { AppError } from "../errors.ts";
@@ -33,9 +34,7 @@ import {
 } from "./pages/traffic.ts";
 import { csrfTokenMatches, type DashboardSession, SessionBook, type SessionBookOptions } from "./sessions.ts";
 import type {
-  AuditVerdict,
   DashboardAudit,
-  DashboardAuditEvent,
   DashboardFiles,
   DashboardKeys,
   DashboardResilience,
@@ -97,7 +96,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   const assets = loadAssets();
   const providers = providerIds(config);
   const app = new Hono<DashboardEnv>();
-  let verified: { verdict: AuditVerdict; checkedAt: number } | undefined;
+  let verified: { verdict: ChainVerdict; checkedAt: number } | undefined;
 
   const actorOf = (session: DashboardSession): string => `key:${session.principal.prefix}`;
   const isAdmin = (session: DashboardSession): boolean => grants(session.principal.scopes, "admin");
@@ -105,7 +104,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     const session = c.get("session");
     return { base, session, admin: isAdmin(session), now: now() };
   };
-  const record = async (event: DashboardAuditEvent): Promise<void> => {
+  const record = async (event: AuditEvent): Promise<void> => {
     if (audit === undefined) return;
     try {
       await audit.record(event);

@@ -1,6 +1,7 @@
 // What the dashboard reads and acts on, as narrow interfaces: the hub's keys, audit trail, file
 // registry and sandbox sessions each satisfy one (the server passes them in when it mounts /ui), and a
 // part the hub does not have yet is simply absent, which its page shows as "not available".
+import type { AuditTrail } from "../audit/audit-trail.ts";
 import type { PolicyStatus } from "../resilience/policy.ts";
 
 /** Who signed in: the hub key they pasted, as the key store knows it. */
@@ -53,36 +54,8 @@ export interface DashboardKeys {
   readonly scopes: readonly string[];
 }
 
-export interface AuditRowView {
-  seq: number;
-  at: number;
-  actor: string;
-  action: string;
-  subject: string;
-  outcome: string;
-  details: unknown;
-  hash: string;
-}
-
-export type AuditVerdict =
-  | { ok: true; rows: number; head: string }
-  | { ok: false; rows: number; seq: number; problem: string };
-
-/** What the dashboard writes to the audit trail: sign-ins, sign-outs, breaker resets. */
-export interface DashboardAuditEvent {
-  actor: string;
-  action: string;
-  subject: string;
-  outcome: "ok" | "denied" | "failed";
-  details?: Record<string, string | number | boolean | null>;
-}
-
-export interface DashboardAudit {
-  record(event: DashboardAuditEvent): Promise<unknown>;
-  /** Newest first. */
-  list(options: { limit: number }): Promise<AuditRowView[]>;
-  verify(): Promise<AuditVerdict>;
-}
+/** The hub's audit trail as the dashboard uses it: it records sign-ins and resets, lists, verifies. */
+export type DashboardAudit = Pick<AuditTrail, "record" | "list" | "verify">;
 
 export interface FileCopyView {
   provider: string;

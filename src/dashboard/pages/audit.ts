@@ -1,7 +1,8 @@
 // The Sessions and audit page: live hub-routed sandbox sessions, and the audit chain — whether it
 // verifies (or the first row that does not) and its latest entries.
 import { html } from "hono/html";
-import type { AuditRowView, AuditVerdict, SandboxSessionView } from "../sources.ts";
+import type { AuditRow, ChainVerdict } from "../../audit/audit-trail.ts";
+import type { SandboxSessionView } from "../sources.ts";
 import { relativeTo, timeOf } from "./format.ts";
 import { type Html, notAvailable, type PageContext, page } from "./layout.ts";
 
@@ -26,7 +27,7 @@ ${
 </section>`;
 }
 
-function verdictLine(verdict: AuditVerdict, checkedAt: number, now: number): Html {
+function verdictLine(verdict: ChainVerdict, checkedAt: number, now: number): Html {
   const when = relativeTo(checkedAt, now);
   if (verdict.ok) {
     return html`<p class="verdict good" id="audit-verdict"><strong>The chain verifies</strong>: ${verdict.rows} rows, head <code>${verdict.head.slice(0, 16)}…</code> <span class="muted">(checked ${when})</span></p>`;
@@ -45,7 +46,7 @@ export function auditPage(
   context: PageContext,
   view: {
     sessions: readonly SandboxSessionView[] | undefined;
-    audit: { verdict: AuditVerdict; checkedAt: number; rows: readonly AuditRowView[] } | undefined;
+    audit: { verdict: ChainVerdict; checkedAt: number; rows: readonly AuditRow[] } | undefined;
   },
 ): Html {
   const { audit } = view;
