@@ -15,7 +15,7 @@ import { createDashboard, type Dashboard } from "../../src/dashboard/dashboard.t
 import { dashboardKeys } from "../../src/dashboard/hub-sources.ts";
 import { createHub, type Hub } from "../../src/hub/hub.ts";
 import { createLogger } from "../../src/observability/logger.ts";
-import { createTraffic, type Traffic } from "../../src/observability/traffic.ts";
+import type { Traffic } from "../../src/observability/traffic.ts";
 import { writeSecret } from "../../src/providers/credentials.ts";
 import { type Simulators, startSimulators } from "../../src/simulators/index.ts";
 import { openStore, type Store } from "../../src/store/store.ts";
@@ -59,7 +59,7 @@ export async function startDashboardWorld(
   });
   const logger = createLogger({ level: "silent" });
   const hub = createHub({ config, paths, logger });
-  const traffic = createTraffic();
+  const traffic = hub.traffic;
   const store = await openStore({ paths, logger });
   const audit = new AuditTrail({ log: store.audit });
   const keys = new HubKeys({ keys: store.keys, changes: store.keyChanges, audit, logger });
