@@ -11,8 +11,8 @@ import type { Scope } from "../../src/auth/scopes.ts";
 import { resolvePaths } from "../../src/config/paths.ts";
 import { configSchema } from "../../src/config/schema/index.ts";
 import { PROVIDER_APIS } from "../../src/config/schema/providers.ts";
-import { createDashboard, type Dashboard } from "../../src/dashboard/dashboard.ts";
-import { dashboardKeys } from "../../src/dashboard/hub-sources.ts";
+import type { Dashboard } from "../../src/dashboard/dashboard.ts";
+import { createHubDashboard } from "../../src/dashboard/hub-sources.ts";
 import { createHub, type Hub } from "../../src/hub/hub.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import type { Traffic } from "../../src/observability/traffic.ts";
@@ -63,15 +63,7 @@ export async function startDashboardWorld(
   const store = await openStore({ paths, logger });
   const audit = new AuditTrail({ log: store.audit });
   const keys = new HubKeys({ keys: store.keys, changes: store.keyChanges, audit, logger });
-  const dashboard = createDashboard({
-    config,
-    resilience: hub.resilience,
-    traffic,
-    keys: dashboardKeys(keys),
-    audit,
-    logger,
-    liveIntervalMs: options.liveIntervalMs ?? 250,
-  });
+  const dashboard = createHubDashboard({ hub, keys, audit, liveIntervalMs: options.liveIntervalMs ?? 250 });
   // Until the hub's HTTP server lands: the dashboard alone on a loopback socket.
   const app = new Hono();
   app.route("/ui", dashboard.app);
