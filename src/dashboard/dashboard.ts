@@ -30,6 +30,7 @@ import {
   TRAFFIC_TABLE_FRAGMENT,
   trafficChart,
   trafficPage,
+  trafficRows,
   trafficTable,
 } from "./pages/traffic.ts";
 import { csrfTokenMatches, type DashboardSession, SessionBook, type SessionBookOptions } from "./sessions.ts";
@@ -72,6 +73,12 @@ interface DashboardEnv {
 }
 
 type DashboardContext = Context<DashboardEnv>;
+
+/**
+ * What the live feed sends: a fragment that replaces the element with that id, or — with `keep` —
+ * table rows to put on top of that element's table, keeping at most `keep` rows.
+ */
+type LiveUpdate = readonly [id: string, html: Html, keep?: number];
 
 const COOKIE = "aio_dashboard";
 const HEARTBEAT_MS = 15_000;
@@ -408,23 +415,34 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     const context = contextOf(c);
     const session = context.session;
     const which = c.req.query("page");
-    let render: () => Array<readonly [string, Html]>;
+    let render: () => LiveUpdate[];
     if (which === "providers") {
       render = () => [
         [PROVIDERS_FRAGMENT, providersTable({ ...context, now: now() }, providerRows(), traffic.windowMs)],
       ];
     } else if (which === "traffic") {
       const filter = trafficFilterOf(c);
-      // Nothing on this page moves unless a request was recorded or the chart's buckets shifted.
+      // Nothing on this page moves unless a request was recorded or the chart's buckets shifted; new
+      // requests are sent as rows to put on top of the table already shown, not as the whole table.
       let shown = "";
+      let shownSeq: number | undefined;
       render = () => {
         const state = `${traffic.version}:${Math.floor(now() / traffic.bucketMs)}`;
         if (state === shown) return [];
         shown = state;
-        return [
-          [TRAFFIC_CHART_FRAGMENT, trafficChart(traffic.series(), traffic.windowMs)],
-          [TRAFFIC_TABLE_FRAGMENT, trafficTable(traffic.recent({ ...filter, limit: TRAFFIC_ROWS }))],
-        ];
+        const chart: LiveUpdate = [TRAFFIC_CHART_FRAGMENT, trafficChart(traffic.series(), traffic.windowMs)];
+        const afterSeq = shownSeq;
+        if (afterSeq !== undefined) {
+          const added = traffic.recent({ ...filter, afterSeq, limit: TRAFFIC_ROWS });
+          shownSeq = traffic.version;
+          if (added.length === 0) return [chart];
+          if (added.length < TRAFFIC_ROWS)
+            return [chart, [TRAFFIC_TABLE_FRAGMENT, trafficRows(added), TRAFFIC_ROWS]];
+        }
+        const entries = traffic.recent({ ...filter, limit: TRAFFIC_ROWS });
+        // "No requests match" has no table to put rows on: the next change sends the table whole.
+        shownSeq = entries.length === 0 ? undefined : traffic.version;
+        return [chart, [TRAFFIC_TABLE_FRAGMENT, trafficTable(entries)]];
       };
     } else {
       throw new AppError("usage", "the event feed serves page=providers or page=traffic");
@@ -437,11 +455,17 @@ export function createDashboard(options: DashboardOptions): Dashboard {
           await stream.writeSSE({ event: "signed-out", data: `${base}/sign-in` });
           break;
         }
-        for (const [id, fragment] of render()) {
+        for (const [id, fragment, keep] of render()) {
           const text = String(await fragment);
-          if (sent.get(id) === text) continue;
-          sent.set(id, text);
-          await stream.writeSSE({ event: "fragment", data: JSON.stringify({ id, html: text }) });
+          if (keep !== undefined) {
+            sent.delete(id);
+            await stream.writeSSE({ event: "rows", data: JSON.stringify({ id, html: text, keep }) });
+          } else if (sent.get(id) !== text) {
+            sent.set(id, text);
+            await stream.writeSSE({ event: "fragment", data: JSON.stringify({ id, html: text }) });
+          } else {
+            continue;
+          }
           lastWrite = now();
         }
         if (now() - lastWrite >= HEARTBEAT_MS) {

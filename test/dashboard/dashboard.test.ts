@@ -192,6 +192,58 @@ describe("dashboard sessions", () => {
     assert.match(files, /Not available/);
   });
 
+  it("sends the Traffic page's table whole once, then only the new rows", async () => {
+    const { cookie } = await signIn(await createKey("rows-watcher", ["dashboard"]));
+    const response = await fetch(`${world.origin}/ui/events?page=traffic&key=rows-client`, {
+      headers: { cookie },
+    });
+    const reader = response.body?.getReader();
+    assert.ok(reader);
+    const decoder = new TextDecoder();
+    let seen = "";
+    const nextEvent = async (name: string): Promise<{ id: string; html: string; keep?: number }> => {
+      for (;;) {
+        const match = new RegExp(`event: ${name}\\ndata: (.*)\\n\\n`).exec(seen);
+        if (match?.[1] !== undefined) {
+          seen = seen.slice((match.index ?? 0) + match[0].length);
+          return JSON.parse(match[1]);
+        }
+        const chunk = await reader.read();
+        if (chunk.done) assert.fail(`the feed ended before a ${name} event`);
+        seen += decoder.decode(chunk.value);
+      }
+    };
+    const request = (model: string) => ({
+      at: Date.now(),
+      key: "rows-client",
+      dialect: "anthropic",
+      model,
+      provider: "anthropic",
+      fallbacks: [],
+      status: 200,
+      latencyMs: 12,
+      tokensIn: 3,
+      tokensOut: 4,
+    });
+    const table = async (): Promise<string> => {
+      for (;;) {
+        const update = await nextEvent("fragment");
+        if (update.id === "traffic-table") return update.html;
+      }
+    };
+    assert.match(await table(), /No requests match|<table/);
+    world.traffic.record(request("first-model"));
+    world.traffic.record({ ...request("someone-elses"), key: "other-client" });
+    assert.match(await table(), /<tbody>[\s\S]*first-model/);
+    world.traffic.record(request("second-model"));
+    const rows = await nextEvent("rows");
+    assert.equal(rows.id, "traffic-table");
+    assert.equal(rows.keep, 100);
+    assert.match(rows.html, /^\s*<tr data-seq="\d+">[\s\S]*second-model/);
+    assert.doesNotMatch(rows.html, /first-model|someone-elses|<table/);
+    await reader.cancel();
+  });
+
   it("pushes a provider's circuit opening to the live feed", async () => {
     const { cookie } = await signIn(await createKey("feed-watcher", ["dashboard"]));
     const response = await fetch(`${world.origin}/ui/events?page=providers`, { headers: { cookie } });

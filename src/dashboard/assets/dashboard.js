@@ -1,6 +1,7 @@
 // The dashboard's only script: keeps a live page up to date from the hub's event feed (each event
-// carries one server-rendered fragment that replaces the element with its id), announces circuit
-// changes to screen readers, and copies a newly created key. Every page works without it, only not live.
+// carries a server-rendered fragment that replaces the element with its id, or rows to put on top of
+// a table), announces circuit changes to screen readers, and copies a newly created key. Every page
+// works without it, only not live.
 
 (() => {
   const main = document.getElementById("main");
@@ -56,6 +57,13 @@
     source.addEventListener("fragment", (event) => {
       const { id, html } = JSON.parse(event.data);
       replace(id, html);
+    });
+    source.addEventListener("rows", (event) => {
+      const { id, html, keep } = JSON.parse(event.data);
+      const body = document.querySelector(`#${CSS.escape(id)} tbody`);
+      if (!body) return;
+      body.insertAdjacentHTML("afterbegin", html);
+      while (body.rows.length > keep) body.deleteRow(-1);
     });
     source.addEventListener("signed-out", (event) => {
       source.close();

@@ -53,18 +53,10 @@ ${series.providers.map((line) => {
 </ul>`;
 }
 
-export function trafficTable(entries: readonly TrafficEntry[]): Html {
-  if (entries.length === 0) return html`<p class="muted">No requests match.</p>`;
-  return html`<table class="data traffic">
-<caption>Most recent first (at most ${TRAFFIC_ROWS})</caption>
-<thead><tr>
-  <th scope="col">Time</th><th scope="col">Key</th><th scope="col">Dialect</th><th scope="col">Model</th>
-  <th scope="col">Provider</th><th scope="col">Fallbacks</th><th scope="col" class="number">Status</th>
-  <th scope="col" class="number">Latency</th><th scope="col" class="number">Tokens in/out</th>
-</tr></thead>
-<tbody>
-${entries.map(
-  (entry) => html`<tr data-seq="${entry.seq}">
+/** The rows alone: what the live feed prepends to a table already on the page. */
+export function trafficRows(entries: readonly TrafficEntry[]): Html {
+  return html`${entries.map(
+    (entry) => html`<tr data-seq="${entry.seq}">
   <td>${timeOf(entry.at)}</td>
   <td>${entry.key || html`<span class="muted">—</span>`}</td>
   <td>${entry.dialect}</td>
@@ -82,7 +74,20 @@ ${entries.map(
   <td class="number">${millisecondsOf(entry.latencyMs)}</td>
   <td class="number">${entry.tokensIn}/${entry.tokensOut}</td>
 </tr>`,
-)}
+  )}`;
+}
+
+export function trafficTable(entries: readonly TrafficEntry[]): Html {
+  if (entries.length === 0) return html`<p class="muted">No requests match.</p>`;
+  return html`<table class="data traffic">
+<caption>Most recent first (at most ${TRAFFIC_ROWS})</caption>
+<thead><tr>
+  <th scope="col">Time</th><th scope="col">Key</th><th scope="col">Dialect</th><th scope="col">Model</th>
+  <th scope="col">Provider</th><th scope="col">Fallbacks</th><th scope="col" class="number">Status</th>
+  <th scope="col" class="number">Latency</th><th scope="col" class="number">Tokens in/out</th>
+</tr></thead>
+<tbody>
+${trafficRows(entries)}
 </tbody>
 </table>`;
 }
