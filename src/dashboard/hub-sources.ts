@@ -1,18 +1,20 @@
 // The dashboard of one hub: its config, breakers, traffic record and logger, its key store (HubKeys,
 // with the scopes a key may be given) and its audit trail (AuditTrail, already in the shape the
-// dashboard reads). `serve` mounts it with `app.route("/ui", createHubDashboard({ … }).app)`.
+// dashboard reads) and its file registry (FileService). `serve` mounts it with `app.route("/ui", createHubDashboard({ … }).app)`.
 import type { AuditTrail } from "../audit/audit-trail.ts";
 import type { HubKeys } from "../auth/hub-keys.ts";
 import { parseScopes, SCOPES } from "../auth/scopes.ts";
+import type { FileService } from "../files/file-service.ts";
+import type { ProviderCheck, SyncReport } from "../files/health.ts";
 import type { Hub } from "../hub/hub.ts";
 import { createDashboard, type Dashboard, type DashboardOptions } from "./dashboard.ts";
-import type { DashboardFiles, DashboardKeys, DashboardSandboxSessions } from "./sources.ts";
+import type { DashboardFiles, DashboardKeys, DashboardSandboxSessions, FileView } from "./sources.ts";
 
 export interface HubDashboardParts {
   hub: Hub;
   keys: HubKeys;
   audit: AuditTrail;
-  files?: DashboardFiles | undefined;
+  files?: FileService | undefined;
   sandboxSessions?: DashboardSandboxSessions | undefined;
   /** Tests make the live pages tick faster. */
   liveIntervalMs?: DashboardOptions["liveIntervalMs"];
@@ -26,7 +28,7 @@ export function createHubDashboard(parts: HubDashboardParts): Dashboard {
     traffic: hub.traffic,
     keys: dashboardKeys(parts.keys),
     audit: parts.audit,
-    files: parts.files,
+    files: parts.files === undefined ? undefined : dashboardFiles(parts.files),
     sandboxSessions: parts.sandboxSessions,
     logger: hub.logger,
     liveIntervalMs: parts.liveIntervalMs,
@@ -54,4 +56,41 @@ export function dashboardKeys(keys: HubKeys): DashboardKeys {
       await keys.revoke(id, actor);
     },
   };
+}
+
+export function dashboardFiles(files: FileService): DashboardFiles {
+  return {
+    async list() {
+      return (await files.list()).map(
+        (content): FileView => ({
+          sha256: content.sha256,
+          name: content.filename,
+          bytes: content.bytes,
+          mimeType: content.mimeType,
+          copies: content.copies
+            .filter((copy) => copy.status !== "deleted")
+            .map((copy) => ({ provider: copy.provider, state: copy.status, expiresAt: copy.expiresAt })),
+        }),
+      );
+    },
+    verify: async (actor) => `Verified: ${checkSummary(await files.verify({ actor }))}.`,
+    async sync(actor) {
+      const report: SyncReport = await files.sync({ actor });
+      const foreign = report.orphans.filter((orphan) => !orphan.ours).length;
+      return `Synced: ${checkSummary(report.providers)}; ${report.deleted.length} deleted for age, ${report.adopted.length} adopted, ${report.orphans.length - foreign} of ours unexplained, ${foreign} not the hub's (left alone).`;
+    },
+  };
+}
+
+/** `4 copies on 2 providers: 3 active, 1 missing; moonshot could not be listed (…)`. */
+function checkSummary(checks: readonly ProviderCheck[]): string {
+  const copies = checks.flatMap((check) => check.copies);
+  const byStatus = new Map<string, number>();
+  for (const copy of copies) byStatus.set(copy.status, (byStatus.get(copy.status) ?? 0) + 1);
+  const counts = [...byStatus].map(([status, count]) => `${count} ${status}`).join(", ");
+  const failed = checks
+    .filter((check) => check.error !== undefined)
+    .map((check) => `${check.provider} could not be listed (${check.error})`);
+  const providers = checks.length === 1 ? "1 provider" : `${checks.length} providers`;
+  return [`${copies.length} copies on ${providers}${counts ? `: ${counts}` : ""}`, ...failed].join("; ");
 }

@@ -2,6 +2,9 @@
 // read-only and admin keys, cross-site and token-less posts refused, sign-out and revocation ending
 // the session, the live feed, and pages that load nothing from elsewhere.
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Scope } from "../../src/auth/scopes.ts";
 import { type DashboardWorld, startDashboardWorld } from "./support.ts";
@@ -188,8 +191,38 @@ describe("dashboard sessions", () => {
       const text = await response.text();
       assert.doesNotMatch(text, /(src|href)="(https?:)?\/\//, `${path} references another origin`);
     }
-    const files = await (await get("/ui/files", cookie)).text();
-    assert.match(files, /Not available/);
+  });
+
+  it("lists the file registry across providers, and verifies it for an admin", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "aio-dashboard-files-"));
+    const path = join(folder, "notes.txt");
+    writeFileSync(path, "what the dashboard should list\n");
+    const uploaded = await world.files.upload({
+      paths: [path],
+      providers: ["zai", "moonshot"],
+      actor: "cli:test",
+    });
+    rmSync(folder, { recursive: true, force: true });
+    const { cookie, csrf } = await signIn(await createKey("librarian", ["admin"]));
+    const page = await (await get("/ui/files", cookie)).text();
+    assert.match(page, /<th scope="row">notes\.txt<\/th>/);
+    assert.match(page, /zai<\/span> <span class="good">active/);
+    assert.match(page, /moonshot<\/span> <span class="good">active/);
+    // A copy removed behind the hub's back is found missing by verify.
+    const zaiCopy = uploaded.find((result) => result.provider === "zai");
+    assert.ok(zaiCopy);
+    await world.hub.providers.client("zai").files.delete(zaiCopy.remoteId);
+    const verify = await post("/ui/files/verify", { csrf }, { cookie });
+    assert.equal(verify.status, 303);
+    const after = await (await get("/ui/files", cookie)).text();
+    assert.match(after, /Verified: 2 copies on 2 providers: 1 active, 1 missing\./);
+    assert.match(after, /zai<\/span> <span class="bad">missing/);
+    const viewer = await signIn(await createKey("file-viewer", ["dashboard"]));
+    assert.doesNotMatch(await (await get("/ui/files", viewer.cookie)).text(), /Verify copies/);
+    assert.equal(
+      (await post("/ui/files/sync", { csrf: viewer.csrf }, { cookie: viewer.cookie })).status,
+      403,
+    );
   });
 
   it("sends the Traffic page's table whole once, then only the new rows", async () => {

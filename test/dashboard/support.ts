@@ -13,6 +13,8 @@ import { configSchema } from "../../src/config/schema/index.ts";
 import { PROVIDER_APIS } from "../../src/config/schema/providers.ts";
 import type { Dashboard } from "../../src/dashboard/dashboard.ts";
 import { createHubDashboard } from "../../src/dashboard/hub-sources.ts";
+import type { FileService } from "../../src/files/file-service.ts";
+import { createFileService } from "../../src/files/hub-files.ts";
 import { createHub, type Hub } from "../../src/hub/hub.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import type { Traffic } from "../../src/observability/traffic.ts";
@@ -28,6 +30,7 @@ export interface DashboardWorld {
   store: Store;
   keys: HubKeys;
   audit: AuditTrail;
+  files: FileService;
   /** http://127.0.0.1:PORT */
   origin: string;
   /** Creates a hub key as `keys create` does; returns the key itself. */
@@ -63,7 +66,14 @@ export async function startDashboardWorld(
   const store = await openStore({ paths, logger });
   const audit = new AuditTrail({ log: store.audit });
   const keys = new HubKeys({ keys: store.keys, changes: store.keyChanges, audit, logger });
-  const dashboard = createHubDashboard({ hub, keys, audit, liveIntervalMs: options.liveIntervalMs ?? 250 });
+  const files = createFileService({ hub, store });
+  const dashboard = createHubDashboard({
+    hub,
+    keys,
+    audit,
+    files,
+    liveIntervalMs: options.liveIntervalMs ?? 250,
+  });
   // Until the hub's HTTP server lands: the dashboard alone on a loopback socket.
   const app = new Hono();
   app.route("/ui", dashboard.app);
@@ -79,6 +89,7 @@ export async function startDashboardWorld(
     store,
     keys,
     audit,
+    files,
     origin: `http://127.0.0.1:${address.port}`,
     createKey: async (name, scopes) => (await keys.create({ name, scopes }, "cli:test")).key,
     async close() {
