@@ -61,11 +61,11 @@ export async function startDashboardWorld(
     resilience: { store: "memory", fallbacks: { zai: ["moonshot"] } },
   });
   const logger = createLogger({ level: "silent" });
-  const hub = createHub({ config, paths, logger });
-  const traffic = hub.traffic;
   const store = await openStore({ paths, logger });
   const audit = new AuditTrail({ log: store.audit });
   const keys = new HubKeys({ keys: store.keys, changes: store.keyChanges, audit, logger });
+  const hub = createHub({ config, paths, logger });
+  const traffic = hub.traffic;
   const files = createFileService({ hub, store });
   const dashboard = createHubDashboard({
     hub,
