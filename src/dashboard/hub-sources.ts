@@ -1,7 +1,8 @@
 // The dashboard of one hub: its config, breakers, traffic record and logger, its key store (HubKeys,
-// with the scopes a key may be given) and its audit trail (AuditTrail, already in the shape the
-// dashboard reads) and its file registry (FileService). `serve` mounts it with `app.route("/ui", createHubDashboard({ … }).app)`.
-import type { AuditTrail } from "../audit/audit-trail.ts";
+// with the scopes a key may be given), its audit trail (AuditTrail, already in the shape the
+// dashboard reads) and its file registry (FileService). `serve` mounts it:
+// `app.route("/ui", createHubDashboard({ hub, files }).app)`.
+import { AuditTrail } from "../audit/audit-trail.ts";
 import type { HubKeys } from "../auth/hub-keys.ts";
 import { parseScopes, SCOPES } from "../auth/scopes.ts";
 import type { FileService } from "../files/file-service.ts";
@@ -11,9 +12,8 @@ import { createDashboard, type Dashboard, type DashboardOptions } from "./dashbo
 import type { DashboardFiles, DashboardKeys, DashboardSandboxSessions, FileView } from "./sources.ts";
 
 export interface HubDashboardParts {
+  /** A hub with its store and keys (openHub). */
   hub: Hub;
-  keys: HubKeys;
-  audit: AuditTrail;
   files?: FileService | undefined;
   sandboxSessions?: DashboardSandboxSessions | undefined;
   /** Tests make the live pages tick faster. */
@@ -22,12 +22,15 @@ export interface HubDashboardParts {
 
 export function createHubDashboard(parts: HubDashboardParts): Dashboard {
   const { hub } = parts;
+  if (hub.keys === undefined || hub.store === undefined) {
+    throw new Error("the dashboard needs a hub with a store and its keys: build it with openHub()");
+  }
   return createDashboard({
     config: hub.config,
     resilience: hub.resilience,
     traffic: hub.traffic,
-    keys: dashboardKeys(parts.keys),
-    audit: parts.audit,
+    keys: dashboardKeys(hub.keys),
+    audit: new AuditTrail({ log: hub.store.audit }),
     files: parts.files === undefined ? undefined : dashboardFiles(parts.files),
     sandboxSessions: parts.sandboxSessions,
     logger: hub.logger,

@@ -17,6 +17,7 @@ import { filesRoutes } from "./files-routes.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.ts";
 import { modelList } from "./model-list.ts";
 import { type DialectCall, relay } from "./relay.ts";
+import { recordTraffic } from "./traffic-recorder.ts";
 
 export interface HubServer {
   app: Hono<ServerEnv>;
@@ -46,6 +47,7 @@ export function createServer(hub: Hub): HubServer {
     const route = c.get("route") ?? "unmatched";
     const dialect = dialectOf(c.req.path, requestHeader(c, "anthropic-version"));
     metrics.requests.inc({ route, dialect, status: String(c.res.status) });
+    recordTraffic(hub.traffic, c, dialect);
     const seconds = (performance.now() - c.get("started")) / 1000;
     metrics.duration.observe({ route, dialect }, seconds);
     // Per-request lines only when asked for (AI_ORCHESTRATOR_LOG_LEVEL=debug): at info the hot path

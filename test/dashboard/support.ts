@@ -3,8 +3,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { serve } from "@hono/node-server";
-import { Hono } from "hono";
 import { AuditTrail } from "../../src/audit/audit-trail.ts";
 import { HubKeys } from "../../src/auth/hub-keys.ts";
 import type { Scope } from "../../src/auth/scopes.ts";
@@ -19,6 +17,8 @@ import { createHub, type Hub } from "../../src/hub/hub.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import type { Traffic } from "../../src/observability/traffic.ts";
 import { writeSecret } from "../../src/providers/credentials.ts";
+import { createServer } from "../../src/server/app.ts";
+import { listen } from "../../src/server/listen.ts";
 import { type Simulators, startSimulators } from "../../src/simulators/index.ts";
 import { openStore, type Store } from "../../src/store/store.ts";
 
@@ -64,23 +64,13 @@ export async function startDashboardWorld(
   const store = await openStore({ paths, logger });
   const audit = new AuditTrail({ log: store.audit });
   const keys = new HubKeys({ keys: store.keys, changes: store.keyChanges, audit, logger });
-  const hub = createHub({ config, paths, logger });
+  const hub = createHub({ config, paths, logger, store, keys });
   const traffic = hub.traffic;
   const files = createFileService({ hub, store });
-  const dashboard = createHubDashboard({
-    hub,
-    keys,
-    audit,
-    files,
-    liveIntervalMs: options.liveIntervalMs ?? 250,
-  });
-  // Until the hub's HTTP server lands: the dashboard alone on a loopback socket.
-  const app = new Hono();
-  app.route("/ui", dashboard.app);
-  const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 });
-  await new Promise<void>((resolve) => server.once("listening", () => resolve()));
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("the test server has no port");
+  const dashboard = createHubDashboard({ hub, files, liveIntervalMs: options.liveIntervalMs ?? 250 });
+  const server = createServer(hub);
+  server.app.route("/ui", dashboard.app);
+  const listening = await listen(server.app, { host: "127.0.0.1", port: 0 });
   return {
     hub,
     simulators,
@@ -90,13 +80,10 @@ export async function startDashboardWorld(
     keys,
     audit,
     files,
-    origin: `http://127.0.0.1:${address.port}`,
+    origin: listening.url,
     createKey: async (name, scopes) => (await keys.create({ name, scopes }, "cli:test")).key,
     async close() {
-      if ("closeAllConnections" in server) server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await keys.close();
-      await store.close();
+      await listening.drain(0);
       await hub.close();
       await simulators.close();
       rmSync(home, { recursive: true, force: true });
