@@ -46,7 +46,7 @@ async function gateway(key: string, model = "glm-4.6"): Promise<Response> {
 
 const chromium = chromiumUnavailable();
 
-describe("the dashboard in Chromium", { skip: false }, () => {
+describe("the dashboard in Chromium", () => {
   before(async () => {
     if (chromium !== undefined) return;
     world = await startDashboardWorld({ liveIntervalMs: 200 });
