@@ -4,9 +4,9 @@
 // `npm run bench -- dashboard`
 import { spawn } from "node:child_process";
 import { performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { setTimeout as sleep } from "node:timers/promises";
 import { createTraffic } from "../src/observability/traffic.ts";
 import { chromiumUnavailable, launchChromium } from "../test/dashboard/chromium.ts";
 import { startDashboardWorld } from "../test/dashboard/support.ts";
