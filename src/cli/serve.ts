@@ -39,7 +39,7 @@ export function registerServeCommand(program: Command): void {
       }
       hub.metrics.collectProcessMetrics();
       const { app } = createServer(hub);
-      app.route("/ui", createHubDashboard({ hub, files: hub.files }).app);
+      app.route("/ui", createHubDashboard({ hub }).app);
       let listening: Awaited<ReturnType<typeof listen>>;
       try {
         listening = await listen(app, { host, port, tls: config.server.tls });

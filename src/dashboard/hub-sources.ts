@@ -1,7 +1,7 @@
 // The dashboard of one hub: its config, breakers, traffic record and logger, its key store (HubKeys,
 // with the scopes a key may be given), its audit trail (AuditTrail, already in the shape the
 // dashboard reads) and its file registry (FileService). `serve` mounts it:
-// `app.route("/ui", createHubDashboard({ hub, files }).app)`.
+// `app.route("/ui", createHubDashboard({ hub }).app)`.
 import { AuditTrail } from "../audit/audit-trail.ts";
 import type { HubKeys } from "../auth/hub-keys.ts";
 import { parseScopes, SCOPES } from "../auth/scopes.ts";
@@ -12,9 +12,8 @@ import { createDashboard, type Dashboard, type DashboardOptions } from "./dashbo
 import type { DashboardFiles, DashboardKeys, DashboardSandboxSessions, FileView } from "./sources.ts";
 
 export interface HubDashboardParts {
-  /** A hub with its store and keys (openHub). */
+  /** A hub with its store and keys (openHub); its file registry (hub.files) fills the Files page. */
   hub: Hub;
-  files?: FileService | undefined;
   sandboxSessions?: DashboardSandboxSessions | undefined;
   /** Tests make the live pages tick faster. */
   liveIntervalMs?: DashboardOptions["liveIntervalMs"];
@@ -31,7 +30,7 @@ export function createHubDashboard(parts: HubDashboardParts): Dashboard {
     traffic: hub.traffic,
     keys: dashboardKeys(hub.keys),
     audit: new AuditTrail({ log: hub.store.audit }),
-    files: parts.files === undefined ? undefined : dashboardFiles(parts.files),
+    files: hub.files === undefined ? undefined : dashboardFiles(hub.files),
     sandboxSessions: parts.sandboxSessions,
     logger: hub.logger,
     liveIntervalMs: parts.liveIntervalMs,
