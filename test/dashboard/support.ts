@@ -1,5 +1,6 @@
 // A hub with its dashboard for tests: simulators for every provider, a throwaway home with its SQLite
-// store (hub keys, audit trail), and the dashboard mounted at /ui on a loopback socket.
+// store (hub keys, audit trail, file registry), and the hub's HTTP server with the dashboard mounted
+// at /ui, on a loopback socket.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
