@@ -13,6 +13,7 @@ import { type ChatService, createChatService } from "../gateway/chat-service.ts"
 import { createUpstreams, type Upstreams } from "../gateway/forward.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
 import { createMetrics, type Metrics } from "../observability/metrics.ts";
+import { createTraffic, type Traffic } from "../observability/traffic.ts";
 import { createResilience, type Resilience } from "../resilience/resilience.ts";
 import { openStore, type Store } from "../store/store.ts";
 import { createProviderClients, type ProviderClients } from "./provider-clients.ts";
@@ -32,6 +33,8 @@ export interface Hub {
   readonly logger: Logger;
   /** This hub's own registry and metric families; another hub in the process counts apart. */
   readonly metrics: Metrics;
+  /** The recent requests and per-provider numbers the dashboard shows; the server records into it. */
+  readonly traffic: Traffic;
   readonly resilience: Resilience;
   readonly providers: ProviderClients;
   /** One chat turn over a route, with fallback and attachments: what `ask`, HTTP and MCP call. */
@@ -66,6 +69,7 @@ export function createHub(options: HubOptions): Hub {
     paths,
     logger,
     metrics,
+    traffic: createTraffic(),
     resilience,
     providers,
     chat,

@@ -1,7 +1,7 @@
 // The hub's HTTP app: health and readiness without a key, then every route behind a hub key of the
 // right scope — the three dialects' gateway routes (chat), /metrics (metrics) — and one error
 // handler that answers in the dialect the client speaks. Other parts mount their own sub-apps on it
-// (see docs/hub.md, "Mounting"): `app.use("/ui/*", requireScope("admin"))`, then `app.route("/ui", ui)`.
+// (see docs/hub.md, "Mounting more on the hub").
 // /mcp checks its own keys, to answer MCP clients in their protocol (401 with WWW-Authenticate).
 import { Hono, type MiddlewareHandler } from "hono";
 import type { Scope } from "../auth/scopes.ts";
@@ -19,6 +19,7 @@ import { filesRoutes } from "./files-routes.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.ts";
 import { modelList } from "./model-list.ts";
 import { type DialectCall, relay } from "./relay.ts";
+import { recordTraffic } from "./traffic-recorder.ts";
 
 export interface HubServer {
   app: Hono<ServerEnv>;
@@ -48,6 +49,7 @@ export function createServer(hub: Hub): HubServer {
     const route = c.get("route") ?? "unmatched";
     const dialect = dialectOf(c.req.path, requestHeader(c, "anthropic-version"));
     metrics.requests.inc({ route, dialect, status: String(c.res.status) });
+    recordTraffic(hub.traffic, c, dialect);
     const seconds = (performance.now() - c.get("started")) / 1000;
     metrics.duration.observe({ route, dialect }, seconds);
     // Per-request lines only when asked for (AI_ORCHESTRATOR_LOG_LEVEL=debug): at info the hot path

@@ -4,6 +4,7 @@
 import type { HttpBindings } from "@hono/node-server";
 import type { Context } from "hono";
 import type { Principal } from "../auth/hub-keys.ts";
+import type { GatewayCall } from "./traffic-recorder.ts";
 
 export interface ServerEnv {
   Bindings: Partial<HttpBindings>;
@@ -16,6 +17,8 @@ export interface ServerEnv {
     aioHeaders: Record<string, string>;
     /** The route template, the `route` label of the request metrics. */
     route: string;
+    /** What the relay learned about a gateway call, for the traffic record. */
+    gatewayCall: GatewayCall;
   };
 }
 

@@ -25,6 +25,7 @@ import type { ServerEnv } from "./context.ts";
 import { classifyError, errorStreamEvent } from "./error-response.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import { parseJsonObject, readBody } from "./request-body.ts";
+import { endGatewayCall, noteGatewayFailure, startGatewayCall } from "./traffic-recorder.ts";
 import { createUsageScanner, type UsageScanner } from "./usage-scanner.ts";
 
 /** How one dialect route finds the model in a request and where the request goes upstream. */
@@ -96,6 +97,7 @@ export async function relay(
       "the request names no model: set `model` to a model or alias (GET /v1/models lists them)",
     );
   }
+  const noted = startGatewayCall(c, asked);
   const { route, translation } = usableRoute(c, resolveRoute(hub.config, asked), call, body);
   const headers = forwardedHeaders(c);
   const clientSignal = c.req.raw.signal;
@@ -151,6 +153,7 @@ export async function relay(
       { signal: clientSignal },
     );
   } catch (error) {
+    noteGatewayFailure(noted, error);
     c.set("aioHeaders", failureHeaders(error));
     const raw = upstreamErrorAnswer(error instanceof FallbackExhaustedError ? error.lastError : error);
     // A mistake in the client's request, told by a provider of the client's own dialect: its own words.
@@ -164,6 +167,8 @@ export async function relay(
   }
   const answer = result.value;
   const provider = result.target.provider.id;
+  noted.provider = provider;
+  noted.fallbacks = result.fallbacks;
   const responseHeaders =
     answer.kind === "passthrough"
       ? relayedHeaders(answer.upstream.headers)
@@ -187,7 +192,7 @@ export async function relay(
     if (finished) return;
     finished = true;
     clientSignal.removeEventListener("abort", stopOnDisconnect);
-    usage.record(metrics, provider);
+    endGatewayCall(noted, usage.record(metrics, provider));
   };
   const stamp = (): void => {
     const overheadMs = performance.now() - started - providerMs;

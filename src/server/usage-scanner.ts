@@ -8,8 +8,8 @@ export interface UsageScanner {
   scan(chunk: Buffer): void;
   /** Counts known from elsewhere (a translated answer's usage); they win over anything scanned. */
   reported(input: number | undefined, output: number | undefined): void;
-  /** Adds what was seen to the provider's token counters, once. */
-  record(metrics: GatewayMetrics, provider: string): void;
+  /** Adds what was seen to the provider's token counters, once; returns what was seen. */
+  record(metrics: GatewayMetrics, provider: string): { input: number; output: number };
 }
 
 interface UsageFields {
@@ -47,10 +47,12 @@ export function createUsageScanner(dialect: Dialect): UsageScanner {
       output = reportedOutput ?? output;
     },
     record(metrics, provider) {
-      if (recorded) return;
-      recorded = true;
-      if (input > 0) metrics.tokens.inc({ provider, direction: "in" }, input);
-      if (output > 0) metrics.tokens.inc({ provider, direction: "out" }, output);
+      if (!recorded) {
+        recorded = true;
+        if (input > 0) metrics.tokens.inc({ provider, direction: "in" }, input);
+        if (output > 0) metrics.tokens.inc({ provider, direction: "out" }, output);
+      }
+      return { input, output };
     },
   };
 }

@@ -1,0 +1,92 @@
+// Each gateway request into the hub's traffic record (what the dashboard's Traffic and Providers
+// pages read): the relay notes the model, the provider that answered and the ones passed over, and
+// the tokens once the answer has ended; the server's outer middleware makes the one record call,
+// deferred for a streamed answer until its last byte.
+import type { Context } from "hono";
+import type { Traffic, TrafficFallback } from "../observability/traffic.ts";
+import { FallbackExhaustedError } from "../resilience/errors.ts";
+import type { ServerEnv } from "./context.ts";
+
+/** What the relay learns about one gateway call while it runs. */
+export interface GatewayCall {
+  model: string;
+  provider: string;
+  fallbacks: readonly TrafficFallback[];
+  tokensIn: number;
+  tokensOut: number;
+  ended: boolean;
+  /** Set by the recorder when the answer is still streaming as the middleware finishes. */
+  onEnd: (() => void) | undefined;
+}
+
+const GATEWAY_ROUTES = new Set([
+  "/v1/messages",
+  "/v1/messages/count_tokens",
+  "/v1/chat/completions",
+  "/v1beta/models/{model}",
+]);
+
+/** Starts the call's note once the model is known. */
+export function startGatewayCall(c: Context<ServerEnv>, model: string): GatewayCall {
+  const call: GatewayCall = {
+    model,
+    provider: "",
+    fallbacks: [],
+    tokensIn: 0,
+    tokensOut: 0,
+    ended: false,
+    onEnd: undefined,
+  };
+  c.set("gatewayCall", call);
+  return call;
+}
+
+/** Who failed the call, when every target did (or the only one did). */
+export function noteGatewayFailure(call: GatewayCall, error: unknown): void {
+  if (error instanceof FallbackExhaustedError) {
+    call.provider = error.attempts.at(-1)?.provider ?? "";
+    call.fallbacks = error.attempts.slice(0, -1);
+    return;
+  }
+  if (
+    typeof error === "object" &&
+    error !== null &&
+    "provider" in error &&
+    typeof error.provider === "string"
+  ) {
+    call.provider = error.provider;
+  }
+}
+
+/** The answer has ended (completely, or cut): its tokens are known. */
+export function endGatewayCall(call: GatewayCall, tokens: { input: number; output: number }): void {
+  call.tokensIn = tokens.input;
+  call.tokensOut = tokens.output;
+  call.ended = true;
+  call.onEnd?.();
+}
+
+/** The one call per request, from the server's outer middleware; other routes are not traffic. */
+export function recordTraffic(traffic: Traffic, c: Context<ServerEnv>, dialect: string): void {
+  const call = c.get("gatewayCall");
+  if (call === undefined && !GATEWAY_ROUTES.has(c.get("route") ?? "")) return;
+  const started = c.get("started");
+  const status = c.res.status;
+  const write = (): void => {
+    const latencyMs = performance.now() - started;
+    traffic.record({
+      at: Date.now() - latencyMs,
+      key: c.get("principal")?.name ?? "",
+      dialect,
+      model: call?.model ?? "",
+      provider: call?.provider ?? "",
+      fallbacks: call?.fallbacks ?? [],
+      status,
+      latencyMs,
+      tokensIn: call?.tokensIn ?? 0,
+      tokensOut: call?.tokensOut ?? 0,
+    });
+  };
+  if (call !== undefined && call.provider !== "" && !call.ended && status < 400) call.onEnd = write;
+  else write();
+}
