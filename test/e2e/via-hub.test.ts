@@ -9,12 +9,13 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { after, before, type TestContext, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isAlive, type LocalHub, localHubFiles } from "../../src/hub/local-hub.ts";
 import { probeBwrap } from "../../src/runtimes/bwrap.ts";
 import type { RuntimeName } from "../../src/runtimes/runtime.ts";
 import { BIN, runCli } from "../support/cli.ts";
+import { dockerUnavailable } from "../support/docker.ts";
 import {
   assertNoForeignKeyIn,
   assertOwnTrafficOnly,
@@ -27,6 +28,7 @@ import { requireService } from "../support/services.ts";
 
 const TOKEN_TTL_SECONDS = 6;
 let world: IsolationWorld;
+let dockerMissing: string | undefined;
 
 before(async () => {
   world = await startIsolationWorld([
@@ -35,7 +37,10 @@ before(async () => {
     "resilience:",
     "  fallbacks:",
     "    zai: [moonshot]",
+    "docker:",
+    "  network: host",
   ]);
+  dockerMissing = await dockerUnavailable(world.paths);
 });
 
 after(async () => {
@@ -43,10 +48,11 @@ after(async () => {
   await world.close();
 });
 
-function bwrapMissing(runtime: RuntimeName): string | undefined {
-  if (runtime !== "bwrap") return undefined;
+function runtimeMissing(t: TestContext, runtime: RuntimeName): boolean {
+  if (runtime === "docker") return !requireService(t, "docker", dockerMissing);
+  if (runtime !== "bwrap") return false;
   const probe = probeBwrap();
-  return probe.available ? undefined : probe.reason;
+  return !requireService(t, "bubblewrap", probe.available ? undefined : probe.reason);
 }
 
 /** A workspace whose Claude settings run `command` at session start, as a repository's hook would. */
@@ -86,9 +92,20 @@ async function statusWith(token: string): Promise<number> {
   return response.status;
 }
 
-for (const runtime of ["process", "bwrap"] as const) {
+/** Asks until the hub answers `wanted` or the time is up; returns the last status. */
+async function statusWithin(token: string, wanted: number, ms: number): Promise<number> {
+  const deadline = Date.now() + ms;
+  let status = await statusWith(token);
+  while (status !== wanted && Date.now() < deadline) {
+    await sleep(100);
+    status = await statusWith(token);
+  }
+  return status;
+}
+
+for (const runtime of ["process", "bwrap", "docker"] as const) {
   test(`${runtime}: \`--via-hub glm -p\` holds only a session token; Z.ai gets its key from the hub; the token dies with the run`, async (t) => {
-    if (!requireService(t, "bubblewrap", bwrapMissing(runtime))) return;
+    if (runtimeMissing(t, runtime)) return;
     const workspace = hookedWorkspace(t, "env > env-dump.txt");
     world.simulators.clearRequests();
     const result = await runCli(["--runtime", runtime, "--via-hub", "glm", "-p", "Say hello via the hub"], {
@@ -116,7 +133,12 @@ for (const runtime of ["process", "bwrap"] as const) {
       assert.equal(JSON.stringify(request.headers).includes(token), false, "the session token went upstream");
     assertNoForeignKeyIn(join(world.fixture.home, "state", "glm"), { ...expected, key: "" });
 
-    assert.equal(await statusWith(token), 401, "the session token is refused once the run ended");
+    // The revocation reaches the hub through the store's change feed (SQLite: polled every 250 ms).
+    assert.equal(
+      await statusWithin(token, 401, 2_000),
+      401,
+      "the session token is refused once the run ended",
+    );
   });
 }
 
@@ -178,12 +200,7 @@ test("a launcher killed with -9: its session token stops working within its life
   const token = environmentIn(dumpFile).get("ANTHROPIC_AUTH_TOKEN") ?? "";
   assert.equal(await statusWith(token), 200, "the token works while its launcher lives");
   process.kill(group, "SIGKILL");
-  const deadline = Date.now() + (TOKEN_TTL_SECONDS + 2) * 1000;
-  let status = 200;
-  while (status === 200 && Date.now() < deadline) {
-    await sleep(250);
-    status = await statusWith(token);
-  }
+  const status = await statusWithin(token, 401, (TOKEN_TTL_SECONDS + 2) * 1000);
   assert.equal(status, 401, `the token still works ${TOKEN_TTL_SECONDS + 2} s after its launcher died`);
 });
 
