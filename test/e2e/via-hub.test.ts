@@ -92,6 +92,30 @@ async function statusWith(token: string): Promise<number> {
   return response.status;
 }
 
+interface SessionKey {
+  name: string;
+  providers: unknown;
+  status: unknown;
+  lastUsedAt: unknown;
+}
+
+function sessionKeys(json: string): SessionKey[] {
+  const list: unknown = JSON.parse(json);
+  assert.ok(Array.isArray(list));
+  return list.flatMap((key: unknown) =>
+    typeof key === "object" && key !== null && "kind" in key && key.kind === "session" && "name" in key
+      ? [
+          {
+            name: String(key.name),
+            providers: "providers" in key ? key.providers : undefined,
+            status: "status" in key ? key.status : undefined,
+            lastUsedAt: "lastUsedAt" in key ? key.lastUsedAt : undefined,
+          },
+        ]
+      : [],
+  );
+}
+
 /** Asks until the hub answers `wanted` or the time is up; returns the last status. */
 async function statusWithin(token: string, wanted: number, ms: number): Promise<number> {
   const deadline = Date.now() + ms;
@@ -139,6 +163,35 @@ for (const runtime of ["process", "bwrap", "docker"] as const) {
       401,
       "the session token is refused once the run ended",
     );
+  });
+}
+
+for (const runtime of ["process", "bwrap"] as const) {
+  test(`${runtime}: \`--via-hub gemini -p\`: Gemini CLI through the hub, Google gets its key from the hub, the token revoked after`, async (t) => {
+    if (runtimeMissing(t, runtime)) return;
+    world.simulators.clearRequests();
+    const result = await runCli(
+      ["--runtime", runtime, "--via-hub", "gemini", "-p", "Say hello via the hub"],
+      {
+        env: world.env,
+        cwd: world.fixture.workspace,
+      },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /Simulated Gemini reply to: .*Say hello via the hub/);
+    const expected = MODE_EXPECTATIONS.gemini;
+    assert.ok(expected);
+    assertOwnTrafficOnly(world.simulators.requests(), expected);
+    assertNoForeignKeyIn(join(world.fixture.home, "state", "gemini"), { ...expected, key: "" });
+
+    const listed = await runCli(["keys", "list", "--json"], { env: world.env });
+    const sessions = sessionKeys(listed.stdout).filter((key) =>
+      key.name.startsWith(`session-gemini-${runtime}-`),
+    );
+    assert.equal(sessions.length, 1, listed.stdout);
+    assert.deepEqual(sessions[0]?.providers, ["google"], "bound to the mode's provider chain");
+    assert.equal(sessions[0]?.status, "revoked");
+    assert.notEqual(sessions[0]?.lastUsedAt, null, "the assistant's requests used the token");
   });
 }
 
