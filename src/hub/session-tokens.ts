@@ -36,8 +36,12 @@ export function sessionProviders(config: Config, mode: ResolvedMode): string[] {
   return [own, ...(config.resilience.fallbacks[own] ?? []).filter((id) => id !== own)];
 }
 
-export async function openHubSession(options: OpenSessionOptions): Promise<HubSession> {
-  const { config, paths, mode, logger } = options;
+/** The hub keys of the store the home's hub reads, and how to let go of them. */
+export async function openHubKeys(
+  config: Config,
+  paths: Paths,
+  logger: Logger,
+): Promise<{ keys: HubKeys; close(): Promise<void> }> {
   const store = await openStore({ url: storeUrl(config, paths), paths, logger });
   const keys = new HubKeys({
     keys: store.keys,
@@ -45,6 +49,18 @@ export async function openHubSession(options: OpenSessionOptions): Promise<HubSe
     audit: new AuditTrail({ log: store.audit }),
     logger,
   });
+  return {
+    keys,
+    close: async () => {
+      await keys.close();
+      await store.close();
+    },
+  };
+}
+
+export async function openHubSession(options: OpenSessionOptions): Promise<HubSession> {
+  const { config, paths, mode, logger } = options;
+  const { keys, close: closeKeys } = await openHubKeys(config, paths, logger);
   const ttlMs = config.sessionTokenTtlSeconds * 1000;
   const actor = `launcher:${process.pid}`;
   const providers = sessionProviders(config, mode);
@@ -62,8 +78,7 @@ export async function openHubSession(options: OpenSessionOptions): Promise<HubSe
       actor,
     );
   } catch (error) {
-    await keys.close();
-    await store.close();
+    await closeKeys();
     throw error;
   }
   const keyId = created.info.id;
@@ -92,8 +107,7 @@ export async function openHubSession(options: OpenSessionOptions): Promise<HubSe
       try {
         await keys.revoke(keyId, actor);
       } finally {
-        await keys.close();
-        await store.close();
+        await closeKeys();
       }
     },
   };

@@ -17,6 +17,7 @@ import { filesRoutes } from "./files-routes.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.ts";
 import { modelList } from "./model-list.ts";
 import { type DialectCall, relay } from "./relay.ts";
+import { SessionActivity } from "./session-activity.ts";
 
 export interface HubServer {
   app: Hono<ServerEnv>;
@@ -63,6 +64,9 @@ export function createServer(hub: Hub): HubServer {
       );
     }
   });
+
+  const sessions = new SessionActivity();
+  app.use(sessions.middleware());
 
   const requireScope =
     (scope: Scope): MiddlewareHandler<ServerEnv> =>
@@ -172,6 +176,7 @@ export function createServer(hub: Hub): HubServer {
   );
 
   mountAdminRoutes(app, keys, requireScope("admin"), named);
+  sessions.mount(app, keys, requireScope("admin"), named);
 
   if (hub.files !== undefined) {
     const files = [named("/v1/files"), requireScope("files")] as const;

@@ -6,11 +6,12 @@
 // repository's hook would see.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, type TestContext, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { localAdminKeyFile } from "../../src/hub/local-admin-key.ts";
 import { isAlive, type LocalHub, localHubFiles } from "../../src/hub/local-hub.ts";
 import { probeBwrap } from "../../src/runtimes/bwrap.ts";
 import type { RuntimeName } from "../../src/runtimes/runtime.ts";
@@ -252,6 +253,16 @@ test("a launcher killed with -9: its session token stops working within its life
   }
   const token = environmentIn(dumpFile).get("ANTHROPIC_AUTH_TOKEN") ?? "";
   assert.equal(await statusWith(token), 200, "the token works while its launcher lives");
+
+  // `status` lists the live session with what it did: one request, answered by Z.ai.
+  const listed = await runCli(["status"], { env: world.env });
+  const hub = hubOf();
+  assert.match(listed.stdout, new RegExp(`^hub running at ${hub.url} \\(pid ${hub.pid}\\)$`, "m"));
+  assert.match(listed.stdout, /^MODE +RUNTIME +PROVIDER +REQUESTS +FALLBACKS +EXPIRES IN +TOKEN$/m);
+  assert.match(listed.stdout, /^glm +process +zai +1 +0 +\d+s +aio_\S+…$/m, listed.stdout);
+  const adminKey = localAdminKeyFile(world.paths);
+  assert.equal(statSync(adminKey).mode & 0o777, 0o600, "the local admin key is private");
+  assert.equal(listed.stdout.includes(readFileSync(adminKey, "utf8").trim()), false);
   process.kill(group, "SIGKILL");
   const status = await statusWithin(token, 401, (TOKEN_TTL_SECONDS + 2) * 1000);
   assert.equal(status, 401, `the token still works ${TOKEN_TTL_SECONDS + 2} s after its launcher died`);
