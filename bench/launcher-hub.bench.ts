@@ -2,19 +2,18 @@
 // in the sandbox, and the same with `--via-hub` (the hub already running); what the hub adds to one
 // request (a Messages call sent directly to the simulator and through the hub); and the hub's cold
 // start (`hub start` until it listens, then `hub stop`).
-import { spawn, spawnSync } from "node:child_process";
-import { once } from "node:events";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSimulators } from "../src/simulators/index.ts";
+import { BIN, runCli } from "../test/support/cli.ts";
 
 const LAUNCH_RUNS = 7;
 const START_RUNS = 7;
 const REQUESTS = 300;
 const WARMUP = 1;
 const REPO = join(import.meta.dirname, "..");
-const BIN = join(REPO, "bin", "ai-orchestrator.js");
 const ZAI_KEY = "zai-bench-key-0000000000000000";
 
 const home = realpathSync(mkdtempSync(join(tmpdir(), "aio-bench-home-")));
@@ -36,26 +35,13 @@ const env = {
   LANG: "C.UTF-8",
 };
 
-// Asynchronous: the simulators answer from this very process, so it must not block while it waits.
+// Asynchronous (runCli spawns): the simulators answer from this very process, which must not block.
 async function cli(args: readonly string[]): Promise<string> {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    env,
-    cwd: workspace,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-    stdout += chunk;
-  });
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk;
-  });
-  const [code] = await once(child, "close");
+  const result = await runCli(args, { env, cwd: workspace });
   // `hub status` exits 3 when no hub runs; everything else must succeed.
-  if (code !== 0 && !(args[0] === "hub" && code === 3))
-    throw new Error(`ai-orchestrator ${args.join(" ")} failed: ${stderr}`);
-  return stdout;
+  if (result.code !== 0 && !(args[0] === "hub" && result.code === 3))
+    throw new Error(`ai-orchestrator ${args.join(" ")} failed: ${result.stderr}`);
+  return result.stdout;
 }
 
 function medianOf(samples: number[]): number {
