@@ -102,6 +102,8 @@ async function spawnHub(options: StartOptions, files: LocalHubFiles, deadline: n
   const logStart = readLog(files.log).length;
   const child = spawn(command.executable, [...command.args, "--config", options.paths.configFile, "serve"], {
     detached: true,
+    // Not the launcher's workspace: the hub outlives it and must not hold it open.
+    cwd: options.paths.home,
     stdio: ["ignore", log, log],
     env: { ...(options.env ?? process.env), AI_ORCHESTRATOR_HOME: options.paths.home },
   });
