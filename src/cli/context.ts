@@ -8,6 +8,8 @@ import type { RuntimeChoice } from "../config/schema/index.ts";
 export interface GlobalOptions {
   config?: string;
   runtime?: RuntimeChoice;
+  /** `--via-hub`: a hub session token in the sandbox instead of the provider key. */
+  viaHub?: boolean;
 }
 
 export interface CliContext {

@@ -7,9 +7,10 @@ import { loadConfigCached } from "../config/load-cached.ts";
 import { modeStateDir, type Paths, resolvePaths } from "../config/paths.ts";
 import type { Config, RuntimeChoice } from "../config/schema/index.ts";
 import { AppError } from "../errors.ts";
+import type { HubSession } from "../hub/session-tokens.ts";
 import { BUILTIN_MODES } from "../modes/definitions.ts";
 import { modeNames, type ResolvedMode, resolveMode } from "../modes/registry.ts";
-import { prepareLaunch } from "../runtimes/prepare-launch.ts";
+import { type LaunchSession, prepareLaunch } from "../runtimes/prepare-launch.ts";
 import type { Runtime, SessionManager, SessionStatus } from "../runtimes/runtime.ts";
 import { selectRuntime } from "../runtimes/select.ts";
 import type { SandboxSpec } from "../sandbox/spec.ts";
@@ -43,10 +44,15 @@ export function registerLaunch(program: Command): void {
  * and goes to the full program, which behaves the same.
  */
 export async function launchFromArgv(argv: readonly string[]): Promise<number | undefined> {
-  const options: { config?: string; runtime?: RuntimeChoice } = {};
+  const options: { config?: string; runtime?: RuntimeChoice; viaHub?: boolean } = {};
   let index = 0;
   while (index < argv.length) {
     const [flag, inline] = splitOption(argv[index] ?? "");
+    if (flag === "--via-hub" && inline === undefined) {
+      options.viaHub = true;
+      index += 1;
+      continue;
+    }
     if (flag !== "--config" && flag !== "--runtime") break;
     const value = inline ?? argv[index + 1];
     if (value === undefined) return undefined;
@@ -84,9 +90,13 @@ async function launch(context: CliContext, modeName: string, rawArgs: readonly s
   // `<mode> -- start` passes a literal `start` (or anything else) to the assistant.
   const args = first === "--" ? rawArgs.slice(1) : rawArgs;
 
-  const { spec, runtime } = await prepare(context, config, mode, args);
-  const result = await runtime.run(spec, { stdio: "inherit" });
-  return result.exitCode;
+  const { spec, runtime, session } = await prepare(context, config, mode, args);
+  try {
+    const result = await runtime.run(spec, { stdio: "inherit" });
+    return result.exitCode;
+  } finally {
+    await session?.close();
+  }
 }
 
 async function prepare(
@@ -94,7 +104,14 @@ async function prepare(
   config: Config,
   mode: ResolvedMode,
   args: readonly string[],
-): Promise<{ spec: SandboxSpec; runtime: Runtime }> {
+): Promise<{ spec: SandboxSpec; runtime: Runtime; session?: LaunchSession }> {
+  const viaHub = context.options.viaHub ?? mode.viaHub;
+  const hub = viaHub
+    ? {
+        url: await hubUrlFor(context),
+        openSession: (runtime: string) => openSession(context, config, mode, runtime),
+      }
+    : undefined;
   return prepareLaunch(
     {
       paths: context.paths,
@@ -102,11 +119,34 @@ async function prepare(
       workspace: realpathSync(process.cwd()),
       hostEnv: process.env,
       onWarning: warn,
+      ...(hub === undefined ? {} : { hub }),
     },
     config,
     mode,
     args,
   );
+}
+
+/** The home's hub, started in the background (with one line saying so) when none answers. */
+async function hubUrlFor(context: CliContext): Promise<string> {
+  const { ensureHub } = await import("../hub/local-hub.ts");
+  const { hub, started } = await ensureHub({ paths: context.paths });
+  if (started) process.stderr.write(`ai-orchestrator: started the hub at ${hub.url} (pid ${hub.pid})\n`);
+  return hub.url;
+}
+
+/** A session token for this run, bound to the mode and its provider chain: the sandbox's only credential. */
+async function openSession(
+  context: CliContext,
+  config: Config,
+  mode: ResolvedMode,
+  runtime: string,
+): Promise<HubSession> {
+  const [{ openHubSession }, { logger }] = await Promise.all([
+    import("../hub/session-tokens.ts"),
+    import("../observability/logger.ts"),
+  ]);
+  return openHubSession({ config, paths: context.paths, mode, runtime, logger: logger(), onWarning: warn });
 }
 
 async function manageSession(
@@ -126,6 +166,12 @@ async function manageSession(
     throw new AppError(
       "usage",
       `\`${mode.name} ${action}\`: persistent sessions need \`--runtime docker\`; the ${runtime.name} runtime runs one session per launch (\`ai-orchestrator ${mode.name} -- ${action}\` passes "${action}" to the assistant)`,
+    );
+  }
+  if ((context.options.viaHub ?? mode.viaHub) && (action === "start" || action === "restart")) {
+    throw new AppError(
+      "usage",
+      `\`${mode.name} ${action}\`: persistent sessions do not go through the hub yet; set modes.${mode.name}.viaHub: false for this mode, or launch it per run`,
     );
   }
   switch (action) {

@@ -8,6 +8,7 @@ import { registerConfigCommands } from "./config.ts";
 import { registerCredentialCommands } from "./credentials.ts";
 import { registerDoctorCommands } from "./doctor.ts";
 import { registerFilesCommands } from "./files.ts";
+import { registerHubCommands } from "./hub.ts";
 import { registerImageCommands } from "./image.ts";
 import { registerKeyCommands } from "./keys.ts";
 import { registerLaunch } from "./launch.ts";
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
         return value;
       }),
     )
+    .option("--via-hub", "give the sandbox a short-lived hub session token instead of the provider key")
     .enablePositionalOptions()
     .passThroughOptions()
     .showSuggestionAfterError(true)
@@ -63,6 +65,7 @@ export function buildProgram(): Command {
   registerFilesCommands(program);
   registerProvidersCommands(program);
   registerKeyCommands(program);
+  registerHubCommands(program);
   registerAuditCommands(program);
   registerSimulateCommand(program);
   registerConfigCommands(program);

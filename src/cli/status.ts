@@ -1,19 +1,29 @@
-// `status`: every mode's sandbox container under this ai-orchestrator home, with its state and
-// uptime. A container found dead (killed from outside) is reported once, then removed.
+// `status`: the home's hub and its live sandbox sessions, then every mode's sandbox container under
+// this ai-orchestrator home, with its state and uptime. A container found dead (killed from outside) is reported once, then removed.
 import type { Command } from "commander";
+import { z } from "zod";
+import type { Paths } from "../config/paths.ts";
+import type { Config } from "../config/schema/index.ts";
 import { AppError } from "../errors.ts";
+import { localAdminKey } from "../hub/local-admin-key.ts";
+import { runningHub } from "../hub/local-hub.ts";
+import { logger } from "../observability/logger.ts";
 import { dockerRuntime } from "../runtimes/docker.ts";
 import { engine, engineVersion } from "../runtimes/docker-engine.ts";
+import type { SessionActivityJson } from "../server/session-activity.ts";
 import { cliContext, print, printJson } from "./context.ts";
 
 export function registerStatusCommand(program: Command): void {
   program
     .command("status")
-    .description("list every mode's sandbox container (docker runtime) with its state and uptime")
+    .description(
+      "list the home's hub and its live sandbox sessions, and every mode's sandbox container (docker runtime)",
+    )
     .option("--json", "print JSON")
     .action(async (options: { json?: boolean }, command: Command) => {
       const context = cliContext(command);
       const { config } = context.config();
+      if (!options.json) await printHubSessions(config, context.paths);
       const version = await engineVersion(engine(config.docker.cli));
       if (!version.ok) throw new AppError("unavailable", `no sessions to list: ${version.reason}`);
       const sessions = await dockerRuntime({ config: config.docker, paths: context.paths }).sessions.list();
@@ -44,6 +54,69 @@ export function registerStatusCommand(program: Command): void {
         print(row);
     });
 }
+
+/** The home's background hub and its live sandbox sessions, when it runs. */
+async function printHubSessions(config: Config, paths: Paths): Promise<void> {
+  const hub = await runningHub(paths);
+  if (hub === undefined) return;
+  print(`hub running at ${hub.url} (pid ${hub.pid})`);
+  let sessions = await hubSessions(hub.url, await localAdminKey(config, paths, logger()));
+  // The stored key was revoked or belongs to a store this hub does not read: mint another once.
+  if (sessions === "refused")
+    sessions = await hubSessions(hub.url, await localAdminKey(config, paths, logger(), { renew: true }));
+  if (sessions === "refused")
+    throw new AppError("unauthenticated", `the hub at ${hub.url} refused the local admin key`);
+  if (sessions.length === 0) {
+    print("no hub sessions");
+  } else {
+    const now = Date.now();
+    const rows = sessions.map((session) => [
+      session.mode ?? "-",
+      session.runtime ?? "-",
+      session.lastProvider ?? "-",
+      String(session.requests),
+      String(session.fallbacks),
+      session.expiresAt ? uptime(Date.parse(session.expiresAt) - now) : "-",
+      `${session.prefix}…`,
+    ]);
+    const header = ["MODE", "RUNTIME", "PROVIDER", "REQUESTS", "FALLBACKS", "EXPIRES IN", "TOKEN"];
+    for (const row of table([header, ...rows])) print(row);
+  }
+  print();
+}
+
+async function hubSessions(url: string, key: string): Promise<SessionActivityJson[] | "refused"> {
+  const response = await fetch(new URL("/admin/sessions", url), {
+    headers: { authorization: `Bearer ${key}` },
+    signal: AbortSignal.timeout(5_000),
+  });
+  if (response.status === 401) {
+    await response.body?.cancel();
+    return "refused";
+  }
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new AppError(
+      "unavailable",
+      `the hub at ${url} answered ${response.status} for its sessions; see its log`,
+    );
+  }
+  return sessionListSchema.parse(await response.json());
+}
+
+const sessionListSchema = z.array(
+  z.object({
+    keyId: z.string(),
+    prefix: z.string(),
+    mode: z.string().nullable(),
+    runtime: z.string().nullable(),
+    requests: z.number(),
+    fallbacks: z.number(),
+    lastProvider: z.string().nullable(),
+    lastRequestAt: z.string().nullable(),
+    expiresAt: z.string().nullable(),
+  }),
+);
 
 function uptime(milliseconds: number): string {
   const seconds = Math.max(0, Math.round(milliseconds / 1000));

@@ -13,6 +13,8 @@ export interface ResolvedMode {
   smallModel: string | undefined;
   env: Readonly<Record<string, string>>;
   runtime: RuntimeChoice;
+  /** Whether a launch goes through the hub (a session token instead of the provider key). */
+  viaHub: boolean;
 }
 
 export function modeNames(config: Config): string[] {
@@ -62,5 +64,6 @@ export function resolveMode(config: Config, name: string): ResolvedMode {
     smallModel: entry?.smallModel ?? builtin?.smallModel,
     env: { ...builtin?.env, ...entry?.env },
     runtime: entry?.runtime ?? config.runtime,
+    viaHub: entry?.viaHub ?? config.viaHub,
   };
 }

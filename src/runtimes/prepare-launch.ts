@@ -20,6 +20,17 @@ export interface LaunchSetup {
   workspace: string;
   hostEnv: NodeJS.ProcessEnv;
   onWarning: (line: string) => void;
+  /**
+   * Through the hub (`--via-hub`): the sandbox gets the hub's URL and a session token opened for the
+   * chosen runtime instead of the provider key.
+   */
+  hub?: { url: string; openSession(runtime: string): Promise<LaunchSession> };
+}
+
+/** A hub session token held for one run; closed (revoked) when the run ends. */
+export interface LaunchSession {
+  token: string;
+  close(): Promise<void>;
 }
 
 export async function prepareLaunch(
@@ -27,23 +38,40 @@ export async function prepareLaunch(
   config: Config,
   mode: ResolvedMode,
   args: readonly string[],
-): Promise<{ spec: SandboxSpec; runtime: Runtime }> {
-  const credential = requireCredential(mode.provider, setup.paths, setup.hostEnv);
-  warnAboutSharedKey(config, setup, mode, credential);
-  const spec = buildSandboxSpec(mode, credential, {
-    args,
-    workspace: setup.workspace,
-    paths: setup.paths,
-    hostEnv: setup.hostEnv,
-  });
+): Promise<{ spec: SandboxSpec; runtime: Runtime; session?: LaunchSession }> {
+  const specWith = (credential: Credential): SandboxSpec =>
+    buildSandboxSpec(mode, credential, {
+      args,
+      workspace: setup.workspace,
+      paths: setup.paths,
+      hostEnv: setup.hostEnv,
+      hubUrl: setup.hub?.url,
+    });
+  let credential: Credential;
+  if (setup.hub) {
+    // The runtime's choice does not depend on the credential: it is chosen before the token exists,
+    // so that the token can name its runtime.
+    credential = { value: "", source: { kind: "env", name: "hub session token" } };
+  } else {
+    credential = requireCredential(mode.provider, setup.paths, setup.hostEnv);
+    warnAboutSharedKey(config, setup, mode, credential);
+  }
+  let spec = specWith(credential);
   for (const warning of inspectWorkspace(spec.workspace, spec.cli)) setup.onWarning(warning);
   const runtime = await selectRuntime(
     setup.runtime ?? mode.runtime,
     { paths: setup.paths, hostEnv: setup.hostEnv, docker: config.docker, onWarning: setup.onWarning },
     spec,
   );
-  seedState(spec);
-  return { spec, runtime };
+  const session = setup.hub ? await setup.hub.openSession(runtime.name) : undefined;
+  if (session) spec = specWith({ value: session.token, source: credential.source });
+  try {
+    seedState(spec);
+  } catch (error) {
+    await session?.close();
+    throw error;
+  }
+  return session === undefined ? { spec, runtime } : { spec, runtime, session };
 }
 
 /** One key serving two providers is how keys end up crossing: it works, but say so. */

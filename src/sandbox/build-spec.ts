@@ -20,6 +20,11 @@ export interface SandboxSpecOptions {
   paths: Paths;
   /** The parent's environment: only the neutral variables below are read from it. */
   hostEnv: Readonly<Record<string, string | undefined>>;
+  /**
+   * Through the hub: the sandbox gets the hub's URL as its endpoint and `credential` is a hub
+   * session token, presented as a bearer token (Claude Code) or API key (Gemini CLI).
+   */
+  hubUrl?: string | undefined;
 }
 
 /** Terminal, locale and search-path variables: they carry no identity and no secret. */
@@ -56,7 +61,9 @@ export function buildSandboxSpec(
     }
   }
   const cliEnv =
-    mode.cli === "claude" ? claudeEnv(mode, credential, stateRoot) : geminiEnv(mode, credential, stateRoot);
+    mode.cli === "claude"
+      ? claudeEnv(mode, credential, stateRoot, options.hubUrl)
+      : geminiEnv(mode, credential, stateRoot, options.hubUrl);
   const pinned =
     mode.cli === "claude" && !isInformationQuery(options.args)
       ? claudePinnedSettings(mode, { ...mode.env, ...cliEnv.env })
@@ -131,10 +138,15 @@ interface CliEnv {
   secret: string;
 }
 
-function claudeEnv(mode: ResolvedMode, credential: Credential, stateRoot: string): CliEnv {
+function claudeEnv(
+  mode: ResolvedMode,
+  credential: Credential,
+  stateRoot: string,
+  hubUrl: string | undefined,
+): CliEnv {
   const provider = mode.provider;
   const common = { ...CLAUDE_QUIET_ENV, CLAUDE_CONFIG_DIR: claudeConfigDir(stateRoot) };
-  if (provider.api === "anthropic") {
+  if (provider.api === "anthropic" && hubUrl === undefined) {
     // Anthropic's own API takes the key as x-api-key; the bearer variable is blanked so a
     // token from anywhere else cannot trigger Claude Code's auth conflict.
     const env: Record<string, string> = {
@@ -149,18 +161,20 @@ function claudeEnv(mode: ResolvedMode, credential: Credential, stateRoot: string
     if (mode.smallModel) env.ANTHROPIC_DEFAULT_HAIKU_MODEL = mode.smallModel;
     return { env, secret: "ANTHROPIC_API_KEY" };
   }
-  if (!provider.anthropicBaseUrl) {
+  const baseUrl = hubUrl ?? provider.anthropicBaseUrl;
+  if (!baseUrl) {
     throw new AppError(
       "config",
       `modes.${mode.name}: provider ${provider.id} has no Anthropic-compatible endpoint; set providers.${provider.id}.anthropicBaseUrl`,
     );
   }
-  // Compatible platforms (Z.ai, Moonshot, custom) take the key as a bearer token, as their guides say.
+  // Compatible platforms (Z.ai, Moonshot, custom) take the key as a bearer token, as their guides
+  // say; so does the hub, for a session token.
   const env: Record<string, string> = {
     ...common,
     ANTHROPIC_AUTH_TOKEN: credential.value,
     ANTHROPIC_API_KEY: "",
-    ANTHROPIC_BASE_URL: provider.anthropicBaseUrl,
+    ANTHROPIC_BASE_URL: baseUrl,
   };
   if (mode.model) {
     env.ANTHROPIC_MODEL = mode.model;
@@ -205,7 +219,12 @@ function isInformationQuery(args: readonly string[]): boolean {
 
 const PROXY_ENV = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"];
 
-function geminiEnv(mode: ResolvedMode, credential: Credential, stateRoot: string): CliEnv {
+function geminiEnv(
+  mode: ResolvedMode,
+  credential: Credential,
+  stateRoot: string,
+  hubUrl: string | undefined,
+): CliEnv {
   // Gemini CLI fills in, from the workspace's .env, only the variables that are not set at all: so
   // the endpoint is always named, even where it is the default, and the proxies are set empty, or a
   // repository's .env could send the key elsewhere (checked with 0.61).
@@ -213,7 +232,7 @@ function geminiEnv(mode: ResolvedMode, credential: Credential, stateRoot: string
     GEMINI_API_KEY: credential.value,
     GEMINI_CLI_HOME: stateRoot,
     GEMINI_CLI_TRUST_WORKSPACE: "true",
-    GOOGLE_GEMINI_BASE_URL: mode.provider.baseUrl,
+    GOOGLE_GEMINI_BASE_URL: hubUrl ?? mode.provider.baseUrl,
     ...Object.fromEntries(PROXY_ENV.map((name) => [name, ""])),
   };
   if (mode.model) env.GEMINI_MODEL = mode.model;

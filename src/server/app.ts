@@ -19,6 +19,7 @@ import { filesRoutes } from "./files-routes.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.ts";
 import { modelList } from "./model-list.ts";
 import { type DialectCall, relay } from "./relay.ts";
+import { SessionActivity } from "./session-activity.ts";
 import { recordTraffic } from "./traffic-recorder.ts";
 
 export interface HubServer {
@@ -67,6 +68,9 @@ export function createServer(hub: Hub): HubServer {
       );
     }
   });
+
+  const sessions = new SessionActivity();
+  app.use(sessions.middleware());
 
   const requireScope =
     (scope: Scope): MiddlewareHandler<ServerEnv> =>
@@ -177,6 +181,7 @@ export function createServer(hub: Hub): HubServer {
 
   mountAdminRoutes(app, keys, requireScope("admin"), named);
   mountMcpOnHub(app, { hub, store, keys }, named("/mcp"));
+  sessions.mount(app, keys, requireScope("admin"), named);
 
   if (hub.files !== undefined) {
     const files = [named("/v1/files"), requireScope("files")] as const;

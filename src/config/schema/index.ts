@@ -15,6 +15,21 @@ export const configSchema = z.strictObject({
   runtime: runtimeName
     .default("auto")
     .describe("Default sandbox runtime: auto picks the strongest available."),
+  viaHub: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Launch every mode through the hub: a short-lived session token in the sandbox, no provider key.",
+    ),
+  sessionTokenTtlSeconds: z
+    .number()
+    .int()
+    .min(5)
+    .max(3600)
+    .default(120)
+    .describe(
+      "Lifetime of a launch's hub session token; renewed while the run lives, so a dead launcher's token dies this soon.",
+    ),
   providers: z.record(identifier, providerConfigSchema).default({}),
   modes: z.record(identifier, modeConfigSchema).default({}),
   docker: dockerSchema.prefault({}),

@@ -20,6 +20,12 @@ export const modeConfigSchema = z.strictObject({
     .optional()
     .describe("Claude Code modes: the model for background/haiku-class work."),
   runtime: runtimeName.optional().describe("Sandbox runtime for this mode; overrides the top-level runtime."),
+  viaHub: z
+    .boolean()
+    .optional()
+    .describe(
+      "Launch this mode through the hub (session token, no provider key); overrides the top-level viaHub.",
+    ),
   env: z
     .record(envName, z.string())
     .superRefine((env, context) => {

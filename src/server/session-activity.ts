@@ -1,0 +1,114 @@
+// What each live sandbox session did through this hub: requests, the provider that answered last and
+// the fallbacks taken, read from the answer's x-aio-* headers after the gateway route ran. Kept in
+// memory (a session lives as long as one launch) and listed at GET /admin/sessions for `status`.
+import type { Hono, MiddlewareHandler } from "hono";
+import type { HubKeys, Principal } from "../auth/hub-keys.ts";
+import type { ServerEnv } from "./context.ts";
+
+export interface SessionActivityJson {
+  keyId: string;
+  prefix: string;
+  mode: string | null;
+  runtime: string | null;
+  requests: number;
+  fallbacks: number;
+  lastProvider: string | null;
+  lastRequestAt: string | null;
+  expiresAt: string | null;
+}
+
+interface Activity {
+  principal: Principal;
+  requests: number;
+  fallbacks: number;
+  lastProvider: string | undefined;
+  lastRequestAt: number | undefined;
+}
+
+// Sessions no request touched for this long are dropped, whatever their token's fate.
+const FORGET_AFTER_MS = 24 * 3_600_000;
+
+export class SessionActivity {
+  readonly #sessions = new Map<string, Activity>();
+  readonly #now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
+
+  /** Counts a request of a session token; other keys are not tracked here. */
+  record(principal: Principal | undefined, provider: string | null, fallbacks: string | null): void {
+    if (principal?.kind !== "session") return;
+    const now = this.#now();
+    let activity = this.#sessions.get(principal.keyId);
+    if (activity === undefined) {
+      activity = { principal, requests: 0, fallbacks: 0, lastProvider: undefined, lastRequestAt: undefined };
+      this.#sessions.set(principal.keyId, activity);
+    }
+    activity.principal = principal;
+    activity.requests += 1;
+    activity.lastRequestAt = now;
+    if (provider) activity.lastProvider = provider;
+    if (fallbacks) activity.fallbacks += fallbacks.split(",").length;
+  }
+
+  /**
+   * Sessions whose token is neither revoked nor expired, oldest first. The store is asked, not the
+   * principal seen at the last request: a session renews its token without making requests.
+   */
+  async live(keys: HubKeys): Promise<SessionActivityJson[]> {
+    const now = this.#now();
+    const list: SessionActivityJson[] = [];
+    for (const [keyId, activity] of this.#sessions) {
+      const { principal } = activity;
+      const info = await keys.find(keyId).catch(() => undefined);
+      if (info === undefined || (activity.lastRequestAt ?? 0) < now - FORGET_AFTER_MS) {
+        this.#sessions.delete(keyId);
+        continue;
+      }
+      if (info.revokedAt !== undefined || (info.expiresAt !== undefined && info.expiresAt <= now)) continue;
+      list.push({
+        keyId,
+        prefix: principal.prefix,
+        mode: principal.mode ?? null,
+        runtime: runtimeOf(principal.name),
+        requests: activity.requests,
+        fallbacks: activity.fallbacks,
+        lastProvider: activity.lastProvider ?? null,
+        lastRequestAt:
+          activity.lastRequestAt === undefined ? null : new Date(activity.lastRequestAt).toISOString(),
+        expiresAt: info.expiresAt === undefined ? null : new Date(info.expiresAt).toISOString(),
+      });
+    }
+    return list;
+  }
+
+  /** Middleware for every route: after the answer, a session's request is counted. */
+  middleware(): MiddlewareHandler<ServerEnv> {
+    return async (c, next) => {
+      await next();
+      if (c.req.method !== "POST") return;
+      this.record(
+        c.get("principal"),
+        c.res.headers.get("x-aio-provider"),
+        c.res.headers.get("x-aio-fallbacks"),
+      );
+    };
+  }
+
+  /** GET /admin/sessions (scope admin): the live sessions as JSON. */
+  mount(
+    app: Hono<ServerEnv>,
+    keys: HubKeys,
+    admin: MiddlewareHandler<ServerEnv>,
+    named: (route: string) => MiddlewareHandler<ServerEnv>,
+  ): void {
+    app.get("/admin/sessions", named("/admin/sessions"), admin, async (c) => c.json(await this.live(keys)));
+  }
+}
+
+/** The launcher names a session token `session-<mode>-<runtime>-<hex>`. */
+function runtimeOf(name: string): string | null {
+  const parts = name.split("-");
+  return parts[0] === "session" && parts.length >= 4 ? (parts.at(-2) ?? null) : null;
+}

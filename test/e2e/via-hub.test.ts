@@ -1,0 +1,295 @@
+// End to end: the real Claude Code launched with `--via-hub` under each runtime, from a parent shell
+// holding every provider's canary key plus a bogus endpoint and token. The sandbox must hold only a
+// hub session token and the hub's URL; the simulated provider must receive exactly its own key,
+// from the hub; the token must die with the run, or within its lifetime if the launcher is killed.
+// The workspace carries a SessionStart hook that dumps the assistant's environment: what a hostile
+// repository's hook would see.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, type TestContext, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { localAdminKeyFile } from "../../src/hub/local-admin-key.ts";
+import { isAlive, type LocalHub, localHubFiles } from "../../src/hub/local-hub.ts";
+import { probeBwrap } from "../../src/runtimes/bwrap.ts";
+import type { RuntimeName } from "../../src/runtimes/runtime.ts";
+import { BIN, runCli } from "../support/cli.ts";
+import { dockerUnavailable } from "../support/docker.ts";
+import {
+  assertNoForeignKeyIn,
+  assertOwnTrafficOnly,
+  type IsolationWorld,
+  MODE_EXPECTATIONS,
+  startIsolationWorld,
+} from "../support/isolation.ts";
+import { HOSTILE_ENV } from "../support/sandbox.ts";
+import { requireService } from "../support/services.ts";
+
+const TOKEN_TTL_SECONDS = 6;
+let world: IsolationWorld;
+let dockerMissing: string | undefined;
+
+before(async () => {
+  world = await startIsolationWorld([
+    "server: { port: 0 }",
+    `sessionTokenTtlSeconds: ${TOKEN_TTL_SECONDS}`,
+    "resilience:",
+    "  fallbacks:",
+    "    zai: [moonshot]",
+    "docker:",
+    "  network: host",
+  ]);
+  dockerMissing = await dockerUnavailable(world.paths);
+});
+
+after(async () => {
+  await runCli(["hub", "stop"], { env: world.env });
+  await world.close();
+});
+
+function runtimeMissing(t: TestContext, runtime: RuntimeName): boolean {
+  if (runtime === "docker") return !requireService(t, "docker", dockerMissing);
+  if (runtime !== "bwrap") return false;
+  const probe = probeBwrap();
+  return !requireService(t, "bubblewrap", probe.available ? undefined : probe.reason);
+}
+
+/** A workspace whose Claude settings run `command` at session start, as a repository's hook would. */
+function hookedWorkspace(t: { after(fn: () => void): void }, command: string): string {
+  const workspace = mkdtempSync(join(tmpdir(), "aio-via-hub-"));
+  t.after(() => rmSync(workspace, { recursive: true, force: true }));
+  mkdirSync(join(workspace, ".claude"));
+  writeFileSync(
+    join(workspace, ".claude", "settings.json"),
+    JSON.stringify({ hooks: { SessionStart: [{ hooks: [{ type: "command", command }] }] } }),
+  );
+  return workspace;
+}
+
+function environmentIn(file: string): Map<string, string> {
+  const entries = readFileSync(file, "utf8")
+    .split("\n")
+    .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)] as const);
+  return new Map(entries.filter(([name]) => name !== ""));
+}
+
+function hubOf(): LocalHub {
+  const value: unknown = JSON.parse(readFileSync(localHubFiles(world.paths).state, "utf8"));
+  assert.ok(typeof value === "object" && value !== null && "url" in value && "pid" in value);
+  assert.ok(typeof value.url === "string" && typeof value.pid === "number");
+  return { url: value.url, pid: value.pid, startedAt: "" };
+}
+
+/** The status the hub answers a small Messages request made with this token. */
+async function statusWith(token: string): Promise<number> {
+  const response = await fetch(new URL("/v1/messages", hubOf().url), {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ model: "glm-4.6", max_tokens: 16, messages: [{ role: "user", content: "hi" }] }),
+  });
+  await response.body?.cancel();
+  return response.status;
+}
+
+interface SessionKey {
+  name: string;
+  providers: unknown;
+  status: unknown;
+  lastUsedAt: unknown;
+}
+
+function sessionKeys(json: string): SessionKey[] {
+  const list: unknown = JSON.parse(json);
+  assert.ok(Array.isArray(list));
+  return list.flatMap((key: unknown) =>
+    typeof key === "object" && key !== null && "kind" in key && key.kind === "session" && "name" in key
+      ? [
+          {
+            name: String(key.name),
+            providers: "providers" in key ? key.providers : undefined,
+            status: "status" in key ? key.status : undefined,
+            lastUsedAt: "lastUsedAt" in key ? key.lastUsedAt : undefined,
+          },
+        ]
+      : [],
+  );
+}
+
+/** Asks until the hub answers `wanted` or the time is up; returns the last status. */
+async function statusWithin(token: string, wanted: number, ms: number): Promise<number> {
+  const deadline = Date.now() + ms;
+  let status = await statusWith(token);
+  while (status !== wanted && Date.now() < deadline) {
+    await sleep(100);
+    status = await statusWith(token);
+  }
+  return status;
+}
+
+for (const runtime of ["process", "bwrap", "docker"] as const) {
+  test(`${runtime}: \`--via-hub glm -p\` holds only a session token; Z.ai gets its key from the hub; the token dies with the run`, async (t) => {
+    if (runtimeMissing(t, runtime)) return;
+    const workspace = hookedWorkspace(t, "env > env-dump.txt");
+    world.simulators.clearRequests();
+    const result = await runCli(["--runtime", runtime, "--via-hub", "glm", "-p", "Say hello via the hub"], {
+      env: world.env,
+      cwd: workspace,
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /Simulated Z\.ai reply to: .*Say hello via the hub/);
+
+    const seen = environmentIn(join(workspace, "env-dump.txt"));
+    const dump = readFileSync(join(workspace, "env-dump.txt"), "utf8");
+    for (const [name, value] of Object.entries(HOSTILE_ENV)) {
+      assert.equal(dump.includes(value), false, `${name} in the assistant's environment`);
+    }
+    assert.equal(seen.get("ANTHROPIC_BASE_URL"), hubOf().url, "the assistant talks to the hub");
+    assert.equal(seen.get("ANTHROPIC_API_KEY"), "");
+    const token = seen.get("ANTHROPIC_AUTH_TOKEN") ?? "";
+    assert.match(token, /^aio_/, "the assistant holds a hub session token");
+
+    // The provider received exactly its own key, from the hub, and nothing else.
+    const expected = MODE_EXPECTATIONS.glm;
+    assert.ok(expected);
+    assertOwnTrafficOnly(world.simulators.requests(), expected);
+    for (const request of world.simulators.requests())
+      assert.equal(JSON.stringify(request.headers).includes(token), false, "the session token went upstream");
+    assertNoForeignKeyIn(join(world.fixture.home, "state", "glm"), { ...expected, key: "" });
+
+    // The revocation reaches the hub through the store's change feed (SQLite: polled every 250 ms).
+    assert.equal(
+      await statusWithin(token, 401, 2_000),
+      401,
+      "the session token is refused once the run ended",
+    );
+  });
+}
+
+for (const runtime of ["process", "bwrap"] as const) {
+  test(`${runtime}: \`--via-hub gemini -p\`: Gemini CLI through the hub, Google gets its key from the hub, the token revoked after`, async (t) => {
+    if (runtimeMissing(t, runtime)) return;
+    world.simulators.clearRequests();
+    const result = await runCli(
+      ["--runtime", runtime, "--via-hub", "gemini", "-p", "Say hello via the hub"],
+      {
+        env: world.env,
+        cwd: world.fixture.workspace,
+      },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /Simulated Gemini reply to: .*Say hello via the hub/);
+    const expected = MODE_EXPECTATIONS.gemini;
+    assert.ok(expected);
+    assertOwnTrafficOnly(world.simulators.requests(), expected);
+    assertNoForeignKeyIn(join(world.fixture.home, "state", "gemini"), { ...expected, key: "" });
+
+    const listed = await runCli(["keys", "list", "--json"], { env: world.env });
+    const sessions = sessionKeys(listed.stdout).filter((key) =>
+      key.name.startsWith(`session-gemini-${runtime}-`),
+    );
+    assert.equal(sessions.length, 1, listed.stdout);
+    assert.deepEqual(sessions[0]?.providers, ["google"], "bound to the mode's provider chain");
+    assert.equal(sessions[0]?.status, "revoked");
+    assert.notEqual(sessions[0]?.lastUsedAt, null, "the assistant's requests used the token");
+  });
+}
+
+test("fallback: with Z.ai failing before the first byte, `--via-hub glm -p` is answered by Moonshot with the kimi mode's model", async (t) => {
+  const workspace = hookedWorkspace(t, "true");
+  world.simulators.clearRequests();
+  world.simulators.faults.inject("zai", { kind: "status", status: 500 });
+  t.after(() => world.simulators.faults.clear());
+  const result = await runCli(["--runtime", "process", "--via-hub", "glm", "-p", "Say hello despite Z.ai"], {
+    env: world.env,
+    cwd: workspace,
+  });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /Simulated Moonshot reply to: .*Say hello despite Z\.ai/);
+  const answered = world.simulators
+    .requests()
+    .filter((request) => request.provider === "moonshot" && request.method === "POST");
+  assert.ok(answered.length > 0, "Moonshot answered");
+  for (const request of answered) {
+    assert.equal(request.headers.authorization, `Bearer ${HOSTILE_ENV.MOONSHOT_API_KEY}`);
+    const model: unknown = JSON.parse(request.body).model;
+    assert.ok(
+      model === "kimi-k2.5" || model === "kimi-k2-turbo-preview",
+      `Moonshot asked for ${String(model)}`,
+    );
+  }
+  assert.ok(
+    answered.some((request) => JSON.parse(request.body).model === "kimi-k2.5"),
+    "the main model maps to the kimi mode's model",
+  );
+});
+
+test("a launcher killed with -9: its session token stops working within its lifetime", async (t) => {
+  const workspace = hookedWorkspace(t, "env > env-dump.txt; sleep 60");
+  const launcher = spawn(
+    process.execPath,
+    [BIN, "--runtime", "process", "--via-hub", "glm", "-p", "never sent"],
+    {
+      env: world.env,
+      cwd: workspace,
+      stdio: "ignore",
+      detached: true,
+    },
+  );
+  const group = launcher.pid;
+  assert.ok(group !== undefined);
+  t.after(() => {
+    try {
+      process.kill(-group, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  });
+  const dumpFile = join(workspace, "env-dump.txt");
+  for (let waited = 0; !existsSync(dumpFile) || !readFileSync(dumpFile, "utf8").includes("\n"); waited++) {
+    assert.ok(waited < 600, "the assistant started");
+    await sleep(100);
+  }
+  const token = environmentIn(dumpFile).get("ANTHROPIC_AUTH_TOKEN") ?? "";
+  assert.equal(await statusWith(token), 200, "the token works while its launcher lives");
+
+  // `status` lists the live session with what it did: one request, answered by Z.ai.
+  const listed = await runCli(["status"], { env: world.env });
+  const hub = hubOf();
+  assert.match(listed.stdout, new RegExp(`^hub running at ${hub.url} \\(pid ${hub.pid}\\)$`, "m"));
+  assert.match(listed.stdout, /^MODE +RUNTIME +PROVIDER +REQUESTS +FALLBACKS +EXPIRES IN +TOKEN$/m);
+  assert.match(listed.stdout, /^glm +process +zai +1 +0 +\d+s +aio_\S+…$/m, listed.stdout);
+  const adminKey = localAdminKeyFile(world.paths);
+  assert.equal(statSync(adminKey).mode & 0o777, 0o600, "the local admin key is private");
+  assert.equal(listed.stdout.includes(readFileSync(adminKey, "utf8").trim()), false);
+  process.kill(group, "SIGKILL");
+  const status = await statusWithin(token, 401, (TOKEN_TTL_SECONDS + 2) * 1000);
+  assert.equal(status, 401, `the token still works ${TOKEN_TTL_SECONDS + 2} s after its launcher died`);
+});
+
+test("`hub start` twice at the same instant starts one hub; `hub stop` leaves no hub process", async () => {
+  await runCli(["hub", "stop"], { env: world.env });
+  const [first, second] = await Promise.all([
+    runCli(["hub", "start"], { env: world.env }),
+    runCli(["hub", "start"], { env: world.env }),
+  ]);
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal(second.code, 0, second.stderr);
+  const lines = [first.stdout, second.stdout];
+  assert.equal(lines.filter((line) => line.startsWith("hub started at ")).length, 1, lines.join(""));
+  assert.equal(lines.filter((line) => line.startsWith("hub already running at ")).length, 1, lines.join(""));
+  const hub = hubOf();
+  assert.ok(lines.every((line) => line.includes(hub.url) && line.includes(`pid ${hub.pid}`)));
+
+  const status = await runCli(["hub", "status"], { env: world.env });
+  assert.equal(status.code, 0);
+  assert.equal(status.stdout, `hub running at ${hub.url} (pid ${hub.pid})\n`);
+
+  const stop = await runCli(["hub", "stop"], { env: world.env });
+  assert.equal(stop.stdout, `hub stopped (pid ${hub.pid})\n`);
+  assert.equal(isAlive(hub.pid), false, "the hub process is gone");
+  const after = await runCli(["hub", "status"], { env: world.env });
+  assert.equal(after.code, 3);
+  assert.equal(after.stdout, "hub not running\n");
+});

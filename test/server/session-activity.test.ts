@@ -1,0 +1,94 @@
+// GET /admin/sessions: what each live sandbox session did through the hub (requests, the provider
+// that answered last, fallbacks taken), for session tokens only, and only while the token lives.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { type Simulators, startSimulators } from "../../src/simulators/index.ts";
+import { PROVIDER_KEY, pick, simulatorConfig, startTestHub, type TestHub } from "../support/hub.ts";
+
+let simulators: Simulators;
+
+before(async () => {
+  simulators = await startSimulators({
+    keys: {
+      anthropic: [PROVIDER_KEY],
+      google: [PROVIDER_KEY],
+      zai: [PROVIDER_KEY],
+      moonshot: [PROVIDER_KEY],
+    },
+  });
+});
+
+after(() => simulators.close());
+
+async function sessionToken(testHub: TestHub, mode: string): Promise<{ token: string; id: string }> {
+  const created = await testHub.hub.keys?.create(
+    {
+      name: `session-${mode}-bwrap-0a1b2c3d`,
+      kind: "session",
+      scopes: ["chat"],
+      providers: ["zai", "moonshot"],
+      mode,
+      ttlMs: 60_000,
+    },
+    "test",
+  );
+  assert.ok(created);
+  return { token: created.key, id: created.info.id };
+}
+
+function message(token: string): RequestInit {
+  return {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${token}`,
+      "content-type": "application/json",
+      "anthropic-version": "2023-06-01",
+    },
+    body: JSON.stringify({ model: "glm-4.6", max_tokens: 16, messages: [{ role: "user", content: "hi" }] }),
+  };
+}
+
+async function sessions(testHub: TestHub, admin: string): Promise<unknown[]> {
+  const response = await testHub.request("/admin/sessions", {
+    headers: { authorization: `Bearer ${admin}` },
+  });
+  assert.equal(response.status, 200);
+  const body: unknown = await response.json();
+  assert.ok(Array.isArray(body));
+  return body;
+}
+
+test("a session's requests, the provider that answered last and its fallbacks; revoked sessions drop out", async (t) => {
+  const testHub = await startTestHub(
+    t,
+    simulatorConfig(simulators, { resilience: { fallbacks: { zai: ["moonshot"] } } }),
+  );
+  const admin = await testHub.addKey("admin", ["admin"]);
+  const plain = await testHub.addKey("someone", ["chat"]);
+  const session = await sessionToken(testHub, "glm");
+
+  assert.equal((await testHub.request("/v1/messages", message(session.token))).status, 200);
+  simulators.faults.inject("zai", { kind: "status", status: 500, times: 1 });
+  t.after(() => simulators.faults.clear());
+  const fellBack = await testHub.request("/v1/messages", message(session.token));
+  assert.equal(fellBack.status, 200);
+  assert.equal(fellBack.headers.get("x-aio-provider"), "moonshot");
+  assert.equal((await testHub.request("/v1/messages", message(plain))).status, 200);
+
+  const [only, ...rest] = await sessions(testHub, admin);
+  assert.equal(rest.length, 0, "only session tokens are listed");
+  assert.equal(pick(only, "keyId"), session.id);
+  assert.equal(pick(only, "mode"), "glm");
+  assert.equal(pick(only, "runtime"), "bwrap");
+  assert.equal(pick(only, "requests"), 2);
+  assert.equal(pick(only, "fallbacks"), 1);
+  assert.equal(pick(only, "lastProvider"), "moonshot");
+
+  const refused = await testHub.request("/admin/sessions", {
+    headers: { authorization: `Bearer ${session.token}` },
+  });
+  assert.equal(refused.status, 403, "a session token cannot list sessions");
+
+  await testHub.revokeKey(session.id);
+  assert.deepEqual(await sessions(testHub, admin), []);
+});
