@@ -2,7 +2,7 @@
 // logs JSON to stderr, and on SIGTERM/SIGINT lets answers in flight finish (server.drainMs) before
 // exiting 0. Refuses a non-loopback address while no hub key exists.
 import { type Command, InvalidArgumentError } from "commander";
-import { createHubDashboard } from "../dashboard/hub-sources.ts";
+import { createHubDashboard, dashboardSandboxSessions } from "../dashboard/hub-sources.ts";
 import { AppError } from "../errors.ts";
 import { startFileMaintenance } from "../files/maintenance.ts";
 import { type Hub, openHub } from "../hub/hub.ts";
@@ -38,8 +38,11 @@ export function registerServeCommand(program: Command): void {
         throw error;
       }
       hub.metrics.collectProcessMetrics();
-      const { app } = createServer(hub);
-      app.route("/ui", createHubDashboard({ hub }).app);
+      const { app, liveSessions } = createServer(hub);
+      app.route(
+        "/ui",
+        createHubDashboard({ hub, sandboxSessions: dashboardSandboxSessions(liveSessions) }).app,
+      );
       let listening: Awaited<ReturnType<typeof listen>>;
       try {
         listening = await listen(app, { host, port, tls: config.server.tls });

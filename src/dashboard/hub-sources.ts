@@ -37,6 +37,34 @@ export function createHubDashboard(parts: HubDashboardParts): Dashboard {
   });
 }
 
+/** What the server records of each live session (SessionActivityJson), as the dashboard shows it. */
+export function dashboardSandboxSessions(
+  live: () => Promise<
+    readonly {
+      prefix: string;
+      mode: string | null;
+      runtime: string | null;
+      requests: number;
+      fallbacks: number;
+      lastProvider: string | null;
+      lastRequestAt: string | null;
+    }[]
+  >,
+): DashboardSandboxSessions {
+  return {
+    list: async () =>
+      (await live()).map((session) => ({
+        key: session.prefix,
+        mode: session.mode ?? "?",
+        runtime: session.runtime ?? "?",
+        requests: session.requests,
+        fallbacks: session.fallbacks,
+        lastProvider: session.lastProvider ?? undefined,
+        lastRequestAt: session.lastRequestAt === null ? undefined : Date.parse(session.lastRequestAt),
+      })),
+  };
+}
+
 export function dashboardKeys(keys: HubKeys): DashboardKeys {
   return {
     scopes: SCOPES,

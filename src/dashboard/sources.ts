@@ -81,11 +81,15 @@ export interface DashboardFiles {
 }
 
 export interface SandboxSessionView {
-  id: string;
-  mode: string;
+  /** The session token's public prefix. */
   key: string;
-  startedAt: number;
-  state: string;
+  mode: string;
+  runtime: string;
+  requests: number;
+  fallbacks: number;
+  /** The provider that answered its latest request. */
+  lastProvider: string | undefined;
+  lastRequestAt: number | undefined;
 }
 
 export interface DashboardSandboxSessions {

@@ -19,7 +19,7 @@ import { filesRoutes } from "./files-routes.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.ts";
 import { modelList } from "./model-list.ts";
 import { type DialectCall, relay } from "./relay.ts";
-import { SessionActivity } from "./session-activity.ts";
+import { SessionActivity, type SessionActivityJson } from "./session-activity.ts";
 import { recordTraffic } from "./traffic-recorder.ts";
 
 export interface HubServer {
@@ -27,6 +27,8 @@ export interface HubServer {
   metrics: GatewayMetrics;
   /** The middleware every keyed route uses; sub-apps mounted later use it too. */
   requireScope(scope: Scope): MiddlewareHandler<ServerEnv>;
+  /** What each live hub-routed sandbox session did through this hub (`status`, the dashboard). */
+  liveSessions(): Promise<SessionActivityJson[]>;
 }
 
 const READY_TIMEOUT_MS = 1_000;
@@ -214,7 +216,7 @@ export function createServer(hub: Hub): HubServer {
     return answerError(c.req.path, requestHeader(c, "anthropic-version"), error, c.get("aioHeaders") ?? {});
   });
 
-  return { app, metrics, requireScope };
+  return { app, metrics, requireScope, liveSessions: () => sessions.live(keys) };
 }
 
 /** Whether the store answers within the timeout (a hung database must not hang the probe). */

@@ -304,3 +304,34 @@ describe("dashboard sessions", () => {
     await reader.cancel();
   });
 });
+
+describe("the sandbox sessions panel", () => {
+  it("lists a live hub-routed session with its mode, runtime, requests and provider, and drops it once revoked", async () => {
+    const { cookie } = await signIn(await createKey("session-watcher", ["dashboard"]));
+    const session = await world.keys.create(
+      { name: "session-glm-bwrap-0a1b2c3d", kind: "session", mode: "glm", ttlMs: 60_000 },
+      "cli:test",
+    );
+    const chat = await fetch(`${world.origin}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${session.key}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "glm-4.6", messages: [{ role: "user", content: "hello" }] }),
+    });
+    assert.equal(chat.status, 200, await chat.clone().text());
+    await chat.text();
+
+    const page = await (await get("/ui/audit", cookie)).text();
+    const row =
+      /<tr><th scope="row"><code>([^<]+)<\/code><\/th><td>glm<\/td><td>bwrap<\/td>\s*<td>1<\/td><td>zai<\/td>/.exec(
+        page,
+      );
+    assert.ok(row, "the session's row shows mode glm, runtime bwrap, 1 request, answered by zai");
+    assert.equal(row[1], session.info.prefix);
+
+    await world.keys.revoke(session.info.id, "cli:test");
+    const after = await (await get("/ui/audit", cookie)).text();
+    // The audit entries below still name the key (its revocation); the sessions panel no longer does.
+    assert.doesNotMatch(after, new RegExp(`<th scope="row"><code>${session.info.prefix}</code></th><td>glm`));
+    assert.match(after, /No sandbox session is running/);
+  });
+});

@@ -11,7 +11,7 @@ import { resolvePaths } from "../../src/config/paths.ts";
 import { configSchema } from "../../src/config/schema/index.ts";
 import { PROVIDER_APIS } from "../../src/config/schema/providers.ts";
 import type { Dashboard } from "../../src/dashboard/dashboard.ts";
-import { createHubDashboard } from "../../src/dashboard/hub-sources.ts";
+import { createHubDashboard, dashboardSandboxSessions } from "../../src/dashboard/hub-sources.ts";
 import type { FileService } from "../../src/files/file-service.ts";
 import { createHub, type Hub } from "../../src/hub/hub.ts";
 import { createLogger } from "../../src/observability/logger.ts";
@@ -68,8 +68,12 @@ export async function startDashboardWorld(
   const traffic = hub.traffic;
   const files = hub.files;
   if (files === undefined) throw new Error("a hub with a store has a file registry");
-  const dashboard = createHubDashboard({ hub, liveIntervalMs: options.liveIntervalMs ?? 250 });
   const server = createServer(hub);
+  const dashboard = createHubDashboard({
+    hub,
+    sandboxSessions: dashboardSandboxSessions(server.liveSessions),
+    liveIntervalMs: options.liveIntervalMs ?? 250,
+  });
   server.app.route("/ui", dashboard.app);
   const listening = await listen(server.app, { host: "127.0.0.1", port: 0 });
   return {
