@@ -13,6 +13,7 @@ import {
   type ResilienceError,
 } from "../resilience/errors.ts";
 import { cliContext } from "./context.ts";
+import { showWait } from "./progress.ts";
 
 interface AskOptions {
   provider?: string;
@@ -59,6 +60,9 @@ async function runAsk(prompt: string, options: AskOptions, command: Command): Pr
   const logger = createLogger({ level: process.env.AI_ORCHESTRATOR_LOG_LEVEL ? undefined : "error" });
   const hub = createHub({ config, paths: context.paths, logger });
   let wroteText = false;
+  // Until the first byte of the answer, a terminal shows that ask is waiting; the provider's policy
+  // ends the wait at its first-byte deadline with its own one-line error.
+  const stopWaiting = showWait({ label: "waiting for the first byte of the answer" });
   try {
     const result = await hub.chat.chat({
       ...(options.provider === undefined ? {} : { provider: options.provider }),
@@ -72,12 +76,14 @@ async function runAsk(prompt: string, options: AskOptions, command: Command): Pr
         : {
             onEvent: (event, stream) => {
               if (event.type !== "text-delta") return;
+              stopWaiting();
               process.stdout.write(event.text);
               wroteText = true;
               stream.delivered();
             },
           }),
     });
+    stopWaiting();
     if (options.json) {
       process.stdout.write(`${JSON.stringify(askResult(result))}\n`);
       return;
@@ -91,6 +97,7 @@ async function runAsk(prompt: string, options: AskOptions, command: Command): Pr
     if (result.fallbacks.length > 0)
       process.stderr.write(`ai-orchestrator: answered by ${result.target.provider}\n`);
   } catch (error) {
+    stopWaiting();
     if (!isProviderError(error) && !isResilienceError(error)) throw error;
     if (wroteText) process.stdout.write("\n");
     if (!options.json) throw error;

@@ -15,20 +15,26 @@ export interface ProgressOptions {
   stream?: { readonly isTTY?: boolean; write(text: string): unknown };
 }
 
-/** Runs `work`, showing progress after `quietMs`; aborts its signal and throws at the deadline. */
-export async function withProgress<T>(
-  work: (signal: AbortSignal) => Promise<T>,
-  options: ProgressOptions,
-): Promise<T> {
+export interface WaitIndicatorOptions {
+  label: string;
+  /** Shown after the seconds, e.g. "(up to 60 s)". */
+  suffix?: string;
+  quietMs?: number;
+  stream?: ProgressOptions["stream"];
+}
+
+/**
+ * At a terminal, after `quietMs` of waiting, a line counting the seconds; the returned function
+ * stops it and clears the line. Nothing is written where stderr is not a terminal.
+ */
+export function showWait(options: WaitIndicatorOptions): () => void {
   const stream = options.stream ?? process.stderr;
   const started = Date.now();
-  const controller = new AbortController();
-  const seconds = () => Math.round((Date.now() - started) / 1000);
-  const limit = Math.round(options.deadlineMs / 1000);
+  const suffix = options.suffix === undefined ? "" : ` ${options.suffix}`;
   let shown = false;
   let ticker: NodeJS.Timeout | undefined;
   const show = () => {
-    stream.write(`\r\u001b[K${options.label}… ${seconds()} s (up to ${limit} s)`);
+    stream.write(`\r\u001b[K${options.label}… ${Math.round((Date.now() - started) / 1000)} s${suffix}`);
     shown = true;
   };
   const quiet = setTimeout(() => {
@@ -36,6 +42,29 @@ export async function withProgress<T>(
     show();
     ticker = setInterval(show, 1000);
   }, options.quietMs ?? 2000);
+  let stopped = false;
+  return () => {
+    if (stopped) return;
+    stopped = true;
+    clearTimeout(quiet);
+    clearInterval(ticker);
+    if (shown) stream.write("\r\u001b[K");
+  };
+}
+
+/** Runs `work`, showing progress after `quietMs`; aborts its signal and throws at the deadline. */
+export async function withProgress<T>(
+  work: (signal: AbortSignal) => Promise<T>,
+  options: ProgressOptions,
+): Promise<T> {
+  const controller = new AbortController();
+  const limit = Math.round(options.deadlineMs / 1000);
+  const stop = showWait({
+    label: options.label,
+    suffix: `(up to ${limit} s)`,
+    quietMs: options.quietMs,
+    stream: options.stream,
+  });
   let deadline: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_resolve, reject) => {
     deadline = setTimeout(() => {
@@ -46,9 +75,7 @@ export async function withProgress<T>(
   try {
     return await Promise.race([work(controller.signal), expired]);
   } finally {
-    clearTimeout(quiet);
     clearTimeout(deadline);
-    clearInterval(ticker);
-    if (shown) stream.write("\r\u001b[K");
+    stop();
   }
 }

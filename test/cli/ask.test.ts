@@ -9,7 +9,9 @@ import { stringify } from "yaml";
 import { PROVIDER_APIS, type ProviderApi } from "../../src/config/schema/providers.ts";
 import { PROVIDER_DEFINITIONS } from "../../src/providers/definitions.ts";
 import { type Simulators, startSimulators } from "../../src/simulators/index.ts";
-import { BIN, runCli, temporaryHome } from "../support/cli.ts";
+import { BIN, runCli, runProgram, temporaryHome } from "../support/cli.ts";
+import { requireService } from "../support/services.ts";
+import { scriptMissing } from "../support/terminal.ts";
 import { homeEnv } from "./home-env.ts";
 
 const KEY = "sk-ask-test-key-4242";
@@ -268,5 +270,32 @@ describe("ask", () => {
       assert.match(result.stderr, /^ai-orchestrator: --file .*nope\.txt: cannot be read \(ENOENT\)\n$/);
       assert.equal(simulators.requests().length, 0);
     });
+  });
+
+  it("at a terminal, a slow first byte shows that ask is waiting, and the line is cleared when the answer comes", async (t) => {
+    if (!requireService(t, "util-linux script", scriptMissing())) return;
+    setup(t);
+    simulators.faults.inject("zai", { kind: "latency", ms: 3_500, times: 1 });
+    t.after(() => simulators.faults.clear("zai"));
+    const quoted = (value: string): string => `'${value.replaceAll("'", "'\\''")}'`;
+    const atTerminal = await runProgram(
+      "script",
+      [
+        "-qfec",
+        [process.execPath, BIN, "ask", "--provider", "zai", "Still there?"].map(quoted).join(" "),
+        "/dev/null",
+      ],
+      { env: env("zai") },
+    );
+    assert.equal(atTerminal.code, 0, atTerminal.stdout);
+    assert.match(atTerminal.stdout, /waiting for the first byte of the answer… [23] s/);
+    // The wait line is erased (carriage return, erase-line) right before the answer is written.
+    assert.ok(
+      atTerminal.stdout.includes("\r\u001b[KSimulated Z.ai reply to: Still there?"),
+      "the wait line is cleared before the answer",
+    );
+    // Piped, nothing but the answer.
+    const piped = await runCli(["ask", "--provider", "zai", "Still there?"], { env: env("zai") });
+    assert.equal(piped.stderr, "");
   });
 });
