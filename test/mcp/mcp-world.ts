@@ -193,4 +193,13 @@ export async function startServedWorld(): Promise<ServedWorld> {
 }
 
 /** The default tool list, sorted. */
-export const TOOL_NAMES = ["chat", "clink", "consensus", "listmodels", "threads"];
+export const TOOL_NAMES = [
+  "chat",
+  "clink",
+  "consensus",
+  "file_ask",
+  "files_list",
+  "files_upload",
+  "listmodels",
+  "threads",
+];

@@ -65,7 +65,7 @@ async function toolError(name: string, args: Record<string, unknown>): Promise<s
   return resultText(result);
 }
 
-test("the default tool list is the five tools and stays under 10,000 characters of JSON", async () => {
+test("the default tool list is the eight tools and stays under 10,000 characters of JSON", async () => {
   const { tools } = await client.listTools();
   assert.deepEqual(tools.map((tool) => tool.name).sort(), TOOL_NAMES);
   const size = JSON.stringify(tools).length;
