@@ -14,6 +14,7 @@ import {
   type McpWorld,
   resultText,
   startMcpWorld,
+  toolErrorOf,
 } from "./mcp-world.ts";
 
 let world: McpWorld;
@@ -49,10 +50,8 @@ async function call(name: string, args: Record<string, unknown>) {
   return result;
 }
 
-async function toolError(name: string, args: Record<string, unknown>): Promise<string> {
-  const result = await client.callTool({ name, arguments: args });
-  assert.equal(result.isError, true, `expected a tool error, got ${resultText(result)}`);
-  return resultText(result);
+function toolError(name: string, args: Record<string, unknown>): Promise<string> {
+  return toolErrorOf(client, name, args);
 }
 
 /** File uploads each provider's simulator received. */
