@@ -3,34 +3,37 @@
 // later run continues them.
 import { realpathSync } from "node:fs";
 import type { Command } from "commander";
+import { storeUrl } from "../config/shared-state.ts";
 import { createHub } from "../hub/hub.ts";
 import { createMcpServerFactory } from "../mcp/mcp-server.ts";
 import { serveMcpOverStdio } from "../mcp/stdio.ts";
 import { createLogger } from "../observability/logger.ts";
+import { openStore } from "../store/store.ts";
 import { cliContext } from "./context.ts";
-import { withStore } from "./store-context.ts";
 
 export function registerMcpCommand(program: Command): void {
   program
     .command("mcp")
-    .description("serve the MCP tools (chat, consensus, clink, listmodels, threads) on stdio")
+    .description(
+      "serve the MCP tools (chat, consensus, clink, listmodels, threads, files_upload, files_list, file_ask) on stdio",
+    )
     .action(async (_options: unknown, command: Command) => {
       const context = cliContext(command);
       const { config } = context.config();
       // stdout carries the protocol: logs go to stderr (warnings, unless AI_ORCHESTRATOR_LOG_LEVEL says).
       const logger = createLogger();
-      const hub = createHub({ config, paths: context.paths, logger });
+      const store = await openStore({ url: storeUrl(config, context.paths), paths: context.paths, logger });
+      // The hub owns the store from here (its files registry keeps uploads there) and closes it.
+      const hub = createHub({ config, paths: context.paths, logger, store });
       try {
-        await withStore(context, (store) =>
-          serveMcpOverStdio(
-            createMcpServerFactory({
-              hub,
-              threads: store.threads,
-              workspace: realpathSync(process.cwd()),
-              runtime: context.options.runtime,
-            }),
-            logger,
-          ),
+        await serveMcpOverStdio(
+          createMcpServerFactory({
+            hub,
+            threads: store.threads,
+            workspace: realpathSync(process.cwd()),
+            runtime: context.options.runtime,
+          }),
+          logger,
         );
       } finally {
         await hub.close();

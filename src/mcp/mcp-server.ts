@@ -11,6 +11,7 @@ import type { ToolContext } from "./tool-context.ts";
 import { registerChatTool } from "./tools/chat-tool.ts";
 import { registerClinkTool } from "./tools/clink-tool.ts";
 import { registerConsensusTool } from "./tools/consensus-tool.ts";
+import { registerFilesTools } from "./tools/files-tools.ts";
 import { registerListModelsTool } from "./tools/listmodels-tool.ts";
 import { registerThreadsTool } from "./tools/threads-tool.ts";
 
@@ -18,8 +19,8 @@ export const MCP_SERVER_NAME = "ai-orchestrator";
 const VERSION = "0.1.0";
 
 export interface McpServerParts {
-  /** The hub's parts: configuration, logger, resilience, one client per provider, the chat service. */
-  hub: Pick<Hub, "config" | "paths" | "logger" | "resilience" | "providers" | "chat">;
+  /** The hub's parts: configuration, logger, resilience, one client per provider, chat, files. */
+  hub: Pick<Hub, "config" | "paths" | "logger" | "resilience" | "providers" | "chat" | "files">;
   threads: ThreadRepository;
   /** Where clink runs and what `files` may name: the directory the server was started in. */
   workspace: string;
@@ -40,6 +41,7 @@ export function createMcpServerFactory(parts: McpServerParts): McpServerFactory 
     resilience: hub.resilience,
     providers: hub.providers,
     chat: hub.chat,
+    files: hub.files,
     conversations: createConversations(parts.threads, hub.config.mcp.threads),
     catalog: createModelCatalog(hub),
     workspace: parts.workspace,
@@ -52,7 +54,7 @@ export function createMcpServerFactory(parts: McpServerParts): McpServerFactory 
       {
         capabilities: { tools: {} },
         instructions:
-          "Tools to ask other AI models (chat, consensus), run other assistant CLIs in sandboxes (clink), and see models and threads.",
+          "Tools to ask other AI models (chat, consensus), run other assistant CLIs in sandboxes (clink), upload files once and ask about them, and see models and threads.",
       },
     );
     registerChatTool(server, context);
@@ -60,6 +62,7 @@ export function createMcpServerFactory(parts: McpServerParts): McpServerFactory 
     registerClinkTool(server, context);
     registerListModelsTool(server, context);
     registerThreadsTool(server, context);
+    registerFilesTools(server, context);
     return server;
   };
 }

@@ -6,6 +6,7 @@ import { isAbsolute, relative, resolve, sep } from "node:path";
 import type { Paths } from "../config/paths.ts";
 import type { Config, RuntimeChoice } from "../config/schema/index.ts";
 import { AppError } from "../errors.ts";
+import type { FileService } from "../files/file-service.ts";
 import type { ChatService } from "../gateway/chat-service.ts";
 import type { ProviderClients } from "../hub/provider-clients.ts";
 import type { Logger } from "../observability/logger.ts";
@@ -20,6 +21,8 @@ export interface ToolContext {
   resilience: Resilience;
   providers: ProviderClients;
   chat: ChatService;
+  /** The file registry; undefined without a store, and then the file tools are not offered. */
+  files: FileService | undefined;
   conversations: Conversations;
   catalog: ModelCatalog;
   /** The directory the server was started in: where clink runs and what `files` may name. */

@@ -1,6 +1,7 @@
 // What the MCP tests run in: the four simulators accepting only each provider's canary key, a
 // throwaway home whose config.yaml points every provider (native and Anthropic-compatible API) at
 // them, a workspace, and a parent environment holding every canary key plus bogus endpoints.
+import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/client";
@@ -133,6 +134,17 @@ export async function stdioClient(
 }
 
 /** The text of a tool result's first content block. */
+/** Calls a tool expecting a tool error (never a protocol failure); returns its message. */
+export async function toolErrorOf(
+  client: Client,
+  name: string,
+  args: Record<string, unknown>,
+): Promise<string> {
+  const result = await client.callTool({ name, arguments: args });
+  assert.equal(result.isError, true, `expected a tool error, got ${resultText(result)}`);
+  return resultText(result);
+}
+
 export function resultText(result: unknown): string {
   if (typeof result !== "object" || result === null || !("content" in result)) return "";
   const content = result.content;
@@ -193,4 +205,13 @@ export async function startServedWorld(): Promise<ServedWorld> {
 }
 
 /** The default tool list, sorted. */
-export const TOOL_NAMES = ["chat", "clink", "consensus", "listmodels", "threads"];
+export const TOOL_NAMES = [
+  "chat",
+  "clink",
+  "consensus",
+  "file_ask",
+  "files_list",
+  "files_upload",
+  "listmodels",
+  "threads",
+];
