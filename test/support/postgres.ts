@@ -25,18 +25,32 @@ async function unavailableReason(): Promise<string | undefined> {
   }
 }
 
+/** Undefined when AIO_TEST_POSTGRES_URL answers; otherwise why not (for tests that share one schema). */
+export function postgresUnavailable(): Promise<string | undefined> {
+  reachability ??= unavailableReason();
+  return reachability;
+}
+
 /** A URL to a fresh, empty schema (dropped when the test ends), or undefined when the test was skipped. */
 export async function postgresSchemaUrl(t: TestContext): Promise<string | undefined> {
-  reachability ??= unavailableReason();
-  if (!requireService(t, "PostgreSQL", await reachability) || POSTGRES_URL === undefined) return undefined;
+  if (!requireService(t, "PostgreSQL", await postgresUnavailable()) || POSTGRES_URL === undefined)
+    return undefined;
+  return freshSchemaUrl(POSTGRES_URL, t);
+}
+
+/** A fresh schema on the server `serverUrl` names, dropped through `owner.after`: for a suite that shares one. */
+export async function freshSchemaUrl(
+  serverUrl: string,
+  owner: { after(fn: () => Promise<void>): void },
+): Promise<string> {
   const schema = `aio_test_${randomBytes(6).toString("hex")}`;
-  const admin = postgres(POSTGRES_URL, { max: 1, onnotice: () => {} });
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
   await admin`CREATE SCHEMA ${admin(schema)}`;
-  t.after(async () => {
+  owner.after(async () => {
     await admin`DROP SCHEMA ${admin(schema)} CASCADE`;
     await admin.end({ timeout: 5 });
   });
-  const url = new URL(POSTGRES_URL);
+  const url = new URL(serverUrl);
   url.searchParams.set("search_path", schema);
   return url.toString();
 }
