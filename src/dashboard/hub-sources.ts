@@ -8,6 +8,7 @@ import { parseScopes, SCOPES } from "../auth/scopes.ts";
 import type { FileService } from "../files/file-service.ts";
 import type { ProviderCheck, SyncReport } from "../files/health.ts";
 import type { Hub } from "../hub/hub.ts";
+import type { SessionActivityJson } from "../server/session-activity.ts";
 import { createDashboard, type Dashboard, type DashboardOptions } from "./dashboard.ts";
 import type { DashboardFiles, DashboardKeys, DashboardSandboxSessions, FileView } from "./sources.ts";
 
@@ -37,19 +38,9 @@ export function createHubDashboard(parts: HubDashboardParts): Dashboard {
   });
 }
 
-/** What the server records of each live session (SessionActivityJson), as the dashboard shows it. */
+/** What the server records of each live session, as the dashboard shows it. */
 export function dashboardSandboxSessions(
-  live: () => Promise<
-    readonly {
-      prefix: string;
-      mode: string | null;
-      runtime: string | null;
-      requests: number;
-      fallbacks: number;
-      lastProvider: string | null;
-      lastRequestAt: string | null;
-    }[]
-  >,
+  live: () => Promise<readonly SessionActivityJson[]>,
 ): DashboardSandboxSessions {
   return {
     list: async () =>
