@@ -55,6 +55,8 @@ hub() {
   if [[ -x $root/node_modules/.bin/tsc ]]; then
     (cd "$root" && node_modules/.bin/tsc -p tsconfig.build.json --outDir "$context/dist") >"$work/tsc.log" 2>&1 ||
       { tail -30 "$work/tsc.log" >&2; die "compiling the sources failed"; }
+    # What `npm run build` adds to tsc's output: the dashboard's stylesheet and script.
+    cp -R "$root/src/dashboard/assets" "$context/dist/dashboard/"
   else
     [[ -f $root/dist/cli/main.js ]] || die "dist/ is not built: run \`npm ci && npm run build\` first"
     cp -R "$root/dist" "$context/"
