@@ -61,19 +61,25 @@ test("keys create prints the key once; --json has exactly the documented fields;
 
 test("keys revoke by name or id marks the key revoked and is audited; audit verify then passes", async (t) => {
   const env = homeEnv(temporaryHome(t));
-  const created = JSON.parse((await runCli(["keys", "create", "--name", "ci", "--json"], { env })).stdout);
+  const create = await runCli(["keys", "create", "--name", "ci", "--json"], { env });
+  assert.equal(create.code, 0, `keys create: ${create.stderr}`);
+  const created = JSON.parse(create.stdout);
   const revoked = await runCli(["keys", "revoke", "ci"], { env });
   assert.equal(revoked.code, 0, revoked.stderr);
   assert.equal(revoked.stdout, `revoked hub key "ci" (${created.id}, ${created.prefix}…)\n`);
   const again = await runCli(["keys", "revoke", created.id], { env });
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /was already revoked at \d{4}-/);
-  const listed = JSON.parse((await runCli(["keys", "list", "--json"], { env })).stdout);
+  const list = await runCli(["keys", "list", "--json"], { env });
+  assert.equal(list.code, 0, `keys list: ${list.stderr}`);
+  const listed = JSON.parse(list.stdout);
   assert.equal(listed[0].status, "revoked");
   const recreated = await runCli(["keys", "create", "--name", "ci"], { env });
   assert.equal(recreated.code, 0, "a revoked key's name can be used again");
 
-  const audit = JSON.parse((await runCli(["audit", "list", "--json"], { env })).stdout);
+  const auditList = await runCli(["audit", "list", "--json"], { env });
+  assert.equal(auditList.code, 0, `audit list: ${auditList.stderr}`);
+  const audit = JSON.parse(auditList.stdout);
   assert.deepEqual(
     audit.map((row: { seq: number; action: string; subject: string }) => [row.seq, row.action]),
     [
