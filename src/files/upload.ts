@@ -107,20 +107,21 @@ export async function uploadToTarget(
     mimeType: file.mimeType,
     firstSeenAt: context.now(),
   });
+  const dedup = async (copy: FileCopy): Promise<UploadResult> => {
+    context.metrics.deduplicationHits.inc();
+    await context.audit.record({
+      actor: options.actor,
+      action: "file.dedup",
+      subject: file.sha256,
+      outcome: "ok",
+      details: { provider: target.provider, purpose: target.purpose, remoteId: copy.remoteId },
+    });
+    return result(file, target, copy, true);
+  };
   let wait = WAIT_START_MS;
   for (;;) {
     const reused = await usableCopy(context, file.sha256, target);
-    if (reused !== undefined) {
-      context.metrics.deduplicationHits.inc();
-      await context.audit.record({
-        actor: options.actor,
-        action: "file.dedup",
-        subject: file.sha256,
-        outcome: "ok",
-        details: { provider: target.provider, purpose: target.purpose, remoteId: reused.remoteId },
-      });
-      return result(file, target, reused, true);
-    }
+    if (reused !== undefined) return dedup(reused);
     const claim = await journal.claim({
       id: newJournalId(),
       sha256: file.sha256,
@@ -130,8 +131,16 @@ export async function uploadToTarget(
       leaseUntil: context.now() + LEASE_MS,
       createdAt: context.now(),
     });
-    if (claim.claimed)
+    if (claim.claimed) {
+      // The upload that held the claim may have finished between the lookup and the claim: a holder
+      // commits its copy before it lets the claim go, so a copy found now is one to reuse.
+      const landed = await usableCopy(context, file.sha256, target);
+      if (landed !== undefined) {
+        await journal.advance(claim.entry.id, context.owner.id, "released", context.now());
+        return dedup(landed);
+      }
       return result(file, target, await uploadClaimed(context, file, claim.entry, options), false);
+    }
     if (claim.holder !== undefined && ownerIsGone(context, claim.holder)) {
       try {
         await recoverEntry(context, claim.holder, options.actor);
