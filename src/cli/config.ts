@@ -5,6 +5,7 @@ import { stringify } from "yaml";
 import { z } from "zod";
 import { type ConfigProblem, checkConfig, formatProblem } from "../config/load.ts";
 import { type Config, configSchema } from "../config/schema/index.ts";
+import { missingBreakerRedis } from "../config/shared-state.ts";
 import { AppError, isAppError } from "../errors.ts";
 import { modeNames, resolveMode } from "../modes/registry.ts";
 import { redactValue } from "../observability/logger.ts";
@@ -89,6 +90,8 @@ export function crossReferenceProblems(config: Config): ConfigProblem[] {
       });
     }
   }
+  const noRedis = missingBreakerRedis(config);
+  if (noRedis !== undefined) problems.push({ path: "resilience.store", message: noRedis });
   return problems;
 }
 

@@ -18,3 +18,12 @@ export function redisUrl(
 ): string | undefined {
   return env.AI_ORCHESTRATOR_REDIS_URL || config.redis.url || config.resilience.redisUrl;
 }
+
+/** Why `resilience.store: redis` cannot run, if it cannot: no Redis named anywhere. */
+export function missingBreakerRedis(
+  config: Pick<Config, "redis" | "resilience">,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
+  if (config.resilience.store !== "redis" || redisUrl(config, env) !== undefined) return undefined;
+  return "is redis but no Redis is named; set redis.url (or resilience.redisUrl), e.g. redis://127.0.0.1:6379, or AI_ORCHESTRATOR_REDIS_URL";
+}

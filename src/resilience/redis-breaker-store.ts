@@ -259,7 +259,7 @@ export class RedisBreakerStore implements BreakerStore {
     } catch (error) {
       throw new AppError(
         "unavailable",
-        `cannot reach redis at ${this.#where} to ${purpose} (${error instanceof Error ? error.message : String(error)}); check that it runs and resilience.redisUrl`,
+        `cannot reach redis at ${this.#where} to ${purpose} (${error instanceof Error ? error.message : String(error)}); check that it runs and redis.url (or resilience.redisUrl)`,
         { cause: error },
       );
     }

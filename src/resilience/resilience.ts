@@ -3,6 +3,8 @@
 import type { Paths } from "../config/paths.ts";
 import type { Config } from "../config/schema/index.ts";
 import { DEFAULT_POLICY, type PolicyConfig } from "../config/schema/resilience.ts";
+import { missingBreakerRedis, redisUrl } from "../config/shared-state.ts";
+import { AppError } from "../errors.ts";
 import type { Logger } from "../observability/logger.ts";
 import { logger as processLogger } from "../observability/logger.ts";
 import { createMetrics, type Metrics } from "../observability/metrics.ts";
@@ -51,7 +53,10 @@ export interface Resilience {
   close(): Promise<void>;
 }
 
-/** The breaker store `resilience.store` names: sqlite (default) at paths.databaseFile, memory, or redis. */
+/**
+ * The breaker store `resilience.store` names: sqlite (default) at paths.databaseFile, memory, or redis
+ * (the Redis replicas share: see config/shared-state.ts redisUrl).
+ */
 export function openBreakerStore(
   config: Config,
   paths: Pick<Paths, "databaseFile">,
@@ -61,9 +66,11 @@ export function openBreakerStore(
 ): BreakerStore {
   const settings = config.resilience;
   if (settings.store === "memory") return new MemoryBreakerStore(now);
-  if (settings.store === "redis" && settings.redisUrl !== undefined) {
+  if (settings.store === "redis") {
+    const url = redisUrl(config);
+    if (url === undefined) throw new AppError("config", `resilience.store ${missingBreakerRedis(config)}`);
     return new RedisBreakerStore({
-      url: settings.redisUrl,
+      url,
       keyPrefix: settings.redisKeyPrefix,
       logger,
       now,

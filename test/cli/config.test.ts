@@ -90,6 +90,21 @@ test("config check catches a mode that names an unknown provider and a custom pr
   assert.match(result.stderr, /modes\.odd: unknown provider "nowhere"/);
 });
 
+test("config check catches breakers on Redis with no Redis named, and passes once redis.url names one", async (t) => {
+  const home = temporaryHome(t);
+  const env = { ...process.env, AI_ORCHESTRATOR_HOME: home, AI_ORCHESTRATOR_REDIS_URL: "" };
+  writeFileSync(join(home, "config.yaml"), "resilience:\n  store: redis\n");
+  const missing = await runCli(["config", "check"], { env });
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /resilience\.store: is redis but no Redis is named; set redis\.url/);
+  writeFileSync(
+    join(home, "config.yaml"),
+    "resilience:\n  store: redis\nredis:\n  url: redis://127.0.0.1:6379\n",
+  );
+  const named = await runCli(["config", "check"], { env });
+  assert.equal(named.code, 0, named.stderr);
+});
+
 test("config show redacts secret-looking values and keeps variable names", async (t) => {
   const home = temporaryHome(t);
   writeFileSync(

@@ -104,10 +104,34 @@ test("a broken resilience section is reported with its path and the fix", async 
   writeFileSync(join(home, "config.yaml"), "resilience:\n  store: redis\n");
   const result = await runCli(["providers"], { env: { ...process.env, AI_ORCHESTRATOR_HOME: home } });
   assert.equal(result.code, 2);
+  assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
   assert.match(
     result.stderr,
-    /resilience\.redisUrl: is required with store: redis; set it, e\.g\. redisUrl: redis:\/\/127\.0\.0\.1:6379/,
+    /resilience\.store is redis but no Redis is named; set redis\.url \(or resilience\.redisUrl\), e\.g\. redis:\/\/127\.0\.0\.1:6379, or AI_ORCHESTRATOR_REDIS_URL/,
   );
+});
+
+test("store: redis finds its Redis in redis.url or AI_ORCHESTRATOR_REDIS_URL, as the replicas' rate limits do", async (t) => {
+  const { writeFileSync } = await import("node:fs");
+  const unreachable = "redis://127.0.0.1:1";
+  for (const [config, env] of [
+    [`resilience:\n  store: redis\nredis:\n  url: ${unreachable}\n`, {}],
+    ["resilience:\n  store: redis\n", { AI_ORCHESTRATOR_REDIS_URL: unreachable }],
+  ] as const) {
+    const home = temporaryHome(t);
+    writeFileSync(join(home, "config.yaml"), config);
+    const list = await runCli(["providers", "--json"], {
+      env: { ...process.env, ...env, AI_ORCHESTRATOR_HOME: home },
+    });
+    assert.equal(list.code, 0, list.stderr);
+    // The breakers went to that Redis: unreachable there, so each provider says so.
+    assert.ok(
+      JSON.parse(list.stdout).every(
+        (entry: { sharing: string }) => entry.sharing === "process (redis unreachable)",
+      ),
+      list.stdout,
+    );
+  }
 });
 
 test("with an unreachable Redis, `providers` still answers from local state and says so; `reset` fails in one line", async (t) => {

@@ -144,7 +144,9 @@ export const resilienceSchema = z
       ),
     redisUrl: redisUrl
       .optional()
-      .describe("The Redis server for store: redis. A password in it is never logged."),
+      .describe(
+        "The Redis server for store: redis when redis.url (or AI_ORCHESTRATOR_REDIS_URL) names none. A password in it is never logged.",
+      ),
     redisKeyPrefix: z
       .string()
       .min(1)
@@ -156,13 +158,6 @@ export const resilienceSchema = z
       .describe("Per provider, the providers a chat falls back to, in order: `zai: [moonshot, anthropic]`."),
   })
   .superRefine((resilience, context) => {
-    if (resilience.store === "redis" && resilience.redisUrl === undefined) {
-      context.addIssue({
-        code: "custom",
-        path: ["redisUrl"],
-        message: "is required with store: redis; set it, e.g. redisUrl: redis://127.0.0.1:6379",
-      });
-    }
     for (const [from, chain] of Object.entries(resilience.fallbacks)) {
       if (chain.includes(from)) {
         context.addIssue({
