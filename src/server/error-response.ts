@@ -17,6 +17,8 @@ export type ErrorCategory =
   | "too_large"
   | "rate_limit"
   | "api_error"
+  /** The hub itself is not set up for this (a provider's key missing, its config wrong): 503. */
+  | "not_configured"
   | "bad_gateway"
   | "overloaded"
   | "timeout";
@@ -45,6 +47,7 @@ const STATUS: Readonly<Record<ErrorCategory, number>> = {
   too_large: 413,
   rate_limit: 429,
   api_error: 500,
+  not_configured: 503,
   bad_gateway: 502,
   overloaded: 503,
   timeout: 504,
@@ -112,8 +115,8 @@ export function classifyError(error: unknown): ClassifiedError {
 
 const APP_CATEGORY = {
   usage: "invalid_request",
-  config: "api_error",
-  credential: "api_error",
+  config: "not_configured",
+  credential: "not_configured",
   not_found: "not_found",
   unavailable: "overloaded",
   conflict: "conflict",
@@ -176,6 +179,7 @@ const ANTHROPIC_TYPE: Readonly<Record<ErrorCategory, string>> = {
   too_large: "request_too_large",
   rate_limit: "rate_limit_error",
   api_error: "api_error",
+  not_configured: "api_error",
   bad_gateway: "api_error",
   overloaded: "overloaded_error",
   timeout: "timeout_error",
@@ -190,6 +194,7 @@ const OPENAI_TYPE: Readonly<Record<ErrorCategory, string>> = {
   too_large: "invalid_request_error",
   rate_limit: "rate_limit_error",
   api_error: "server_error",
+  not_configured: "server_error",
   bad_gateway: "server_error",
   overloaded: "server_error",
   timeout: "server_error",
@@ -204,6 +209,7 @@ const OPENAI_CODE: Readonly<Record<ErrorCategory, string | null>> = {
   too_large: "request_too_large",
   rate_limit: "rate_limit_exceeded",
   api_error: null,
+  not_configured: "not_configured",
   bad_gateway: "bad_gateway",
   overloaded: "overloaded",
   timeout: "timeout",
@@ -218,6 +224,7 @@ const GEMINI_STATUS: Readonly<Record<ErrorCategory, string>> = {
   too_large: "INVALID_ARGUMENT",
   rate_limit: "RESOURCE_EXHAUSTED",
   api_error: "INTERNAL",
+  not_configured: "UNAVAILABLE",
   bad_gateway: "UNAVAILABLE",
   overloaded: "UNAVAILABLE",
   timeout: "DEADLINE_EXCEEDED",

@@ -108,6 +108,55 @@ describe("bad input", () => {
     });
   }
 
+  it("a provider the hub holds no key for is a 503 in the client's dialect naming the key to set, not a 500", async (t) => {
+    // Nothing reaches a real provider even with keys in this shell: none is read, every URL is closed.
+    for (const name of ["ANTHROPIC_API_KEY", "MOONSHOT_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY"]) {
+      const saved = process.env[name];
+      delete process.env[name];
+      t.after(() => {
+        if (saved !== undefined) process.env[name] = saved;
+      });
+    }
+    const closed = { baseUrl: "http://127.0.0.1:9" };
+    const providers = { anthropic: closed, moonshot: closed, google: closed };
+    const hub = await startTestHub(t, simulatorConfig(undefined, { providers }), { providerKeys: false });
+    const key = await hub.addKey("client", ["chat"]);
+    const message = { role: "user", content: "hi" };
+    const answers = [
+      await hub.request("/v1/messages", {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 16, messages: [message] }),
+      }),
+      await hub.request("/v1/chat/completions", {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "kimi-k2-turbo-preview", messages: [message] }),
+      }),
+      await hub.request("/v1beta/models/gemini-2.5-flash:generateContent", {
+        method: "POST",
+        headers: { "x-goog-api-key": key, "content-type": "application/json" },
+        body: JSON.stringify({ contents: [{ role: "user", parts: [{ text: "hi" }] }] }),
+      }),
+    ];
+    const [anthropic, openai, gemini] = await Promise.all(
+      answers.map(async (answer) => ({
+        status: answer.status,
+        body: await answer.json(),
+      })),
+    );
+    for (const answer of [anthropic, openai, gemini]) {
+      assert.equal(answer?.status, 503, JSON.stringify(answer?.body));
+      assert.doesNotMatch(JSON.stringify(answer?.body), /\bat .*\.ts:\d+/);
+    }
+    assert.equal(pick(anthropic?.body, "error", "type"), "api_error");
+    assert.match(String(pick(anthropic?.body, "error", "message")), /ANTHROPIC_API_KEY/);
+    assert.equal(pick(openai?.body, "error", "code"), "not_configured");
+    assert.match(String(pick(openai?.body, "error", "message")), /MOONSHOT_API_KEY/);
+    assert.equal(pick(gemini?.body, "error", "status"), "UNAVAILABLE");
+    assert.match(String(pick(gemini?.body, "error", "message")), /GEMINI_API_KEY|GOOGLE_API_KEY/);
+  });
+
   it("an unknown Gemini model and an unknown route are 4xx in the dialect the path implies", async (t) => {
     const hub = await startTestHub(t, simulatorConfig(undefined));
     const key = await hub.addKey("client", ["chat"]);
