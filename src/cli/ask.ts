@@ -1,6 +1,8 @@
 // `ask "prompt"`: one chat turn, the answer streamed to stdout as it arrives. A thin adapter over the
-// hub's chat service, which routes the model, falls back and attaches files; `--json` prints one object.
+// hub's chat service, which routes the model, falls back and attaches files (through the file
+// registry in the store, so a file is uploaded once per provider); `--json` prints one object.
 import { type Command, InvalidArgumentError } from "commander";
+import { storeUrl } from "../config/shared-state.ts";
 import { AppError } from "../errors.ts";
 import type { ChatResult } from "../gateway/chat-service.ts";
 import { createHub } from "../hub/hub.ts";
@@ -12,8 +14,10 @@ import {
   isResilienceError,
   type ResilienceError,
 } from "../resilience/errors.ts";
+import { openStore } from "../store/store.ts";
 import { cliContext } from "./context.ts";
 import { showWait } from "./progress.ts";
+import { cliActor } from "./store-context.ts";
 
 interface AskOptions {
   provider?: string;
@@ -58,7 +62,12 @@ async function runAsk(prompt: string, options: AskOptions, command: Command): Pr
   // policy layer's operational warnings (a circuit opening, Redis going away) are JSON for a server's
   // logs, so here they appear only when AI_ORCHESTRATOR_LOG_LEVEL asks for them.
   const logger = createLogger({ level: process.env.AI_ORCHESTRATOR_LOG_LEVEL ? undefined : "error" });
-  const hub = createHub({ config, paths: context.paths, logger });
+  // The store holds the file registry; a question without files does not open it.
+  const store =
+    options.file.length === 0
+      ? undefined
+      : await openStore({ url: storeUrl(config, context.paths), paths: context.paths, logger });
+  const hub = createHub({ config, paths: context.paths, logger, store });
   let wroteText = false;
   // Until the first byte of the answer, a terminal shows that ask is waiting; the provider's policy
   // ends the wait at its first-byte deadline with its own one-line error.
@@ -70,6 +79,7 @@ async function runAsk(prompt: string, options: AskOptions, command: Command): Pr
       prompt,
       ...(options.system === undefined ? {} : { system: options.system }),
       files: options.file.map((path) => ({ path, label: `--file ${path}` })),
+      actor: cliActor(),
       ...(options.maxTokens === undefined ? {} : { maxOutputTokens: options.maxTokens }),
       ...(options.json
         ? {}

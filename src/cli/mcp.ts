@@ -4,9 +4,11 @@
 import { realpathSync } from "node:fs";
 import type { Command } from "commander";
 import { storeUrl } from "../config/shared-state.ts";
+import { startFileMaintenance } from "../files/maintenance.ts";
 import { createHub } from "../hub/hub.ts";
 import { createMcpServerFactory } from "../mcp/mcp-server.ts";
 import { serveMcpOverStdio } from "../mcp/stdio.ts";
+import { MCP_ACTOR } from "../mcp/tool-context.ts";
 import { createLogger } from "../observability/logger.ts";
 import { openStore } from "../store/store.ts";
 import { cliContext } from "./context.ts";
@@ -25,6 +27,12 @@ export function registerMcpCommand(program: Command): void {
       const store = await openStore({ url: storeUrl(config, context.paths), paths: context.paths, logger });
       // The hub owns the store from here (its files registry keeps uploads there) and closes it.
       const hub = createHub({ config, paths: context.paths, logger, store });
+      // As `serve` does: uploads a killed process left unfinished are resolved now (in the
+      // background: the client is not kept waiting), then the copies are verified on an interval.
+      const maintenance =
+        hub.files === undefined
+          ? undefined
+          : startFileMaintenance(hub.files, { intervalMs: config.files.verifyIntervalMs, actor: MCP_ACTOR });
       try {
         await serveMcpOverStdio(
           createMcpServerFactory({
@@ -36,6 +44,7 @@ export function registerMcpCommand(program: Command): void {
           logger,
         );
       } finally {
+        await maintenance?.stop();
         await hub.close();
       }
     });

@@ -1,10 +1,11 @@
-// The file operations every edge calls (the `files` commands, POST /v1/files, the MCP file tools):
-// upload through the registry, list, show, verify, sync, delete, recover. Built once per hub.
+// The file operations every edge calls (the `files` commands, POST /v1/files, the MCP file tools, a
+// chat's attachments): upload through the registry, list, show, verify, sync, delete, recover.
+// Built once per hub.
 import { AppError } from "../errors.ts";
 import type { FileContentRecord, FileCopy } from "../store/repositories.ts";
 import { callProvider, type FilesContext } from "./files-context.ts";
 import { type ProviderCheck, type SyncReport, syncProviders, verifyCopies } from "./health.ts";
-import { hashLocalFile, inspectLocalFile } from "./local-file.ts";
+import { hashLocalFile, inspectLocalFile, type LocalFile } from "./local-file.ts";
 import { type RecoveryOutcome, recoverAll } from "./recovery.ts";
 import { checkLimits, resolveTargets, type UploadResult, uploadToTarget } from "./upload.ts";
 
@@ -94,6 +95,46 @@ export class FileService {
     return results;
   }
 
+  /**
+   * Runs `use` on the registry's copy of a hashed local file on `provider` (for its default purpose),
+   * uploaded through the pipeline when there is none: what a chat attaches. A reused copy that `use`
+   * finds gone (the provider answers not_found) is marked missing, recorded, and the file uploaded
+   * again, once.
+   */
+  async withCopy<T>(
+    file: LocalFile,
+    provider: string,
+    actor: string,
+    use: (copy: UploadResult) => Promise<T>,
+  ): Promise<T> {
+    const context = this.#context;
+    const targets = resolveTargets(context, [provider]);
+    checkLimits(file, targets);
+    const [target] = targets;
+    if (target === undefined) throw new Error("resolveTargets returns one target per provider");
+    for (let attempt = 1; ; attempt += 1) {
+      const copy = await uploadToTarget(context, file, target, { actor });
+      try {
+        return await use(copy);
+      } catch (error) {
+        if (!copy.dedup || attempt > 1 || !isNotFound(error)) throw error;
+        await context.registry.setStatus(provider, copy.remoteId, "missing", context.now());
+        await context.audit.record({
+          actor,
+          action: "file.verify",
+          subject: file.sha256,
+          outcome: "ok",
+          details: {
+            provider,
+            remoteId: copy.remoteId,
+            status: "missing",
+            found: "gone when a chat needed it",
+          },
+        });
+      }
+    }
+  }
+
   async list(): Promise<StoredContent[]> {
     const contents = await this.#context.registry.listContents();
     const copies = await this.#context.registry.copies();
@@ -146,7 +187,7 @@ export class FileService {
           );
         } catch (error) {
           // Already gone remotely is what was asked for; anything else stops here, recorded.
-          if (!(error instanceof Error && "kind" in error && error.kind === "not_found")) {
+          if (!isNotFound(error)) {
             await context.audit.record({
               actor: options.actor,
               action: "file.delete",
@@ -195,6 +236,10 @@ export class FileService {
       throw new AppError("not_found", `no file ${reference} in the registry; see \`files list\``);
     throw new AppError("usage", `${reference} matches ${found.length} files; give more of the sha256`);
   }
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof Error && "kind" in error && error.kind === "not_found";
 }
 
 function withProvider(options: { actor: string; provider?: string | undefined }): {

@@ -25,20 +25,23 @@ export interface LocalFile extends InspectedFile {
   sha256: string;
 }
 
-/** Checks the path (exists, a regular readable file, not empty); any problem is one AppError("usage") naming the path and the fix. */
-export async function inspectLocalFile(path: string): Promise<InspectedFile> {
+/**
+ * Checks the path (exists, a regular readable file, not empty); any problem is one AppError("usage")
+ * naming the file (by `label`, its path by default) and the fix.
+ */
+export async function inspectLocalFile(path: string, label = path): Promise<InspectedFile> {
   let size: number;
   try {
     const info = await stat(path);
     if (info.isDirectory()) {
-      throw new AppError("usage", `${path} is a directory; name the files in it (e.g. ${path}/*)`);
+      throw new AppError("usage", `${label} is a directory; name the files in it (e.g. ${path}/*)`);
     }
-    if (!info.isFile()) throw new AppError("usage", `${path} is not a regular file`);
+    if (!info.isFile()) throw new AppError("usage", `${label} is not a regular file`);
     size = info.size;
   } catch (error) {
-    throw readProblem(path, error);
+    throw readProblem(label, error);
   }
-  if (size === 0) throw new AppError("usage", `${path} is empty; there is nothing to upload`);
+  if (size === 0) throw new AppError("usage", `${label} is empty; there is nothing to send`);
   let head: Uint8Array;
   try {
     const handle = await open(path, "r");
@@ -50,7 +53,7 @@ export async function inspectLocalFile(path: string): Promise<InspectedFile> {
       await handle.close();
     }
   } catch (error) {
-    throw readProblem(path, error);
+    throw readProblem(label, error);
   }
   return { path, filename: basename(path), bytes: size, mimeType: guessMimeType(path, head) };
 }

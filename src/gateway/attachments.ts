@@ -1,28 +1,50 @@
 // Files put into a chat request the way each provider takes them, as its definition says
-// (`files.attachment`, `files.maxBytes`): uploaded and extracted, inline, or through a Files API.
-// What was uploaded for one chat is removed again when it ends.
-import { readFile, stat } from "node:fs/promises";
-import { basename } from "node:path";
+// (`files.attachment`, `files.inlineLimitBytes`): inline bytes, or the hub's registry copy on that
+// provider, referred to by id or read back as the text the provider extracted. A registry copy
+// outlives the chat: it is the registry's, deleted by its sync and retention, never by a chat.
+import { readFile } from "node:fs/promises";
 import { AppError } from "../errors.ts";
-import { guessMimeType } from "../files/mime-type.ts";
+import { hashLocalFile, inspectLocalFile, type LocalFile } from "../files/local-file.ts";
+import type { UploadResult } from "../files/upload.ts";
 import type { ChatContentPart } from "../providers/chat.ts";
 import type { AnyProviderClient } from "../providers/clients.ts";
 import { isTextMime } from "../providers/files.ts";
 import type { ResolvedProvider } from "../providers/registry.ts";
 
-/** A file to attach: a local path (read here), or bytes the caller already holds. */
-export type ChatFileInput =
-  /** `label` names the file in error messages (`--file notes.md`); `file <path>` by default. */
-  | { path: string; label?: string }
-  /** `mimeType` is guessed from the name and content when absent. */
-  | { filename: string; data: Uint8Array; mimeType?: string };
+/** A local file to attach; `label` names it in error messages (`--file notes.md`), its path by default. */
+export interface ChatFileInput {
+  path: string;
+  label?: string;
+}
 
-export interface ChatFile {
-  /** How error messages name it. */
+/** A file checked and hashed once per chat, then attached per target. */
+export interface ChatFile extends LocalFile {
   label: string;
+}
+
+/** The hub's file registry, as a chat uses it (FileService.withCopy). */
+export interface FileCopies {
+  /**
+   * Runs `use` on the registry's copy of `file` on `provider`, uploaded through the registry when it
+   * has none; a reused copy that `use` finds gone (not_found) is marked and replaced, once.
+   */
+  withCopy<T>(
+    file: LocalFile,
+    provider: string,
+    actor: string,
+    use: (copy: UploadResult) => Promise<T>,
+  ): Promise<T>;
+}
+
+/** How one file reached the target. */
+export interface AttachedFile {
   filename: string;
-  mimeType: string;
-  data: Uint8Array;
+  sha256: string;
+  bytes: number;
+  /** The registry copy's id on the target; absent when the bytes went inline. */
+  remoteId?: string;
+  /** True when that copy was already there (nothing was uploaded). */
+  dedup?: boolean;
 }
 
 export interface PreparedAttachments {
@@ -30,59 +52,53 @@ export interface PreparedAttachments {
   parts: ChatContentPart[];
   /** Extracted text to add to the system prompt, for providers that attach files that way. */
   system: string | undefined;
+  files: AttachedFile[];
 }
 
-export interface Attachments {
-  /** Uploads or inlines the files for this provider. */
-  prepare(files: readonly ChatFile[], signal?: AbortSignal): Promise<PreparedAttachments>;
-  /** Best effort: a file left behind is only storage, and the answer already reached the caller. */
-  cleanup(): Promise<void>;
-}
-
-/** Reads and checks the files against what `provider` (the first target) accepts, before anything is sent. */
+/** Checks, hashes and checks again against what `provider` (the first target) takes, before anything is sent. */
 export async function loadChatFiles(
   inputs: readonly ChatFileInput[],
   provider: ResolvedProvider,
 ): Promise<ChatFile[]> {
-  const files = await Promise.all(inputs.map((input) => loadChatFile(input, provider)));
-  for (const file of files) checkAttachable(file, provider);
+  const files: ChatFile[] = [];
+  for (const input of inputs) {
+    const label = input.label ?? `file ${input.path}`;
+    const inspected = await inspectLocalFile(input.path, label);
+    // Checked before hashing: a file too large for the provider is not read at all.
+    checkSize(label, inspected.bytes, provider);
+    files.push({ ...(await hashLocalFile(inspected)), label });
+  }
+  const inline = sendsInline(provider, files);
+  for (const file of files) checkAttachable(file, provider, inline);
   return files;
 }
 
-async function loadChatFile(input: ChatFileInput, provider: ResolvedProvider): Promise<ChatFile> {
-  if (!("path" in input)) {
-    return {
-      label: `file ${input.filename}`,
-      filename: input.filename,
-      mimeType: input.mimeType ?? guessMimeType(input.filename, input.data),
-      data: input.data,
-    };
-  }
-  const label = input.label ?? `file ${input.path}`;
-  let size: number;
-  try {
-    const info = await stat(input.path);
-    if (!info.isFile()) throw new AppError("usage", `${label}: not a regular file`);
-    size = info.size;
-  } catch (error) {
-    if (error instanceof AppError) throw error;
-    const code = error instanceof Error && "code" in error ? String(error.code) : String(error);
-    throw new AppError("usage", `${label}: cannot be read (${code})`);
-  }
-  // Checked before reading: a file too large for the provider is not loaded into memory at all.
-  checkSize(label, size, provider);
-  const data = new Uint8Array(await readFile(input.path));
-  return { label, filename: basename(input.path), mimeType: guessMimeType(input.path, data), data };
+/**
+ * Whether `provider` gets these files as inline bytes rather than as its registry copies: the one
+ * place this is decided, from the provider's definition.
+ */
+export function sendsInline(provider: ResolvedProvider, files: readonly LocalFile[]): boolean {
+  const { attachment, inlineLimitBytes = 0 } = provider.files;
+  if (attachment === "inline") return true;
+  if (attachment !== "inline-or-upload") return false;
+  return files.reduce((sum, file) => sum + file.bytes, 0) <= inlineLimitBytes;
 }
 
-/** Throws a usage error naming the file when `provider` cannot take it (too large, or of a type it does not read). */
-export function checkAttachable(file: ChatFile, provider: ResolvedProvider): void {
-  checkSize(file.label, file.data.byteLength, provider);
+/** Throws a usage error naming the file when `provider` cannot take it (too large, of a type it does not read, no Files API). */
+function checkAttachable(file: ChatFile, provider: ResolvedProvider, inline: boolean): void {
+  checkSize(file.label, file.bytes, provider);
   const { attachment } = provider.files;
   if (attachment === "inline" && !isTextMime(file.mimeType) && !file.mimeType.startsWith("image/")) {
     throw new AppError(
       "usage",
       `${file.label}: ${provider.displayName} chat takes text files and images, not ${file.mimeType}`,
+    );
+  }
+  if (inline) return;
+  if (!provider.files.api) {
+    throw new AppError(
+      "usage",
+      `${file.label}: ${provider.id} takes files through a Files API, which its endpoint does not have (filesApi: false); ask a provider that has one`,
     );
   }
   if (attachment === "upload") documentMimeType(file, provider);
@@ -108,72 +124,98 @@ function documentMimeType(file: ChatFile, provider: ResolvedProvider): string {
   );
 }
 
-export function createAttachments(client: AnyProviderClient, provider: ResolvedProvider): Attachments {
-  const uploaded: string[] = [];
-  const upload = async (file: ChatFile, mimeType: string, signal: AbortSignal | undefined) => {
-    const record = await client.files.upload({
-      filename: file.filename,
-      mimeType,
-      data: file.data,
-      ...(signal ? { signal } : {}),
-    });
-    uploaded.push(record.id);
-    return record;
-  };
+export interface AttachOptions {
+  /** The registry; without one, a file the target takes by reference is refused. */
+  copies: FileCopies | undefined;
+  /** Who the audit trail names for an upload this makes. */
+  actor: string;
+  signal: AbortSignal;
+}
 
-  return {
-    async prepare(files, signal) {
-      const parts: ChatContentPart[] = [];
-      const extracted: string[] = [];
-      const totalBytes = files.reduce((sum, file) => sum + file.data.byteLength, 0);
-      const { attachment, inlineLimitBytes = 0 } = provider.files;
-      for (const file of files) {
-        checkAttachable(file, provider);
-        const inline: ChatContentPart = {
-          type: "inline-data",
-          mimeType: file.mimeType,
-          data: file.data,
-          filename: file.filename,
-        };
-        if (
-          attachment === "inline" ||
-          (attachment === "inline-or-upload" && totalBytes <= inlineLimitBytes)
-        ) {
-          parts.push(inline);
-        } else if (attachment === "extracted-text") {
-          // The provider extracts the text server-side; it reaches the model as system context.
-          // Only Moonshot's client reads extracted text back; this narrows the type, the data decided.
+/** The files as `provider` takes them: inline, or its registry copies (by id, or their extracted text). */
+export async function prepareAttachments(
+  client: AnyProviderClient,
+  provider: ResolvedProvider,
+  files: readonly ChatFile[],
+  options: AttachOptions,
+): Promise<PreparedAttachments> {
+  const inline = sendsInline(provider, files);
+  for (const file of files) checkAttachable(file, provider, inline);
+  const parts: ChatContentPart[] = [];
+  const extracted: string[] = [];
+  const attached: AttachedFile[] = [];
+  const { signal } = options;
+  for (const file of files) {
+    const described = { filename: file.filename, sha256: file.sha256, bytes: file.bytes };
+    if (inline) {
+      parts.push({
+        type: "inline-data",
+        mimeType: file.mimeType,
+        data: await readInline(file),
+        filename: file.filename,
+      });
+      attached.push(described);
+      continue;
+    }
+    const { copies } = options;
+    if (copies === undefined) {
+      throw new AppError(
+        "unavailable",
+        `${file.label}: ${provider.id} takes files as uploads, which need the hub's file registry (its store)`,
+      );
+    }
+    const attachment = provider.files.attachment;
+    const { copy, part, text } = await copies.withCopy(
+      file,
+      provider.id,
+      options.actor,
+      async (copy): Promise<CopyAttached> => {
+        if (attachment === "extracted-text") {
+          // The provider extracts the text server-side; it reaches the model as system context. Only
+          // Moonshot's client reads extracted text back; this narrows the type, the data decided.
           if (client.api !== "moonshot") throw missingCapability(provider, "extract file text");
-          const record = await upload(file, file.mimeType, signal);
-          const content = await client.files.content(record.id, signal ? { signal } : {});
-          extracted.push(`Contents of the file ${file.filename}:\n${content.text}`);
-        } else if (attachment === "inline-or-upload") {
+          const content = await client.files.content(copy.remoteId, { signal });
+          return { copy, text: `Contents of the file ${file.filename}:\n${content.text}` };
+        }
+        if (attachment === "inline-or-upload") {
           const { files: filesClient } = client;
           if (!("waitUntilActive" in filesClient)) throw missingCapability(provider, "wait for uploads");
-          const record = await upload(file, file.mimeType, signal);
-          const active =
-            record.state === "ready"
-              ? record
-              : await filesClient.waitUntilActive(record.id, signal ? { signal } : {});
-          parts.push({ type: "provider-file", fileId: active.uri ?? active.id, mimeType: file.mimeType });
-        } else {
-          const mimeType = documentMimeType(file, provider);
-          const record = await upload(file, mimeType, signal);
-          parts.push({ type: "provider-file", fileId: record.id, mimeType, filename: file.filename });
+          // Also what proves a reused copy is still there.
+          const active = await filesClient.waitUntilActive(copy.remoteId, { signal });
+          const fileId = active.uri ?? copy.uri ?? copy.remoteId;
+          return { copy, part: { type: "provider-file", fileId, mimeType: file.mimeType } };
         }
-      }
-      return { parts, system: extracted.length === 0 ? undefined : extracted.join("\n\n") };
-    },
-    async cleanup() {
-      for (const id of uploaded.splice(0)) {
-        try {
-          await client.files.delete(id);
-        } catch {
-          // Nothing to tell the caller that they can act on.
-        }
-      }
-    },
-  };
+        // A reused copy is asked for first: a chat naming a file the provider lost would fail as a whole.
+        if (copy.dedup) await client.files.get(copy.remoteId, { signal });
+        const mimeType = documentMimeType(file, provider);
+        return {
+          copy,
+          part: { type: "provider-file", fileId: copy.remoteId, mimeType, filename: file.filename },
+        };
+      },
+    );
+    if (part !== undefined) parts.push(part);
+    if (text !== undefined) extracted.push(text);
+    attached.push({ ...described, remoteId: copy.remoteId, dedup: copy.dedup });
+  }
+  return { parts, system: extracted.length === 0 ? undefined : extracted.join("\n\n"), files: attached };
+}
+
+/** A registry copy as one part of the request, or as text for the system prompt. */
+interface CopyAttached {
+  copy: UploadResult;
+  part?: ChatContentPart;
+  text?: string;
+}
+
+/** Inline bytes, small by the provider's definition (its chat or inline limit). */
+async function readInline(file: ChatFile): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(file.path));
+  } catch (error) {
+    const code = error instanceof Error && "code" in error ? String(error.code) : String(error);
+    throw new AppError("usage", `${file.label}: cannot be read (${code})`);
+  }
 }
 
 // A definition naming an attachment its client cannot perform is a bug in the definitions, not input.

@@ -16,12 +16,12 @@ import type { AnyProviderClient } from "../providers/clients.ts";
 import type { FallbackAttempt } from "../resilience/errors.ts";
 import type { Resilience } from "../resilience/resilience.ts";
 import {
-  type Attachments,
-  type ChatFile,
+  type AttachedFile,
   type ChatFileInput,
-  createAttachments,
+  type FileCopies,
   loadChatFiles,
   type PreparedAttachments,
+  prepareAttachments,
 } from "./attachments.ts";
 import { executeRoute } from "./execute-route.ts";
 import { type Route, type RouteTarget, resolveRoute, routeForProvider } from "./routing.ts";
@@ -54,8 +54,13 @@ export interface ChatInput {
   messages?: readonly ChatMessage[];
   prompt?: string;
   system?: string;
-  /** Attached to the last user message, the way each target's provider takes files. */
+  /**
+   * Local files attached to the last user message, the way each target's provider takes files:
+   * inline, or the hub registry's copy on that provider (uploaded once, reused by later chats).
+   */
   files?: readonly ChatFileInput[];
+  /** Who the audit trail names for an upload the files need (default `chat`). */
+  actor?: string;
   maxOutputTokens?: number;
   temperature?: number;
   thinking?: boolean;
@@ -73,6 +78,8 @@ export interface ChatResult {
   fallbacks: FallbackAttempt[];
   /** The names of the attached files. */
   files: string[];
+  /** How each file reached the target that answered: its sha256, and its registry copy there, if any. */
+  attachments: AttachedFile[];
 }
 
 export interface ChatService {
@@ -92,15 +99,12 @@ export interface ChatServiceParts {
   resilience: Resilience;
   /** One client per provider; throws AppError("credential") when the provider's key is missing. */
   providers: { client(provider: string): AnyProviderClient };
-}
-
-interface TargetSession {
-  attachments: Attachments;
-  prepared: Promise<PreparedAttachments>;
+  /** The hub's file registry; without it, files a target takes by reference (not inline) are refused. */
+  files?: FileCopies | undefined;
 }
 
 export function createChatService(parts: ChatServiceParts): ChatService {
-  const { config, resilience, providers } = parts;
+  const { config, resilience, providers, files: copies } = parts;
 
   const route = (input: Pick<ChatInput, "model" | "provider">): Route => {
     if (input.provider !== undefined) return routeForProvider(config, input.provider, input.model);
@@ -119,71 +123,73 @@ export function createChatService(parts: ChatServiceParts): ChatService {
     providers.client(first.provider.id);
     const files = await loadChatFiles(input.files ?? [], first.provider);
     const messages = conversation(input, files.length > 0);
-    // Per target, made when first tried: a retry on the same target reuses its uploads.
-    const sessions = new Map<RouteTarget, TargetSession>();
-    try {
-      const result = await executeRoute(
-        resilience,
-        chosen,
-        async (target, context) => {
-          const client = providers.client(target.provider.id);
-          const attachments = await attach(sessions, target, client, files, context.signal);
-          const request: ChatRequest = {
-            model: target.model,
-            messages: withAttachments(messages, attachments.parts),
-            ...joinSystem(input.system, attachments.system),
-            ...options(input),
+    // Per target, made when first tried: a retry on the same target reuses them.
+    const prepared = new Map<RouteTarget, Promise<PreparedAttachments>>();
+    const result = await executeRoute(
+      resilience,
+      chosen,
+      async (target, context) => {
+        const client = providers.client(target.provider.id);
+        const attachments = await attach(prepared, target, () =>
+          prepareAttachments(client, target.provider, files, {
+            copies,
+            actor: input.actor ?? "chat",
             signal: context.signal,
-          };
-          const stream: ChatStreamContext = {
-            target: { provider: target.provider.id, model: target.model },
-            delivered: () => context.delivered(),
-          };
-          return collectChatStream(client.provider, target.model, client.streamChat(request), (event) => {
+          }),
+        );
+        const request: ChatRequest = {
+          model: target.model,
+          messages: withAttachments(messages, attachments.parts),
+          ...joinSystem(input.system, attachments.system),
+          ...options(input),
+          signal: context.signal,
+        };
+        const stream: ChatStreamContext = {
+          target: { provider: target.provider.id, model: target.model },
+          delivered: () => context.delivered(),
+        };
+        const response = await collectChatStream(
+          client.provider,
+          target.model,
+          client.streamChat(request),
+          (event) => {
             context.progress();
             input.onEvent?.(event, stream);
-          });
-        },
-        { signal: input.signal },
-      );
-      return {
-        response: result.value,
-        target: { provider: result.target.provider.id, model: result.target.model },
-        fallbacks: result.fallbacks,
-        files: files.map((file) => file.filename),
-      };
-    } finally {
-      for (const session of sessions.values()) await session.attachments.cleanup();
-    }
+          },
+        );
+        return { response, attachments: attachments.files };
+      },
+      { signal: input.signal },
+    );
+    return {
+      response: result.value.response,
+      target: { provider: result.target.provider.id, model: result.target.model },
+      fallbacks: result.fallbacks,
+      files: files.map((file) => file.filename),
+      attachments: result.value.attachments,
+    };
   };
 
   return { chat, route };
 }
 
+/** The target's attachments, prepared once; a failed preparation is started again on the next try. */
 async function attach(
-  sessions: Map<RouteTarget, TargetSession>,
+  prepared: Map<RouteTarget, Promise<PreparedAttachments>>,
   target: RouteTarget,
-  client: AnyProviderClient,
-  files: readonly ChatFile[],
-  signal: AbortSignal,
+  prepare: () => Promise<PreparedAttachments>,
 ): Promise<PreparedAttachments> {
-  const existing = sessions.get(target);
+  const existing = prepared.get(target);
   if (existing) {
     try {
-      return await existing.prepared;
+      return await existing;
     } catch {
-      // A failed preparation is started again from scratch below.
+      // Prepared again below.
     }
   }
-  const attachments = createAttachments(client, target.provider);
-  const prepared = attachments.prepare(files, signal);
-  sessions.set(target, { attachments, prepared });
-  try {
-    return await prepared;
-  } catch (error) {
-    await attachments.cleanup();
-    throw error;
-  }
+  const started = prepare();
+  prepared.set(target, started);
+  return started;
 }
 
 function conversation(input: ChatInput, withFiles: boolean): ChatMessage[] {

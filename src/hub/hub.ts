@@ -57,13 +57,14 @@ export function createHub(options: HubOptions): Hub {
   const metrics = createMetrics();
   const resilience = createResilience({ config, paths, logger, metrics });
   const providers = createProviderClients(config, paths);
-  const chat = createChatService({ config, resilience, providers });
-  const upstreams = createUpstreams(config, paths);
   const { store, keys } = options;
   const files =
     store === undefined
       ? undefined
       : createFileService({ hub: { config, providers, resilience, metrics, logger }, store });
+  // A chat's files go through the same registry as `files upload`: one copy per content and provider.
+  const chat = createChatService({ config, resilience, providers, files });
+  const upstreams = createUpstreams(config, paths);
   return {
     config,
     paths,

@@ -14,6 +14,9 @@ import type { Resilience } from "../resilience/resilience.ts";
 import type { Conversations } from "./conversations.ts";
 import type { ModelCatalog } from "./model-catalog.ts";
 
+/** Who the audit trail names for what the tools do (uploads, dedup hits). */
+export const MCP_ACTOR = "mcp";
+
 export interface ToolContext {
   config: Config;
   paths: Paths;

@@ -112,7 +112,7 @@ describe("files", () => {
     const big = join(home.dir, "big.bin");
     writeFileSync(big, Buffer.alloc(21 * 1024 * 1024, 1));
     const cases: [string[], RegExp][] = [
-      [[empty, "--to", "moonshot"], /empty\.txt is empty; there is nothing to upload/],
+      [[empty, "--to", "moonshot"], /empty\.txt is empty; there is nothing to send/],
       [
         [good, big, "--to", "zai", "--purpose", "code-interpreter"],
         /big\.bin is 21 MB, more than zai takes for code-interpreter \(20 MB\); nothing was uploaded/,

@@ -1,11 +1,12 @@
 // The chat service of a hub against the simulators: routing by model or provider, fallback with the
 // model mapped by role, no fallback once output was delivered, files attached the way each target's
-// provider takes them, and two hubs in one process counting and tripping apart.
+// provider takes them (inline, or the file registry's copy, uploaded once and kept), and two hubs in
+// one process counting and tripping apart.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { after, before, beforeEach, describe, it, type TestContext } from "node:test";
 import { type Paths, resolvePaths } from "../../src/config/paths.ts";
 import { configSchema } from "../../src/config/schema/index.ts";
 import { PROVIDER_APIS } from "../../src/config/schema/providers.ts";
@@ -16,6 +17,7 @@ import { writeSecret } from "../../src/providers/credentials.ts";
 import { ProviderError } from "../../src/providers/errors.ts";
 import type { RecordedRequest } from "../../src/simulators/index.ts";
 import { type Simulators, startSimulators } from "../../src/simulators/index.ts";
+import { openStore, type Store } from "../../src/store/store.ts";
 
 let simulators: Simulators;
 let home: string;
@@ -39,7 +41,7 @@ beforeEach(() => {
 });
 
 /** A hub on the simulators, zai falling back to moonshot, breakers in memory (its own per hub). */
-function hub(overrides: Record<string, unknown> = {}): Hub {
+function hub(overrides: Record<string, unknown> = {}, store?: Store): Hub {
   const config = configSchema.parse({
     providers: Object.fromEntries(
       PROVIDER_APIS.map((api) => [
@@ -51,7 +53,7 @@ function hub(overrides: Record<string, unknown> = {}): Hub {
     gateway: { models: { coder: { target: "zai/glm-4.6" } } },
     ...overrides,
   });
-  const created = createHub({ config, paths, logger: createLogger({ level: "silent" }) });
+  const created = createHub({ config, paths, logger: createLogger({ level: "silent" }), store });
   hubs.push(created);
   return created;
 }
@@ -176,9 +178,18 @@ describe("fallback", () => {
 });
 
 describe("attachments", () => {
-  const notes = () => {
-    const path = join(home, "notes.md");
-    writeFileSync(path, "# Notes\nThe launch code is 42.\n");
+  /** A hub with its own store (so its own file registry), closed when the test ends. */
+  const filesHub = async (t: TestContext): Promise<Hub> => {
+    const dir = mkdtempSync(join(tmpdir(), "aio-chat-files-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const logger = createLogger({ level: "silent" });
+    const store = await openStore({ paths: resolvePaths({ env: { AI_ORCHESTRATOR_HOME: dir } }), logger });
+    return hub({}, store);
+  };
+  /** A file of the test's own content, so no other test's registry copy can match it. */
+  const notes = (t: TestContext, content = `# Notes\nThe launch code is 42.\n(${t.name})\n`) => {
+    const path = join(home, `notes-${Math.random().toString(36).slice(2)}.md`);
+    writeFileSync(path, content);
     return path;
   };
   const described = (provider: string) =>
@@ -186,95 +197,133 @@ describe("attachments", () => {
       (request) => `${request.method} ${request.path.replace(/files\/[^/?]+/, "files/<id>")}`,
     );
 
-  it("moonshot: uploaded for extraction, the text put in the system message, then deleted", async () => {
-    const result = await hub().chat.chat({
-      provider: "moonshot",
-      files: [{ path: notes() }],
-      prompt: "Code?",
-    });
-    assert.deepEqual(result.files, ["notes.md"]);
+  it("moonshot: uploaded once through the registry for extraction, the text in the system message, kept", async (t) => {
+    const hub = await filesHub(t);
+    const path = notes(t);
+    const result = await hub.chat.chat({ provider: "moonshot", files: [{ path }], prompt: "Code?" });
+    assert.equal(result.files.length, 1);
     assert.deepEqual(described("moonshot"), [
       "POST /v1/files",
       "GET /v1/files/<id>/content",
       "POST /v1/chat/completions",
-      "DELETE /v1/files/<id>",
     ]);
     const [body] = chatBodies("moonshot");
     assert.deepEqual(Object.keys(body?.messages as object[]).length, 2);
     assert.match(
       JSON.stringify(body?.messages),
-      /"role":"system","content":"Contents of the file notes.md:\\n.*launch code is 42/,
+      /"role":"system","content":"Contents of the file notes-\w+\.md:\\n.*launch code is 42/,
     );
+    const [attached] = result.attachments;
+    assert.equal(attached?.dedup, false);
+
+    simulators.clearRequests();
+    const again = await hub.chat.chat({ provider: "moonshot", files: [{ path }], prompt: "Code?" });
+    assert.deepEqual(
+      described("moonshot"),
+      ["GET /v1/files/<id>/content", "POST /v1/chat/completions"],
+      "the registry's copy is reused: nothing uploaded",
+    );
+    assert.deepEqual(again.attachments[0], { ...attached, dedup: true });
+    const remote = await hub.providers.client("moonshot").files.get(attached?.remoteId ?? "");
+    assert.equal(remote.id, attached?.remoteId, "the copy outlives the chat");
   });
 
-  it("anthropic: through the Files API as a document block, then deleted", async () => {
-    await hub().chat.chat({ provider: "anthropic", files: [{ path: notes() }], prompt: "Code?" });
-    assert.deepEqual(described("anthropic"), [
-      "POST /v1/files",
-      "POST /v1/messages",
-      "DELETE /v1/files/<id>",
-    ]);
+  it("anthropic: the registry's copy as a document block; a reused one is checked first", async (t) => {
+    const hub = await filesHub(t);
+    const path = notes(t);
+    await hub.chat.chat({ provider: "anthropic", files: [{ path }], prompt: "Code?" });
+    assert.deepEqual(described("anthropic"), ["POST /v1/files", "POST /v1/messages"]);
     const [body] = chatBodies("anthropic");
     assert.match(
       JSON.stringify(body?.messages),
       /"type":"document","source":\{"type":"file","file_id":"file_/,
     );
+    simulators.clearRequests();
+    await hub.chat.chat({ provider: "anthropic", files: [{ path }], prompt: "Code?" });
+    assert.deepEqual(described("anthropic"), ["GET /v1/files/<id>", "POST /v1/messages"]);
   });
 
-  it("google: a small file inline; above the inline limit through the Files API once ACTIVE", async () => {
-    const chat = hub().chat;
-    await chat.chat({ provider: "google", files: [{ path: notes() }], prompt: "Code?" });
+  it("google: a small file inline; above the inline limit the registry's copy once ACTIVE", async (t) => {
+    const hub = await filesHub(t);
+    await hub.chat.chat({ provider: "google", files: [{ path: notes(t) }], prompt: "Code?" });
     const [small] = chatBodies("google");
     assert.match(JSON.stringify(small), /"inlineData":\{"mimeType":"text\/markdown"/);
+    assert.deepEqual(await hub.files?.list(), [], "nothing inline goes to the registry");
 
     simulators.clearRequests();
-    const large = new Uint8Array(21 * 1024 * 1024).fill(0x61);
-    await chat.chat({ provider: "google", files: [{ filename: "big.txt", data: large }], prompt: "Size?" });
+    const large = join(home, "big.txt");
+    writeFileSync(large, Buffer.alloc(21 * 1024 * 1024, 0x61));
+    const result = await hub.chat.chat({ provider: "google", files: [{ path: large }], prompt: "Size?" });
     const [body] = chatBodies("google");
     assert.match(JSON.stringify(body), /"fileData":\{"mimeType":"text\/plain","fileUri":"[^"]+files\//);
     assert.doesNotMatch(JSON.stringify(body), /inlineData/);
-    assert.ok(described("google").at(-1)?.startsWith("DELETE "), "the upload is removed afterwards");
+    assert.ok(!described("google").some((call) => call.startsWith("DELETE ")), "the copy is kept");
+    assert.equal(result.attachments[0]?.dedup, false);
   });
 
-  it("zai: text inline in the message; a type or size it does not take is refused before sending", async () => {
-    const chat = hub().chat;
-    await chat.chat({ provider: "zai", files: [{ path: notes() }], prompt: "What is the code?" });
+  it("zai: text inline in the message; a type or size it does not take is refused before sending", async (t) => {
+    const chat = (await filesHub(t)).chat;
+    await chat.chat({ provider: "zai", files: [{ path: notes(t) }], prompt: "What is the code?" });
     const [body] = chatBodies("zai");
-    assert.match(JSON.stringify(body), /notes\.md:\\n# Notes\\nThe launch code is 42\./);
+    assert.match(JSON.stringify(body), /notes-\w+\.md:\\n# Notes\\nThe launch code is 42\./);
 
     simulators.clearRequests();
-    const pdf = { filename: "report.pdf", data: new TextEncoder().encode("%PDF-1.4") };
-    await assert.rejects(chat.chat({ provider: "zai", files: [pdf], prompt: "hi" }), {
-      kind: "usage",
-      message: "file report.pdf: Z.ai (GLM) chat takes text files and images, not application/pdf",
-    });
-    const huge = { filename: "huge.txt", data: new Uint8Array(11 * 1024 * 1024).fill(0x61) };
-    await assert.rejects(chat.chat({ provider: "zai", files: [huge], prompt: "hi" }), {
+    const pdf = join(home, "report.pdf");
+    writeFileSync(pdf, "%PDF-1.4");
+    await assert.rejects(
+      chat.chat({ provider: "zai", files: [{ path: pdf, label: "report.pdf" }], prompt: "hi" }),
+      {
+        kind: "usage",
+        message: "report.pdf: Z.ai (GLM) chat takes text files and images, not application/pdf",
+      },
+    );
+    const huge = join(home, "huge.txt");
+    writeFileSync(huge, Buffer.alloc(11 * 1024 * 1024, 0x61));
+    await assert.rejects(chat.chat({ provider: "zai", files: [{ path: huge }], prompt: "hi" }), {
       kind: "too_large",
-      message: /^file huge\.txt: 11534336 bytes is more than zai takes \(10 MB\)$/,
+      message: /^file .*huge\.txt: 11534336 bytes is more than zai takes \(10 MB\)$/,
     });
     await assert.rejects(
       chat.chat({ provider: "zai", files: [{ path: join(home, "nope.txt") }], prompt: "hi" }),
-      {
-        kind: "usage",
-        message: /nope\.txt: cannot be read \(ENOENT\)$/,
-      },
+      { kind: "usage", message: /nope\.txt does not exist; check the path$/ },
     );
     assert.equal(simulators.requests().length, 0);
   });
 
-  it("a fallback attaches the files the way the next provider takes them", async () => {
+  it("a fallback attaches the files the way the next provider takes them, through its own copy", async (t) => {
+    const hub = await filesHub(t);
     simulators.faults.inject("zai", { kind: "status", status: 503 });
-    const result = await hub().chat.chat({ model: "glm-4.6", files: [{ path: notes() }], prompt: "Code?" });
+    const result = await hub.chat.chat({ model: "glm-4.6", files: [{ path: notes(t) }], prompt: "Code?" });
     assert.equal(result.target.provider, "moonshot");
-    // Inline for zai (it failed), extracted text for moonshot, and moonshot's upload removed.
+    // Inline for zai (it failed), extracted text from moonshot's own registry copy.
     assert.match(JSON.stringify(chatBodies("zai")[0]), /launch code is 42/);
     assert.deepEqual(described("moonshot"), [
       "POST /v1/files",
       "GET /v1/files/<id>/content",
       "POST /v1/chat/completions",
-      "DELETE /v1/files/<id>",
     ]);
+    assert.equal(result.attachments[0]?.dedup, false);
+  });
+
+  it("a registry copy the provider lost is marked missing and the file uploaded again", async (t) => {
+    const hub = await filesHub(t);
+    const path = notes(t);
+    const first = await hub.chat.chat({ provider: "moonshot", files: [{ path }], prompt: "Code?" });
+    const lost = first.attachments[0]?.remoteId ?? "";
+    await hub.providers.client("moonshot").files.delete(lost);
+    simulators.clearRequests();
+    const second = await hub.chat.chat({ provider: "moonshot", files: [{ path }], prompt: "Code?" });
+    assert.match(second.response.text, /Code\?/);
+    assert.notEqual(second.attachments[0]?.remoteId, lost);
+    assert.equal(second.attachments[0]?.dedup, false);
+    const copies = (await hub.files?.list())?.[0]?.copies ?? [];
+    assert.deepEqual(
+      copies.map((copy) => [copy.status, copy.remoteId]).sort(),
+      [
+        ["active", second.attachments[0]?.remoteId],
+        ["missing", lost],
+      ],
+    );
   });
 });
 

@@ -9,7 +9,7 @@ import type { FallbackAttempt } from "../../resilience/errors.ts";
 import type { ThreadTurn } from "../../store/repositories.ts";
 import { type OpenThread, threadMessages } from "../conversations.ts";
 import { progressOf } from "../progress.ts";
-import { checkPromptSize, type ToolContext, workspaceFile } from "../tool-context.ts";
+import { checkPromptSize, MCP_ACTOR, type ToolContext, workspaceFile } from "../tool-context.ts";
 import { guarded, textResult } from "../tool-result.ts";
 
 export const chatInput = z.object({
@@ -52,6 +52,7 @@ export function registerChatTool(server: McpServer, context: ToolContext): void 
           ...(input.temperature === undefined ? {} : { temperature: input.temperature }),
           ...(input.thinking === undefined ? {} : { thinking: input.thinking }),
           files,
+          actor: MCP_ACTOR,
           signal: request.mcpReq.signal,
           onEvent: (event, stream) => {
             if (event.type === "start")

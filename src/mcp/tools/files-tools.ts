@@ -1,6 +1,6 @@
 // `files_upload`, `files_list` and `file_ask`: the hub's file registry over MCP. Uploads go through
-// the registry (SHA-256 dedup, one copy per content and provider); `file_ask` registers the file
-// with the provider that will answer, then asks about it through the chat service.
+// the registry (SHA-256 dedup, one copy per content and provider); `file_ask` asks about a file
+// through the chat service, which attaches the registry's copy on the provider that answers.
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { McpServer } from "@modelcontextprotocol/server";
@@ -10,12 +10,9 @@ import type { FileService, StoredContent } from "../../files/file-service.ts";
 import { hashFile } from "../../files/local-file.ts";
 import { uploadSummary } from "../../files/upload.ts";
 import { progressOf } from "../progress.ts";
-import { checkPromptSize, type ToolContext, workspaceFile } from "../tool-context.ts";
+import { checkPromptSize, MCP_ACTOR, type ToolContext, workspaceFile } from "../tool-context.ts";
 import { guarded, textResult } from "../tool-result.ts";
 import { describeFallbacks, modelChoice } from "./chat-tool.ts";
-
-/** Who the audit trail names for what these tools do. */
-const ACTOR = "mcp";
 
 export const filesUploadInput = z.object({
   paths: z.array(z.string().min(1)).min(1).max(20).describe("Workspace files."),
@@ -47,7 +44,7 @@ export function registerFilesTools(server: McpServer, context: ToolContext): voi
           paths: input.paths.map((name) => workspaceFile(context, name)),
           providers: input.providers,
           purpose: input.purpose,
-          actor: ACTOR,
+          actor: MCP_ACTOR,
         });
         const lines = results.map(
           (result) =>
@@ -91,18 +88,12 @@ export function registerFilesTools(server: McpServer, context: ToolContext): voi
       guarded(context.logger, "file_ask", async () => {
         checkPromptSize(context, input.question);
         const path = await localCopy(context, files, input.file);
-        const choice = modelChoice(context, input.model, { id: "", turns: [] });
-        const [first] = context.chat.route(choice).targets;
-        // Registered with the provider that will answer, when it keeps files; the chat then attaches
-        // the local file the way that provider takes files (the chat service takes no remote ids).
-        const [registered] = first?.provider.files.api
-          ? await files.upload({ paths: [path], providers: [first.provider.id], actor: ACTOR })
-          : [];
         const progress = progressOf(request);
         const result = await context.chat.chat({
-          ...choice,
+          ...modelChoice(context, input.model, { id: "", turns: [] }),
           prompt: input.question,
           files: [{ path, label: `file ${input.file}` }],
+          actor: MCP_ACTOR,
           signal: request.mcpReq.signal,
           onEvent: (event, stream) => {
             if (event.type === "start")
@@ -110,12 +101,16 @@ export function registerFilesTools(server: McpServer, context: ToolContext): voi
           },
         });
         const { response, target } = result;
+        // remote_id and dedup only where the answering provider holds a copy (not when it took the file inline).
+        const [attached] = result.attachments;
         return textResult(response.text, {
           answer: response.text,
           provider: target.provider,
           model: target.model,
-          sha256: registered?.sha256 ?? (await hashFile(path)).sha256,
-          ...(registered ? { remote_id: registered.remoteId, dedup: registered.dedup } : {}),
+          sha256: attached?.sha256,
+          ...(attached?.remoteId === undefined
+            ? {}
+            : { remote_id: attached.remoteId, dedup: attached.dedup ?? false }),
           fallbacks: describeFallbacks(result.fallbacks),
         });
       }),
