@@ -192,7 +192,18 @@ describe("ask", () => {
       return path;
     };
 
-    it("moonshot: uploads for file-extract, puts the extracted text in a system message, then deletes it", async (t) => {
+    const uploadsTo = (api: ProviderApi): number =>
+      simulators
+        .requests()
+        .filter((request) => request.provider === api && request.method === "POST")
+        .filter((request) => /\/files(\?|$)/.test(request.path)).length;
+    const json = async (args: readonly string[], keys: NodeJS.ProcessEnv) => {
+      const result = await runCli(args, { env: keys });
+      assert.equal(result.code, 0, result.stderr);
+      return JSON.parse(result.stdout);
+    };
+
+    it("moonshot: uploaded once through the registry for file-extract, the extracted text in a system message, kept", async (t) => {
       const path = textFile(t);
       simulators.clearRequests();
       const result = await runCli(["ask", "--provider", "moonshot", "--file", path, "What is the code?"], {
@@ -202,17 +213,115 @@ describe("ask", () => {
       const calls = simulators.requests().filter((request) => request.provider === "moonshot");
       assert.deepEqual(
         calls.map((request) => `${request.method} ${request.path.replace(/[a-z0-9]{20}/, "<id>")}`),
-        [
-          "POST /v1/files",
-          "GET /v1/files/<id>/content",
-          "POST /v1/chat/completions",
-          "DELETE /v1/files/<id>",
-        ],
+        ["POST /v1/files", "GET /v1/files/<id>/content", "POST /v1/chat/completions"],
       );
       assert.match(calls[0]?.body ?? "", /name="purpose"\r\n\r\nfile-extract/);
       const chat = JSON.parse(calls[2]?.body ?? "{}");
       assert.equal(chat.messages[0].role, "system");
       assert.match(chat.messages[0].content, /launch code is 42/);
+
+      // Asked again: nothing is uploaded, the registry's copy is reused, and it is still there.
+      simulators.clearRequests();
+      const again = await json(
+        ["ask", "--provider", "moonshot", "--json", "--file", path, "And now?"],
+        env("moonshot"),
+      );
+      assert.match(again.text, /And now\?/);
+      assert.equal(uploadsTo("moonshot"), 0, "the second ask sent no file");
+      const [content] = await json(["files", "list", "--json"], env("moonshot"));
+      assert.equal(content.filename, "notes.md");
+      assert.deepEqual(
+        content.copies.map((copy: { provider: string; status: string }) => [copy.provider, copy.status]),
+        [["moonshot", "active"]],
+      );
+      const rows: { action: string; actor: string; subject: string }[] = await json(
+        ["audit", "list", "--json"],
+        env("moonshot"),
+      );
+      assert.deepEqual(
+        rows
+          .filter((row) => row.action.startsWith("file."))
+          .map((row) => [row.action, row.subject])
+          .reverse(),
+        [
+          ["file.upload", content.sha256],
+          ["file.dedup", content.sha256],
+        ],
+      );
+      assert.match(rows[0]?.actor ?? "", /^cli:/);
+      const verify = await runCli(["files", "verify", "--provider", "moonshot"], { env: env("moonshot") });
+      assert.equal(verify.code, 0, verify.stdout);
+      assert.match(verify.stdout, /^moonshot: 1 of 1 copies OK$/m, "the remote file outlived both asks");
+    });
+
+    it("a fallback resolves the file for the provider that answers, through its own copy", async (t) => {
+      const path = textFile(t);
+      const providers = {
+        ...Object.fromEntries(
+          PROVIDER_APIS.map((api) => [api, { baseUrl: simulators.endpoints[api].baseUrl }]),
+        ),
+        anthropic: { baseUrl: simulators.endpoints.anthropic.baseUrl, policy: { retry: { maxAttempts: 1 } } },
+      };
+      writeFileSync(
+        join(home, "config.yaml"),
+        stringify({ providers, resilience: { store: "memory", fallbacks: { anthropic: ["moonshot"] } } }),
+      );
+      // Anthropic takes the file (its own copy), then fails before the first byte of the answer.
+      simulators.faults.inject("anthropic", { kind: "status", status: 529, match: "/v1/messages" });
+      t.after(() => simulators.faults.clear("anthropic"));
+      simulators.clearRequests();
+      const keys = { ...env("anthropic"), ...env("moonshot") };
+      const answer = await json(["ask", "--provider", "anthropic", "--json", "--file", path, "Code?"], keys);
+      assert.equal(answer.provider, "moonshot");
+      assert.equal(answer.fallbacks[0].provider, "anthropic");
+      assert.deepEqual([uploadsTo("anthropic"), uploadsTo("moonshot")], [1, 1]);
+      const [content] = await json(["files", "list", "--json"], keys);
+      const copies: { provider: string; remoteId: string }[] = content.copies;
+      const anthropicId = copies.find((copy) => copy.provider === "anthropic")?.remoteId ?? "";
+      assert.deepEqual(copies.map((copy) => copy.provider).sort(), ["anthropic", "moonshot"]);
+      const moonshotCalls = simulators.requests().filter((request) => request.provider === "moonshot");
+      assert.ok(
+        anthropicId !== "" &&
+          moonshotCalls.every((call) => !call.path.includes(anthropicId) && !call.body.includes(anthropicId)),
+        "moonshot never saw anthropic's file id",
+      );
+      const chat = JSON.parse(moonshotCalls.at(-1)?.body ?? "{}");
+      assert.match(chat.messages[0].content, /launch code is 42/);
+    });
+
+    it("a registry copy the provider deleted meanwhile is uploaded again and the ask answers", async (t) => {
+      const path = textFile(t);
+      await json(["ask", "--provider", "anthropic", "--json", "--file", path, "Code?"], env("anthropic"));
+      const [before] = await json(["files", "list", "--json"], env("anthropic"));
+      const lost: string = before.copies[0].remoteId;
+      const removed = await fetch(`${simulators.endpoints.anthropic.baseUrl}/v1/files/${lost}`, {
+        method: "DELETE",
+        headers: {
+          "x-api-key": KEY,
+          "anthropic-version": "2023-06-01",
+          "anthropic-beta": "files-api-2025-04-14",
+        },
+      });
+      assert.equal(removed.status, 200);
+      simulators.clearRequests();
+      const answer = await json(
+        ["ask", "--provider", "anthropic", "--json", "--file", path, "Code?"],
+        env("anthropic"),
+      );
+      assert.match(answer.text, /Code\?/);
+      assert.equal(uploadsTo("anthropic"), 1, "uploaded again");
+      const [after] = await json(["files", "list", "--json"], env("anthropic"));
+      assert.deepEqual(after.copies.map((copy: { status: string }) => copy.status).sort(), [
+        "active",
+        "missing",
+      ]);
+      const sent = JSON.parse(
+        simulators
+          .requests()
+          .filter((request) => request.path === "/v1/messages")
+          .at(-1)?.body ?? "{}",
+      );
+      assert.notEqual(sent.messages[0].content[0].source.file_id, lost);
     });
 
     it("google: sends a small file inline", async (t) => {
@@ -229,7 +338,7 @@ describe("ask", () => {
       assert.match(Buffer.from(inline.data, "base64").toString("utf8"), /launch code is 42/);
     });
 
-    it("anthropic: uploads through the Files API and sends a document block with the beta header", async (t) => {
+    it("anthropic: the registry's copy as a document block with the beta header, kept", async (t) => {
       const path = textFile(t);
       simulators.clearRequests();
       const result = await runCli(["ask", "--provider", "anthropic", "--file", path, "What is the code?"], {
@@ -239,7 +348,7 @@ describe("ask", () => {
       const calls = simulators.requests().filter((request) => request.provider === "anthropic");
       assert.deepEqual(
         calls.map((request) => `${request.method} ${request.path.replace(/file_\w+/, "<id>")}`),
-        ["POST /v1/files", "POST /v1/messages", "DELETE /v1/files/<id>"],
+        ["POST /v1/files", "POST /v1/messages"],
       );
       const body = JSON.parse(calls[1]?.body ?? "{}");
       assert.equal(body.messages[0].content[0].type, "document");
@@ -267,7 +376,7 @@ describe("ask", () => {
         env: env("zai"),
       });
       assert.equal(result.code, 2);
-      assert.match(result.stderr, /^ai-orchestrator: --file .*nope\.txt: cannot be read \(ENOENT\)\n$/);
+      assert.match(result.stderr, /^ai-orchestrator: --file .*nope\.txt does not exist; check the path\n$/);
       assert.equal(simulators.requests().length, 0);
     });
   });
