@@ -136,7 +136,11 @@ export interface Running {
 }
 
 /** Starts the CLI in the background, for tests that kill it. */
-export function startCli(home: Home, args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}): Running {
+export function startCli(
+  home: Pick<Home, "env">,
+  args: readonly string[],
+  extraEnv: NodeJS.ProcessEnv = {},
+): Running {
   const child = spawn(process.execPath, [BIN, ...args], {
     env: { ...home.env, ...extraEnv },
     stdio: ["ignore", "pipe", "pipe"],

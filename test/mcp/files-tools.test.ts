@@ -1,12 +1,16 @@
 // The MCP file tools through the SDK's client on an in-memory pair, against the simulators: uploads
-// deduplicated through the registry, the listing, a question about a file answered by a provider
-// that received the file's content, and bad input as tool errors naming the problem.
+// deduplicated through the registry, the listing, file_ask and chat's files attached as the
+// registry's copy (one upload for two questions), recovery when `ai-orchestrator mcp` starts, and bad
+// input as tool errors naming the problem.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, beforeEach, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Client } from "@modelcontextprotocol/client";
+import { AuditTrail } from "../../src/audit/audit-trail.ts";
+import { startCli } from "../files/world.ts";
 import {
   type InProcessServer,
   inMemoryClient,
@@ -14,6 +18,7 @@ import {
   type McpWorld,
   resultText,
   startMcpWorld,
+  stdioClient,
   toolErrorOf,
 } from "./mcp-world.ts";
 
@@ -64,6 +69,15 @@ function uploadsByProvider(): Record<string, number> {
   return counts;
 }
 
+/** The audit trail's file actions on one content, oldest first. */
+async function fileActions(sha256: string): Promise<string[]> {
+  const rows = await new AuditTrail({ log: server.store.audit }).list({ limit: 100 });
+  return rows
+    .filter((row) => row.subject === sha256 && row.action.startsWith("file."))
+    .map((row) => row.action)
+    .reverse();
+}
+
 function workspaceFile(name: string, content: string): string {
   writeFileSync(join(world.fixture.workspace, name), content);
   return createHash("sha256").update(content).digest("hex");
@@ -104,7 +118,7 @@ test("files_upload sends one file to two providers once; the same again is a ded
   assert.match(resultText(listed), new RegExp(`${sha256} report.txt .*: (moonshot, zai|zai, moonshot)`));
 });
 
-test("file_ask registers the file once and the answering provider receives its content", async () => {
+test("file_ask uploads the file once: a second question about it sends nothing", async () => {
   const sha256 = workspaceFile("notes.txt", "The launch code word is heliotrope.\n");
   const args = { file: "notes.txt", question: "What is the code word?", model: "moonshot/kimi-k2.5" };
   const first = await call("file_ask", args);
@@ -112,6 +126,7 @@ test("file_ask registers the file once and the answering provider receives its c
     answer: string;
     provider: string;
     sha256: string;
+    remote_id: string;
     dedup: boolean;
   };
   assert.equal(structured.provider, "moonshot");
@@ -126,9 +141,51 @@ test("file_ask registers the file once and the answering provider receives its c
 
   // Asked again by its sha256: the registry's copy is reused.
   const second = await call("file_ask", { ...args, file: sha256.slice(0, 12) });
-  assert.equal((second.structuredContent as { dedup: boolean }).dedup, true);
+  const again = second.structuredContent as { remote_id: string; dedup: boolean };
+  assert.deepEqual([again.remote_id, again.dedup], [structured.remote_id, true]);
+  assert.deepEqual(uploadsByProvider(), { moonshot: 1 }, "one upload for both questions");
+  assert.deepEqual(await fileActions(sha256), ["file.upload", "file.dedup"]);
   const listed = await call("files_list", {});
   assert.match(resultText(listed), new RegExp(`${sha256} notes.txt .*: moonshot`));
+});
+
+test("chat's files resolve through the registry: one upload for two chats, the copy kept", async () => {
+  const sha256 = workspaceFile("brief.md", "# Brief\nThe meeting moved to Thursday.\n");
+  const args = { prompt: "When is the meeting?", model: "moonshot/kimi-k2.5", files: ["brief.md"] };
+  await call("chat", args);
+  await call("chat", args);
+  assert.deepEqual(uploadsByProvider(), { moonshot: 1 });
+  assert.deepEqual(await fileActions(sha256), ["file.upload", "file.dedup"]);
+  const [copy] = await server.store.files.copies({ sha256 });
+  assert.equal(copy?.status, "active");
+  const remote = await server.hub.providers.client("moonshot").files.get(copy?.remoteId ?? "");
+  assert.equal(remote.id, copy?.remoteId, "the chat left the registry's copy in place");
+});
+
+test("ai-orchestrator mcp resolves an upload a killed process left unfinished when it starts", async () => {
+  const path = join(world.fixture.workspace, "interrupted.txt");
+  writeFileSync(path, "an upload killed after its registry commit\n");
+  const held = startCli({ env: world.env }, ["files", "upload", path, "--to", "moonshot"], {
+    AI_ORCHESTRATOR_TEST_HOLD: "committed",
+  });
+  await held.waitFor("held at committed");
+  await held.kill9();
+  assert.equal((await server.store.fileJournal.unfinished()).length, 1);
+  const stdio = await stdioClient(world);
+  try {
+    let unfinished = 1;
+    for (let tries = 0; tries < 100 && unfinished > 0; tries += 1) {
+      await sleep(100);
+      unfinished = (await server.store.fileJournal.unfinished()).length;
+    }
+    assert.equal(unfinished, 0, "the MCP server resolved the entry without being asked");
+    const rows = await new AuditTrail({ log: server.store.audit }).list({ limit: 5 });
+    const recovered = rows.find((row) => row.action === "file.recover");
+    assert.equal(recovered?.actor, "mcp");
+    assert.match(JSON.stringify(recovered?.details), /"resolution":"completed"/);
+  } finally {
+    await stdio.close();
+  }
 });
 
 test("bad input is a tool error naming the problem, and nothing is uploaded", async () => {
