@@ -317,13 +317,10 @@ describe("attachments", () => {
     assert.notEqual(second.attachments[0]?.remoteId, lost);
     assert.equal(second.attachments[0]?.dedup, false);
     const copies = (await hub.files?.list())?.[0]?.copies ?? [];
-    assert.deepEqual(
-      copies.map((copy) => [copy.status, copy.remoteId]).sort(),
-      [
-        ["active", second.attachments[0]?.remoteId],
-        ["missing", lost],
-      ],
-    );
+    assert.deepEqual(copies.map((copy) => [copy.status, copy.remoteId]).sort(), [
+      ["active", second.attachments[0]?.remoteId],
+      ["missing", lost],
+    ]);
   });
 });
 
