@@ -164,35 +164,8 @@ export async function prepareAttachments(
         `${file.label}: ${provider.id} takes files as uploads, which need the hub's file registry (its store)`,
       );
     }
-    const attachment = provider.files.attachment;
-    const { copy, part, text } = await copies.withCopy(
-      file,
-      provider.id,
-      options.actor,
-      async (copy): Promise<CopyAttached> => {
-        if (attachment === "extracted-text") {
-          // The provider extracts the text server-side; it reaches the model as system context. Only
-          // Moonshot's client reads extracted text back; this narrows the type, the data decided.
-          if (client.api !== "moonshot") throw missingCapability(provider, "extract file text");
-          const content = await client.files.content(copy.remoteId, { signal });
-          return { copy, text: `Contents of the file ${file.filename}:\n${content.text}` };
-        }
-        if (attachment === "inline-or-upload") {
-          const { files: filesClient } = client;
-          if (!("waitUntilActive" in filesClient)) throw missingCapability(provider, "wait for uploads");
-          // Also what proves a reused copy is still there.
-          const active = await filesClient.waitUntilActive(copy.remoteId, { signal });
-          const fileId = active.uri ?? copy.uri ?? copy.remoteId;
-          return { copy, part: { type: "provider-file", fileId, mimeType: file.mimeType } };
-        }
-        // A reused copy is asked for first: a chat naming a file the provider lost would fail as a whole.
-        if (copy.dedup) await client.files.get(copy.remoteId, { signal });
-        const mimeType = documentMimeType(file, provider);
-        return {
-          copy,
-          part: { type: "provider-file", fileId: copy.remoteId, mimeType, filename: file.filename },
-        };
-      },
+    const { copy, part, text } = await copies.withCopy(file, provider.id, options.actor, (copy) =>
+      attachCopy(client, provider, file, copy, signal),
     );
     if (part !== undefined) parts.push(part);
     if (text !== undefined) extracted.push(text);
@@ -206,6 +179,35 @@ interface CopyAttached {
   copy: UploadResult;
   part?: ChatContentPart;
   text?: string;
+}
+
+/** The registry copy as `provider` takes it; the call made on it also proves a reused copy still exists. */
+async function attachCopy(
+  client: AnyProviderClient,
+  provider: ResolvedProvider,
+  file: ChatFile,
+  copy: UploadResult,
+  signal: AbortSignal,
+): Promise<CopyAttached> {
+  const { attachment } = provider.files;
+  if (attachment === "extracted-text") {
+    // The provider extracts the text server-side; it reaches the model as system context. Only
+    // Moonshot's client reads extracted text back; this narrows the type, the data decided.
+    if (client.api !== "moonshot") throw missingCapability(provider, "extract file text");
+    const content = await client.files.content(copy.remoteId, { signal });
+    return { copy, text: `Contents of the file ${file.filename}:\n${content.text}` };
+  }
+  if (attachment === "inline-or-upload") {
+    const { files: filesClient } = client;
+    if (!("waitUntilActive" in filesClient)) throw missingCapability(provider, "wait for uploads");
+    const active = await filesClient.waitUntilActive(copy.remoteId, { signal });
+    const fileId = active.uri ?? copy.uri ?? copy.remoteId;
+    return { copy, part: { type: "provider-file", fileId, mimeType: file.mimeType } };
+  }
+  // Referred to by id alone, a lost copy would fail the whole chat: a reused one is asked for first.
+  if (copy.dedup) await client.files.get(copy.remoteId, { signal });
+  const mimeType = documentMimeType(file, provider);
+  return { copy, part: { type: "provider-file", fileId: copy.remoteId, mimeType, filename: file.filename } };
 }
 
 /** Inline bytes, small by the provider's definition (its chat or inline limit). */
