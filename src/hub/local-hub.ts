@@ -180,13 +180,25 @@ function readText(file: string): string {
   }
 }
 
+/**
+ * Whether the process runs. A process that has exited but is not yet reaped (a zombie: the hub's
+ * parent, the launcher, is gone, and init reaps it when it gets to it) answers signal 0 like a
+ * live one, so on Linux its state is read too: `hub stop` returns once the hub has exited.
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return error instanceof Error && "code" in error && error.code === "EPERM";
   }
+  return processState(pid) !== "Z";
+}
+
+/** The state letter of /proc/<pid>/stat (R, S, Z…), or undefined where there is no /proc. */
+function processState(pid: number): string | undefined {
+  const stat = readText(`/proc/${pid}/stat`);
+  // The command name in parentheses may itself hold spaces or parentheses: the state follows the last ')'.
+  return stat === "" ? undefined : stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
 }
 
 async function answers(url: string): Promise<boolean> {
