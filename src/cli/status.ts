@@ -6,7 +6,7 @@ import type { Paths } from "../config/paths.ts";
 import type { Config } from "../config/schema/index.ts";
 import { AppError } from "../errors.ts";
 import { localAdminKey } from "../hub/local-admin-key.ts";
-import { runningHub } from "../hub/local-hub.ts";
+import { type LocalHub, runningHub } from "../hub/local-hub.ts";
 import { logger } from "../observability/logger.ts";
 import { dockerRuntime } from "../runtimes/docker.ts";
 import { engine, engineVersion } from "../runtimes/docker-engine.ts";
@@ -19,23 +19,27 @@ export function registerStatusCommand(program: Command): void {
     .description(
       "list the home's hub and its live sandbox sessions, and every mode's sandbox container (docker runtime)",
     )
-    .option("--json", "print JSON")
+    .option("--json", 'print {"hub","hubSessions","containers"}')
     .action(async (options: { json?: boolean }, command: Command) => {
       const context = cliContext(command);
       const { config } = context.config();
-      if (!options.json) await printHubSessions(config, context.paths);
+      const hub = await runningHub(context.paths);
+      const live = hub === undefined ? [] : await liveHubSessions(config, context.paths, hub.url);
+      if (!options.json && hub !== undefined) printHubSessions(hub, live);
       const version = await engineVersion(engine(config.docker.cli));
       if (!version.ok) throw new AppError("unavailable", `no sessions to list: ${version.reason}`);
       const sessions = await dockerRuntime({ config: config.docker, paths: context.paths }).sessions.list();
       const now = Date.now();
       if (options.json) {
-        printJson(
-          sessions.map((session) => ({
+        printJson({
+          hub: hub === undefined ? null : { url: hub.url, pid: hub.pid },
+          hubSessions: live,
+          containers: sessions.map((session) => ({
             ...session,
             startedAt: session.startedAt?.toISOString() ?? null,
             uptimeSeconds: session.startedAt ? Math.round((now - session.startedAt.getTime()) / 1000) : null,
           })),
-        );
+        });
         return;
       }
       if (sessions.length === 0) {
@@ -55,17 +59,19 @@ export function registerStatusCommand(program: Command): void {
     });
 }
 
-/** The home's background hub and its live sandbox sessions, when it runs. */
-async function printHubSessions(config: Config, paths: Paths): Promise<void> {
-  const hub = await runningHub(paths);
-  if (hub === undefined) return;
-  print(`hub running at ${hub.url} (pid ${hub.pid})`);
-  let sessions = await hubSessions(hub.url, await localAdminKey(config, paths, logger()));
+/** The live sandbox sessions of the home's hub, asked with the local admin key. */
+async function liveHubSessions(config: Config, paths: Paths, url: string): Promise<SessionActivityJson[]> {
+  let sessions = await hubSessions(url, await localAdminKey(config, paths, logger()));
   // The stored key was revoked or belongs to a store this hub does not read: mint another once.
   if (sessions === "refused")
-    sessions = await hubSessions(hub.url, await localAdminKey(config, paths, logger(), { renew: true }));
+    sessions = await hubSessions(url, await localAdminKey(config, paths, logger(), { renew: true }));
   if (sessions === "refused")
-    throw new AppError("unauthenticated", `the hub at ${hub.url} refused the local admin key`);
+    throw new AppError("unauthenticated", `the hub at ${url} refused the local admin key`);
+  return sessions;
+}
+
+function printHubSessions(hub: LocalHub, sessions: readonly SessionActivityJson[]): void {
+  print(`hub running at ${hub.url} (pid ${hub.pid})`);
   if (sessions.length === 0) {
     print("no hub sessions");
   } else {
@@ -75,11 +81,23 @@ async function printHubSessions(config: Config, paths: Paths): Promise<void> {
       session.runtime ?? "-",
       session.lastProvider ?? "-",
       String(session.requests),
+      String(session.tokensIn),
+      String(session.tokensOut),
       String(session.fallbacks),
       session.expiresAt ? uptime(Date.parse(session.expiresAt) - now) : "-",
       `${session.prefix}…`,
     ]);
-    const header = ["MODE", "RUNTIME", "PROVIDER", "REQUESTS", "FALLBACKS", "EXPIRES IN", "TOKEN"];
+    const header = [
+      "MODE",
+      "RUNTIME",
+      "PROVIDER",
+      "REQUESTS",
+      "TOKENS IN",
+      "TOKENS OUT",
+      "FALLBACKS",
+      "EXPIRES IN",
+      "TOKEN",
+    ];
     for (const row of table([header, ...rows])) print(row);
   }
   print();
@@ -112,6 +130,8 @@ const sessionListSchema = z.array(
     runtime: z.string().nullable(),
     requests: z.number(),
     fallbacks: z.number(),
+    tokensIn: z.number(),
+    tokensOut: z.number(),
     lastProvider: z.string().nullable(),
     lastRequestAt: z.string().nullable(),
     expiresAt: z.string().nullable(),

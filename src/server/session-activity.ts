@@ -1,9 +1,11 @@
 // What each live sandbox session did through this hub: requests, the provider that answered last and
-// the fallbacks taken, read from the answer's x-aio-* headers after the gateway route ran. Kept in
+// the fallbacks taken, read from the answer's x-aio-* headers after the gateway route ran, and the
+// tokens its answers used, counted once each answer has ended (a stream at its last byte). Kept in
 // memory (a session lives as long as one launch) and listed at GET /admin/sessions for `status`.
 import type { Hono, MiddlewareHandler } from "hono";
 import type { HubKeys, Principal } from "../auth/hub-keys.ts";
 import type { ServerEnv } from "./context.ts";
+import { whenGatewayCallEnds } from "./traffic-recorder.ts";
 
 export interface SessionActivityJson {
   keyId: string;
@@ -12,6 +14,9 @@ export interface SessionActivityJson {
   runtime: string | null;
   requests: number;
   fallbacks: number;
+  /** Input and output tokens the providers reported for this session's answers. */
+  tokensIn: number;
+  tokensOut: number;
   lastProvider: string | null;
   lastRequestAt: string | null;
   expiresAt: string | null;
@@ -21,6 +26,8 @@ interface Activity {
   principal: Principal;
   requests: number;
   fallbacks: number;
+  tokensIn: number;
+  tokensOut: number;
   lastProvider: string | undefined;
   lastRequestAt: number | undefined;
 }
@@ -38,18 +45,39 @@ export class SessionActivity {
 
   /** Counts a request of a session token; other keys are not tracked here. */
   record(principal: Principal | undefined, provider: string | null, fallbacks: string | null): void {
-    if (principal?.kind !== "session") return;
-    const now = this.#now();
+    const activity = this.#activityOf(principal);
+    if (activity === undefined) return;
+    activity.requests += 1;
+    activity.lastRequestAt = this.#now();
+    if (provider) activity.lastProvider = provider;
+    if (fallbacks) activity.fallbacks += fallbacks.split(",").length;
+  }
+
+  /** Adds the tokens one of a session's answers used. */
+  recordTokens(principal: Principal | undefined, tokens: { input: number; output: number }): void {
+    const activity = this.#activityOf(principal);
+    if (activity === undefined) return;
+    activity.tokensIn += tokens.input;
+    activity.tokensOut += tokens.output;
+  }
+
+  #activityOf(principal: Principal | undefined): Activity | undefined {
+    if (principal?.kind !== "session") return undefined;
     let activity = this.#sessions.get(principal.keyId);
     if (activity === undefined) {
-      activity = { principal, requests: 0, fallbacks: 0, lastProvider: undefined, lastRequestAt: undefined };
+      activity = {
+        principal,
+        requests: 0,
+        fallbacks: 0,
+        tokensIn: 0,
+        tokensOut: 0,
+        lastProvider: undefined,
+        lastRequestAt: undefined,
+      };
       this.#sessions.set(principal.keyId, activity);
     }
     activity.principal = principal;
-    activity.requests += 1;
-    activity.lastRequestAt = now;
-    if (provider) activity.lastProvider = provider;
-    if (fallbacks) activity.fallbacks += fallbacks.split(",").length;
+    return activity;
   }
 
   /**
@@ -74,6 +102,8 @@ export class SessionActivity {
         runtime: runtimeOf(principal.name),
         requests: activity.requests,
         fallbacks: activity.fallbacks,
+        tokensIn: activity.tokensIn,
+        tokensOut: activity.tokensOut,
         lastProvider: activity.lastProvider ?? null,
         lastRequestAt:
           activity.lastRequestAt === undefined ? null : new Date(activity.lastRequestAt).toISOString(),
@@ -88,11 +118,14 @@ export class SessionActivity {
     return async (c, next) => {
       await next();
       if (c.req.method !== "POST") return;
-      this.record(
-        c.get("principal"),
-        c.res.headers.get("x-aio-provider"),
-        c.res.headers.get("x-aio-fallbacks"),
-      );
+      const principal = c.get("principal");
+      this.record(principal, c.res.headers.get("x-aio-provider"), c.res.headers.get("x-aio-fallbacks"));
+      const call = c.get("gatewayCall");
+      if (principal?.kind === "session" && call !== undefined) {
+        whenGatewayCallEnds(call, () =>
+          this.recordTokens(principal, { input: call.tokensIn, output: call.tokensOut }),
+        );
+      }
     };
   }
 

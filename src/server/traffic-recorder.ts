@@ -66,6 +66,25 @@ export function endGatewayCall(call: GatewayCall, tokens: { input: number; outpu
   call.onEnd?.();
 }
 
+/**
+ * Runs `listener` once the call's answer has ended: now if it has, else after its last byte (after
+ * any listener registered before it).
+ */
+export function whenGatewayCallEnds(call: GatewayCall, listener: () => void): void {
+  if (call.ended) {
+    listener();
+    return;
+  }
+  const before = call.onEnd;
+  call.onEnd =
+    before === undefined
+      ? listener
+      : () => {
+          before();
+          listener();
+        };
+}
+
 /** The one call per request, from the server's outer middleware; other routes are not traffic. */
 export function recordTraffic(traffic: Traffic, c: Context<ServerEnv>, dialect: string): void {
   const call = c.get("gatewayCall");
@@ -87,6 +106,6 @@ export function recordTraffic(traffic: Traffic, c: Context<ServerEnv>, dialect: 
       tokensOut: call?.tokensOut ?? 0,
     });
   };
-  if (call !== undefined && call.provider !== "" && !call.ended && status < 400) call.onEnd = write;
+  if (call !== undefined && call.provider !== "" && status < 400) whenGatewayCallEnds(call, write);
   else write();
 }
