@@ -91,6 +91,14 @@ async function launch(context: CliContext, modeName: string, rawArgs: readonly s
   const args = first === "--" ? rawArgs.slice(1) : rawArgs;
 
   const { spec, runtime, session } = await prepare(context, config, mode, args);
+  if (runtime.name === "docker" && session !== undefined) {
+    // The run may go into this workspace's persistent session, whose own hub token it renews.
+    const { renewSessionOf } = await import("./persistent-session.ts");
+    await renewSessionOf(context, config, mode, warn).catch(async (error: unknown) => {
+      await session.close();
+      throw error;
+    });
+  }
   try {
     const result = await runtime.run(spec, { stdio: "inherit" });
     return result.exitCode;
@@ -104,14 +112,11 @@ async function prepare(
   config: Config,
   mode: ResolvedMode,
   args: readonly string[],
+  open: (runtime: string) => Promise<LaunchSession> = (runtime) =>
+    openSession(context, config, mode, runtime),
 ): Promise<{ spec: SandboxSpec; runtime: Runtime; session?: LaunchSession }> {
   const viaHub = context.options.viaHub ?? mode.viaHub;
-  const hub = viaHub
-    ? {
-        url: await hubUrlFor(context),
-        openSession: (runtime: string) => openSession(context, config, mode, runtime),
-      }
-    : undefined;
+  const hub = viaHub ? { url: await hubUrlFor(context), openSession: open } : undefined;
   return prepareLaunch(
     {
       paths: context.paths,
@@ -168,25 +173,29 @@ async function manageSession(
       `\`${mode.name} ${action}\`: persistent sessions need \`--runtime docker\`; the ${runtime.name} runtime runs one session per launch (\`ai-orchestrator ${mode.name} -- ${action}\` passes "${action}" to the assistant)`,
     );
   }
-  if ((context.options.viaHub ?? mode.viaHub) && (action === "start" || action === "restart")) {
-    throw new AppError(
-      "usage",
-      `\`${mode.name} ${action}\`: persistent sessions do not go through the hub yet; set modes.${mode.name}.viaHub: false for this mode, or launch it per run`,
-    );
-  }
+  const { startSession, stopSession, sessionStatus } = await import("./persistent-session.ts");
+  const session = {
+    context,
+    config,
+    mode,
+    sessions,
+    viaHub: context.options.viaHub ?? mode.viaHub,
+    prepare: (open: (runtime: string) => Promise<LaunchSession>) => prepare(context, config, mode, [], open),
+    onWarning: warn,
+  };
   switch (action) {
     case "start":
-      printSession(await sessions.start((await prepare(context, config, mode, [])).spec));
+      printSession(await startSession(session));
       return 0;
     case "restart":
-      await sessions.stop(mode.name);
-      printSession(await sessions.start((await prepare(context, config, mode, [])).spec));
+      await stopSession(session);
+      printSession(await startSession(session));
       return 0;
     case "stop":
-      printSession(await sessions.stop(mode.name));
+      printSession(await stopSession(session));
       return 0;
     case "status": {
-      const status = await sessions.status(mode.name);
+      const status = await sessionStatus(session);
       printSession(status);
       return status.state === "running" ? 0 : 3;
     }

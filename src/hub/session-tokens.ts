@@ -59,24 +59,13 @@ export async function openHubKeys(
 }
 
 export async function openHubSession(options: OpenSessionOptions): Promise<HubSession> {
-  const { config, paths, mode, logger } = options;
+  const { config, paths, logger } = options;
   const { keys, close: closeKeys } = await openHubKeys(config, paths, logger);
   const ttlMs = config.sessionTokenTtlSeconds * 1000;
-  const actor = `launcher:${process.pid}`;
-  const providers = sessionProviders(config, mode);
-  let created: Awaited<ReturnType<HubKeys["create"]>>;
+  const actor = launcherActor();
+  let created: Awaited<ReturnType<typeof mintSessionToken>>;
   try {
-    created = await keys.create(
-      {
-        name: `session-${mode.name}-${options.runtime}-${randomBytes(4).toString("hex")}`,
-        kind: "session",
-        scopes: ["chat"],
-        providers,
-        mode: mode.name,
-        ttlMs,
-      },
-      actor,
-    );
+    created = await mintSessionToken(keys, options, ttlMs);
   } catch (error) {
     await closeKeys();
     throw error;
@@ -98,7 +87,7 @@ export async function openHubSession(options: OpenSessionOptions): Promise<HubSe
   return {
     token: created.key,
     keyId,
-    providers,
+    providers: created.providers,
     expiresAt: created.info.expiresAt ?? Date.now() + ttlMs,
     close: async () => {
       if (closed) return;
@@ -111,4 +100,30 @@ export async function openHubSession(options: OpenSessionOptions): Promise<HubSe
       }
     },
   };
+}
+
+/** Who the audit trail says minted, renewed or revoked a token: this launcher process. */
+export function launcherActor(): string {
+  return `launcher:${process.pid}`;
+}
+
+/** A session token bound to the mode and its provider chain, named `session-<mode>-<runtime>-<hex>`. */
+export async function mintSessionToken(
+  keys: HubKeys,
+  options: { config: Config; mode: ResolvedMode; runtime: string },
+  ttlMs: number,
+): Promise<Awaited<ReturnType<HubKeys["create"]>> & { providers: string[] }> {
+  const providers = sessionProviders(options.config, options.mode);
+  const created = await keys.create(
+    {
+      name: `session-${options.mode.name}-${options.runtime}-${randomBytes(4).toString("hex")}`,
+      kind: "session",
+      scopes: ["chat"],
+      providers,
+      mode: options.mode.name,
+      ttlMs,
+    },
+    launcherActor(),
+  );
+  return { ...created, providers };
 }

@@ -167,6 +167,55 @@ for (const runtime of ["process", "bwrap", "docker"] as const) {
   });
 }
 
+test("docker: `--via-hub glm start` holds a token for the session's life, renewed by runs into it; `glm stop` revokes it", async (t) => {
+  if (runtimeMissing(t, "docker")) return;
+  const workspace = hookedWorkspace({ after: () => {} }, "env > env-dump.txt");
+  const inWorkspace = { env: world.env, cwd: workspace };
+  // `stop` before the workspace goes: the session's container is named after it.
+  t.after(async () => {
+    await runCli(["--runtime", "docker", "glm", "stop"], inWorkspace);
+    rmSync(workspace, { recursive: true, force: true });
+  });
+  const started = await runCli(["--runtime", "docker", "--via-hub", "glm", "start"], inWorkspace);
+  assert.equal(started.code, 0, started.stderr);
+  assert.match(started.stdout, /^glm: running since /);
+  const activeSessionKeys = async () =>
+    sessionKeys((await runCli(["keys", "list", "--json"], { env: world.env })).stdout).filter(
+      (key) => key.name.startsWith("session-glm-docker-") && key.status === "active",
+    );
+  assert.equal((await activeSessionKeys()).length, 1, "the session holds one token");
+
+  // A run in this workspace goes into the session and uses the session's token, not a provider key.
+  world.simulators.clearRequests();
+  const result = await runCli(
+    ["--runtime", "docker", "--via-hub", "glm", "-p", "Say hello to the session"],
+    inWorkspace,
+  );
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /Simulated Z\.ai reply to: .*Say hello to the session/);
+  const dump = readFileSync(join(workspace, "env-dump.txt"), "utf8");
+  for (const [name, value] of Object.entries(HOSTILE_ENV))
+    assert.equal(dump.includes(value), false, `${name} in the session's environment`);
+  const seen = environmentIn(join(workspace, "env-dump.txt"));
+  assert.equal(seen.get("ANTHROPIC_BASE_URL"), hubOf().url, "the session's assistant talks to the hub");
+  const token = seen.get("ANTHROPIC_AUTH_TOKEN") ?? "";
+  assert.match(token, /^aio_/, "the session's assistant holds a hub session token");
+  const expected = MODE_EXPECTATIONS.glm;
+  assert.ok(expected);
+  assertOwnTrafficOnly(world.simulators.requests(), expected);
+
+  // No launcher lives now, yet the session's token outlasts a run's token lifetime.
+  await sleep((TOKEN_TTL_SECONDS + 2) * 1000);
+  assert.equal(await statusWith(token), 200, "the session's token works while the session lives");
+  assert.equal((await activeSessionKeys()).length, 1, "the run's own token was revoked; the session's lives");
+
+  const stopped = await runCli(["--runtime", "docker", "glm", "stop"], inWorkspace);
+  assert.equal(stopped.code, 0, stopped.stderr);
+  assert.match(stopped.stdout, /^glm: stopped \(removed aio-glm-/);
+  assert.equal(await statusWithin(token, 401, 2_000), 401, "the session's token is refused after `stop`");
+  assert.equal((await activeSessionKeys()).length, 0);
+});
+
 for (const runtime of ["process", "bwrap"] as const) {
   test(`${runtime}: \`--via-hub gemini -p\`: Gemini CLI through the hub, Google gets its key from the hub, the token revoked after`, async (t) => {
     if (runtimeMissing(t, runtime)) return;
@@ -254,12 +303,32 @@ test("a launcher killed with -9: its session token stops working within its life
   const token = environmentIn(dumpFile).get("ANTHROPIC_AUTH_TOKEN") ?? "";
   assert.equal(await statusWith(token), 200, "the token works while its launcher lives");
 
-  // `status` lists the live session with what it did: one request, answered by Z.ai.
+  // `status` lists the live session with what it did: one request, answered by Z.ai, and the
+  // tokens Z.ai's answer reported.
   const listed = await runCli(["status"], { env: world.env });
   const hub = hubOf();
   assert.match(listed.stdout, new RegExp(`^hub running at ${hub.url} \\(pid ${hub.pid}\\)$`, "m"));
-  assert.match(listed.stdout, /^MODE +RUNTIME +PROVIDER +REQUESTS +FALLBACKS +EXPIRES IN +TOKEN$/m);
-  assert.match(listed.stdout, /^glm +process +zai +1 +0 +\d+s +aio_\S+…$/m, listed.stdout);
+  assert.match(
+    listed.stdout,
+    /^MODE +RUNTIME +PROVIDER +REQUESTS +TOKENS IN +TOKENS OUT +FALLBACKS +EXPIRES IN +TOKEN$/m,
+  );
+  const row = /^glm +process +zai +1 +(\d+) +(\d+) +0 +\d+s +aio_\S+…$/m.exec(listed.stdout);
+  assert.ok(row, listed.stdout);
+  assert.ok(Number(row[1]) > 0 && Number(row[2]) > 0, `tokens counted: ${row[0]}`);
+  const json = await runCli(["status", "--json"], { env: world.env });
+  const reported: unknown = JSON.parse(json.stdout);
+  assert.ok(typeof reported === "object" && reported !== null && "hubSessions" in reported);
+  assert.ok(Array.isArray(reported.hubSessions));
+  assert.partialDeepStrictEqual(reported.hubSessions, [
+    {
+      mode: "glm",
+      runtime: "process",
+      lastProvider: "zai",
+      requests: 1,
+      tokensIn: Number(row[1]),
+      tokensOut: Number(row[2]),
+    },
+  ]);
   const adminKey = localAdminKeyFile(world.paths);
   assert.equal(statSync(adminKey).mode & 0o777, 0o600, "the local admin key is private");
   assert.equal(listed.stdout.includes(readFileSync(adminKey, "utf8").trim()), false);

@@ -30,6 +30,15 @@ export const configSchema = z.strictObject({
     .describe(
       "Lifetime of a launch's hub session token; renewed while the run lives, so a dead launcher's token dies this soon.",
     ),
+  persistentSessionTokenTtlSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 86_400)
+    .default(43_200)
+    .describe(
+      "Lifetime of a persistent session's (`<mode> start`) hub session token; renewed by each start, status and run into the session, revoked by stop.",
+    ),
   providers: z.record(identifier, providerConfigSchema).default({}),
   modes: z.record(identifier, modeConfigSchema).default({}),
   docker: dockerSchema.prefault({}),

@@ -1,0 +1,121 @@
+// `<mode> start|stop|status` for a persistent session and its hub session token: a session started
+// through the hub holds a token of its own (persistent-session-tokens.ts), minted at start, renewed
+// when a launcher touches the session, revoked at stop or when the container is found gone.
+import { realpathSync } from "node:fs";
+import { modeStateDir } from "../config/paths.ts";
+import type { Config } from "../config/schema/index.ts";
+import type { PersistentTokenOptions } from "../hub/persistent-session-tokens.ts";
+import type { ResolvedMode } from "../modes/registry.ts";
+import type { LaunchSession } from "../runtimes/prepare-launch.ts";
+import type { SessionManager, SessionStatus } from "../runtimes/runtime.ts";
+import type { SandboxSpec } from "../sandbox/spec.ts";
+import type { CliContext } from "./context.ts";
+
+export interface PersistentSession {
+  context: CliContext;
+  config: Config;
+  mode: ResolvedMode;
+  sessions: SessionManager;
+  viaHub: boolean;
+  /** The launch's spec, the hub session (when through the hub) opened by `open`. */
+  prepare(open: (runtime: string) => Promise<LaunchSession>): Promise<{ spec: SandboxSpec }>;
+  onWarning(line: string): void;
+}
+
+export async function startSession(session: PersistentSession): Promise<SessionStatus> {
+  const { sessions, mode } = session;
+  const options = await tokenOptions(session);
+  if (!session.viaHub) {
+    const { spec } = await session.prepare(() => Promise.reject(new Error("not through the hub")));
+    return sessions.start(spec);
+  }
+  const running = await sessions.status(mode.name);
+  if (running.state === "running") {
+    await renew(session, options);
+    return { ...running, detail: `${running.detail ?? mode.name}, already running` };
+  }
+  // Left over from a session that ended without `stop` (the container removed by other hands).
+  await revoke(options);
+  const { mintPersistentToken } = await import("../hub/persistent-session-tokens.ts");
+  let minted: Awaited<ReturnType<typeof mintPersistentToken>> | undefined;
+  const { spec } = await session.prepare(async (runtime) => {
+    minted = await mintPersistentToken({ ...options, mode, runtime });
+    return minted;
+  });
+  try {
+    const status = await sessions.start(spec);
+    await minted?.keep();
+    return status;
+  } finally {
+    // Revokes the token unless it was kept.
+    await minted?.close();
+  }
+}
+
+/** Stops the session and revokes its hub token, if it held one. */
+export async function stopSession(session: PersistentSession): Promise<SessionStatus> {
+  const options = await tokenOptions(session);
+  const status = await session.sessions.stop(session.mode.name);
+  await revoke(options);
+  return status;
+}
+
+/** The session's state; a running session's token is renewed, a gone session's token revoked. */
+export async function sessionStatus(session: PersistentSession): Promise<SessionStatus> {
+  const options = await tokenOptions(session);
+  const status = await session.sessions.status(session.mode.name);
+  if (status.state === "running") await renew(session, options);
+  else await revoke(options);
+  return status;
+}
+
+/** A run into a running session in this workspace keeps that session's hub token alive. */
+export async function renewSessionOf(
+  context: CliContext,
+  config: Config,
+  mode: ResolvedMode,
+  onWarning: (line: string) => void,
+): Promise<void> {
+  const { sessionName } = await import("../runtimes/docker-container.ts");
+  const container = sessionName(
+    mode.name,
+    modeStateDir(context.paths, mode.name),
+    realpathSync(process.cwd()),
+  );
+  const { holdsPersistentToken } = await import("../hub/persistent-session-tokens.ts");
+  if (!holdsPersistentToken(context.paths, container)) return;
+  const { logger } = await import("../observability/logger.ts");
+  await renew({ mode, onWarning }, { config, paths: context.paths, logger: logger(), container });
+}
+
+async function tokenOptions(session: PersistentSession): Promise<PersistentTokenOptions> {
+  const [{ sessionName }, { logger }] = await Promise.all([
+    import("../runtimes/docker-container.ts"),
+    import("../observability/logger.ts"),
+  ]);
+  const { paths } = session.context;
+  const name = session.mode.name;
+  return {
+    config: session.config,
+    paths,
+    logger: logger(),
+    container: sessionName(name, modeStateDir(paths, name), realpathSync(process.cwd())),
+  };
+}
+
+async function renew(
+  session: Pick<PersistentSession, "mode" | "onWarning">,
+  options: PersistentTokenOptions,
+): Promise<void> {
+  const { renewPersistentToken } = await import("../hub/persistent-session-tokens.ts");
+  if ((await renewPersistentToken(options)) === "lapsed") {
+    session.onWarning(
+      `the ${session.mode.name} session's hub token has expired or was revoked, so the hub refuses its assistant: run \`ai-orchestrator ${session.mode.name} restart\``,
+    );
+  }
+}
+
+async function revoke(options: PersistentTokenOptions): Promise<void> {
+  const { revokePersistentToken } = await import("../hub/persistent-session-tokens.ts");
+  await revokePersistentToken(options);
+}
