@@ -91,11 +91,11 @@ async function launch(context: CliContext, modeName: string, rawArgs: readonly s
   const args = first === "--" ? rawArgs.slice(1) : rawArgs;
 
   const { spec, runtime, session } = await prepare(context, config, mode, args);
-  if (runtime.name === "docker" && session !== undefined) {
+  if (runtime.name === "docker") {
     // The run may go into this workspace's persistent session, whose own hub token it renews.
     const { renewSessionOf } = await import("./persistent-session.ts");
-    await renewSessionOf(context, config, mode, warn).catch(async (error: unknown) => {
-      await session.close();
+    await renewSessionOf(context, config, mode, session !== undefined, warn).catch(async (error: unknown) => {
+      await session?.close();
       throw error;
     });
   }

@@ -4,6 +4,7 @@
 import { realpathSync } from "node:fs";
 import { modeStateDir } from "../config/paths.ts";
 import type { Config } from "../config/schema/index.ts";
+import { AppError } from "../errors.ts";
 import type { PersistentTokenOptions } from "../hub/persistent-session-tokens.ts";
 import type { ResolvedMode } from "../modes/registry.ts";
 import type { LaunchSession } from "../runtimes/prepare-launch.ts";
@@ -69,11 +70,16 @@ export async function sessionStatus(session: PersistentSession): Promise<Session
   return status;
 }
 
-/** A run into a running session in this workspace keeps that session's hub token alive. */
+/**
+ * A run into a session in this workspace started through the hub keeps that session's token alive.
+ * A run not through the hub is refused there: its assistant would present the hub token to the
+ * provider itself.
+ */
 export async function renewSessionOf(
   context: CliContext,
   config: Config,
   mode: ResolvedMode,
+  viaHub: boolean,
   onWarning: (line: string) => void,
 ): Promise<void> {
   const { sessionName } = await import("../runtimes/docker-container.ts");
@@ -84,6 +90,12 @@ export async function renewSessionOf(
   );
   const { holdsPersistentToken } = await import("../hub/persistent-session-tokens.ts");
   if (!holdsPersistentToken(context.paths, container)) return;
+  if (!viaHub) {
+    throw new AppError(
+      "usage",
+      `the ${mode.name} session in this workspace runs through the hub: launch with \`--via-hub\` (or set modes.${mode.name}.viaHub: true), or stop the session with \`ai-orchestrator ${mode.name} stop\``,
+    );
+  }
   const { logger } = await import("../observability/logger.ts");
   await renew({ mode, onWarning }, { config, paths: context.paths, logger: logger(), container });
 }

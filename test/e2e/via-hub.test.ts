@@ -204,6 +204,14 @@ test("docker: `--via-hub glm start` holds a token for the session's life, renewe
   assert.ok(expected);
   assertOwnTrafficOnly(world.simulators.requests(), expected);
 
+  // A run with the key in the sandbox cannot use a session that holds only a hub token.
+  const keyed = await runCli(["--runtime", "docker", "glm", "-p", "never sent"], inWorkspace);
+  assert.equal(keyed.code, 2, keyed.stderr);
+  assert.match(
+    keyed.stderr,
+    /^ai-orchestrator: the glm session in this workspace runs through the hub: launch with `--via-hub`/,
+  );
+
   // No launcher lives now, yet the session's token outlasts a run's token lifetime.
   await sleep((TOKEN_TTL_SECONDS + 2) * 1000);
   assert.equal(await statusWith(token), 200, "the session's token works while the session lives");
