@@ -1,11 +1,14 @@
 // Launching through the hub: the real Claude Code's `glm -p` against the Z.ai simulator with the key
 // in the sandbox, and the same with `--via-hub` (the hub already running); what the hub adds to one
 // request (a Messages call sent directly to the simulator and through the hub); and the hub's cold
-// start (`hub start` until it listens, then `hub stop`).
+// start, both as `hub start` (a whole command: its own Node start included) and as a `--via-hub`
+// launch starts it (ensureHub from a running launcher, until the hub listens), each after `hub stop`.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { resolvePaths } from "../src/config/paths.ts";
+import { ensureHub } from "../src/hub/local-hub.ts";
 import { startSimulators } from "../src/simulators/index.ts";
 import { BIN, runCli } from "../test/support/cli.ts";
 
@@ -107,6 +110,17 @@ try {
     () => cli(["hub", "start"]),
     () => cli(["hub", "stop"]),
   );
+  // What a `--via-hub` launch waits for when no hub runs: the launcher is already running.
+  const autoStart = await timeRuns(
+    START_RUNS,
+    () =>
+      ensureHub({
+        paths: resolvePaths({ env }),
+        command: { executable: process.execPath, args: [BIN] },
+        env,
+      }),
+    () => cli(["hub", "stop"]),
+  );
   await cli(["hub", "stop"]);
 
   process.stdout.write(
@@ -122,6 +136,9 @@ try {
     `| one Messages request, through the hub | ${throughHub.toFixed(2)} | ${(throughHub - upstream).toFixed(2)} |\n`,
   );
   process.stdout.write(`| hub start, cold (until it listens) | ${coldStart.toFixed(1)} | |\n`);
+  process.stdout.write(
+    `| hub auto-start from a launch, cold (until it listens) | ${autoStart.toFixed(1)} | |\n`,
+  );
 } finally {
   spawnSync(process.execPath, [BIN, "hub", "stop"], { env, stdio: "ignore" });
   await simulators.close();

@@ -2,7 +2,18 @@
 // pid and URL in run/hub.json and its output in run/hub.log. A start takes run/hub.lock (created
 // with O_EXCL) so two launches at the same instant start one hub.
 import { spawn } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  type FSWatcher,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  watch,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Paths } from "../config/paths.ts";
@@ -37,6 +48,7 @@ export interface StartOptions {
 }
 
 const START_TIMEOUT_MS = 20_000;
+// How often a wait looks again when nothing woke it (the log watcher wakes the start at once).
 const POLL_MS = 25;
 
 /** The running hub of this home, if its process lives and answers /healthz. */
@@ -99,39 +111,122 @@ async function spawnHub(options: StartOptions, files: LocalHubFiles, deadline: n
     args: [...process.execArgv, process.argv[1] ?? ""],
   };
   const log = openSync(files.log, "a", 0o600);
-  const logStart = readLog(files.log).length;
-  const child = spawn(command.executable, [...command.args, "--config", options.paths.configFile, "serve"], {
-    detached: true,
-    // Not the launcher's workspace: the hub outlives it and must not hold it open.
-    cwd: options.paths.home,
-    stdio: ["ignore", log, log],
-    env: { ...(options.env ?? process.env), AI_ORCHESTRATOR_HOME: options.paths.home },
-  });
-  closeSync(log);
-  let exited: number | null | undefined;
-  child.on("exit", (code) => {
-    exited = code;
-  });
-  child.unref();
-  while (Date.now() < deadline) {
-    const output = readLog(files.log).slice(logStart);
-    const url = /listening on (\S+)/.exec(output)?.[1];
-    if (url !== undefined && child.pid !== undefined) {
-      const hub = { pid: child.pid, url, startedAt: new Date().toISOString() };
-      writeFileSync(files.state, `${JSON.stringify(hub)}\n`, { mode: 0o600 });
-      return hub;
+  const output = new LogTail(files.log, fstatSync(log).size);
+  // Woken by each write to the log rather than by a timer alone: `listening on` is seen at once.
+  const wake = new Wakeup();
+  const watcher = watchLog(files.log, () => wake.now());
+  try {
+    const child = spawn(
+      command.executable,
+      [...command.args, "--config", options.paths.configFile, "serve"],
+      {
+        detached: true,
+        // Not the launcher's workspace: the hub outlives it and must not hold it open.
+        cwd: options.paths.home,
+        stdio: ["ignore", log, log],
+        env: { ...(options.env ?? process.env), AI_ORCHESTRATOR_HOME: options.paths.home },
+      },
+    );
+    closeSync(log);
+    let exited: number | null | undefined;
+    child.on("exit", (code) => {
+      exited = code;
+      wake.now();
+    });
+    child.unref();
+    while (Date.now() < deadline) {
+      const text = output.read();
+      const url = /listening on (\S+)/.exec(text)?.[1];
+      if (url !== undefined && child.pid !== undefined) {
+        const hub = { pid: child.pid, url, startedAt: new Date().toISOString() };
+        writeFileSync(files.state, `${JSON.stringify(hub)}\n`, { mode: 0o600 });
+        return hub;
+      }
+      if (exited !== undefined) {
+        const last = text.trim().split("\n").at(-1) ?? "";
+        throw new AppError(
+          "unavailable",
+          `the hub exited at start (${last || `code ${exited}`}); see ${files.log}`,
+        );
+      }
+      await wake.within(POLL_MS);
     }
-    if (exited !== undefined) {
-      const last = output.trim().split("\n").at(-1) ?? "";
-      throw new AppError(
-        "unavailable",
-        `the hub exited at start (${last || `code ${exited}`}); see ${files.log}`,
-      );
-    }
-    await sleep(POLL_MS);
+    if (child.pid !== undefined && isAlive(child.pid)) process.kill(child.pid, "SIGTERM");
+    throw new AppError("unavailable", `the hub did not say it was listening in time; see ${files.log}`);
+  } finally {
+    watcher?.close();
   }
-  if (child.pid !== undefined && isAlive(child.pid)) process.kill(child.pid, "SIGTERM");
-  throw new AppError("unavailable", `the hub did not say it was listening in time; see ${files.log}`);
+}
+
+/** What the hub wrote to its log since it was started: only the new bytes are read each time. */
+class LogTail {
+  readonly #file: string;
+  #offset: number;
+  #text = "";
+
+  constructor(file: string, offset: number) {
+    this.#file = file;
+    this.#offset = offset;
+  }
+
+  read(): string {
+    let fd: number;
+    try {
+      fd = openSync(this.#file, "r");
+    } catch {
+      return this.#text;
+    }
+    try {
+      const chunk = Buffer.alloc(16_384);
+      for (;;) {
+        const count = readSync(fd, chunk, 0, chunk.length, this.#offset);
+        if (count === 0) break;
+        this.#offset += count;
+        this.#text += chunk.toString("utf8", 0, count);
+      }
+    } finally {
+      closeSync(fd);
+    }
+    return this.#text;
+  }
+}
+
+/** A sleep that a file event or the child's exit cuts short. */
+class Wakeup {
+  #wake: (() => void) | undefined;
+  #pending = false;
+
+  now(): void {
+    this.#pending = true;
+    this.#wake?.();
+  }
+
+  async within(ms: number): Promise<void> {
+    if (this.#pending) {
+      this.#pending = false;
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.#wake = undefined;
+    this.#pending = false;
+  }
+}
+
+/** Watches the log for writes; undefined where the platform cannot (the timer then suffices). */
+function watchLog(file: string, onChange: () => void): FSWatcher | undefined {
+  try {
+    const watcher = watch(file, { persistent: false }, onChange);
+    watcher.on("error", () => {});
+    return watcher;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Creates the lock file exclusively; a lock left by a dead process is removed and taken. */
@@ -166,10 +261,6 @@ function readState(file: string): LocalHub | undefined {
     // No hub, or a state file cut short: either way no hub is known.
   }
   return undefined;
-}
-
-function readLog(file: string): string {
-  return readText(file);
 }
 
 function readText(file: string): string {
