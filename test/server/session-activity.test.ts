@@ -92,3 +92,49 @@ test("a session's requests, the provider that answered last and its fallbacks; r
   await testHub.revokeKey(session.id);
   assert.deepEqual(await sessions(testHub, admin), []);
 });
+
+/** The usage an Anthropic answer reports: the JSON body's, or a stream's last counts in its events. */
+function usageOf(answer: string): { input: number; output: number } {
+  const bodies = answer.startsWith("{")
+    ? [answer]
+    : answer
+        .split("\n")
+        .filter((line) => line.startsWith("data: "))
+        .map((line) => line.slice("data: ".length));
+  let input = 0;
+  let output = 0;
+  for (const body of bodies) {
+    const event: unknown = JSON.parse(body);
+    const usage = pick(event, "usage") ?? pick(event, "message", "usage");
+    if (typeof pick(usage, "input_tokens") === "number") input = Number(pick(usage, "input_tokens"));
+    if (typeof pick(usage, "output_tokens") === "number") output = Number(pick(usage, "output_tokens"));
+  }
+  return { input, output };
+}
+
+test("a session's tokens: the usage of each answer it was relayed, a stream's counted once it has ended", async (t) => {
+  const testHub = await startTestHub(t, simulatorConfig(simulators));
+  const admin = await testHub.addKey("admin", ["admin"]);
+  const session = await sessionToken(testHub, "glm");
+
+  const whole = await testHub.request("/v1/messages", message(session.token));
+  assert.equal(whole.status, 200);
+  const first = usageOf(await whole.text());
+  const streamed = message(session.token);
+  streamed.body = JSON.stringify({
+    model: "glm-4.6",
+    max_tokens: 64,
+    stream: true,
+    messages: [{ role: "user", content: "tell me a longer story, please" }],
+  });
+  const stream = await testHub.request("/v1/messages", streamed);
+  assert.equal(stream.status, 200);
+  assert.match(stream.headers.get("content-type") ?? "", /event-stream/);
+  const second = usageOf(await stream.text());
+  assert.ok(first.input > 0 && first.output > 0 && second.input > 0 && second.output > 0);
+
+  const [only] = await sessions(testHub, admin);
+  assert.equal(pick(only, "requests"), 2);
+  assert.equal(pick(only, "tokensIn"), first.input + second.input);
+  assert.equal(pick(only, "tokensOut"), first.output + second.output);
+});
