@@ -15,7 +15,7 @@ import { localAdminKeyFile } from "../../src/hub/local-admin-key.ts";
 import { isAlive, type LocalHub, localHubFiles } from "../../src/hub/local-hub.ts";
 import { probeBwrap } from "../../src/runtimes/bwrap.ts";
 import type { RuntimeName } from "../../src/runtimes/runtime.ts";
-import { BIN, runCli } from "../support/cli.ts";
+import { BIN, runCli, runProgram } from "../support/cli.ts";
 import { dockerUnavailable } from "../support/docker.ts";
 import {
   assertNoForeignKeyIn,
@@ -98,6 +98,7 @@ interface SessionKey {
   providers: unknown;
   status: unknown;
   lastUsedAt: unknown;
+  expiresAt: number;
 }
 
 function sessionKeys(json: string): SessionKey[] {
@@ -111,6 +112,8 @@ function sessionKeys(json: string): SessionKey[] {
             providers: "providers" in key ? key.providers : undefined,
             status: "status" in key ? key.status : undefined,
             lastUsedAt: "lastUsedAt" in key ? key.lastUsedAt : undefined,
+            expiresAt:
+              "expiresAt" in key && typeof key.expiresAt === "string" ? Date.parse(key.expiresAt) : 0,
           },
         ]
       : [],
@@ -183,7 +186,9 @@ test("docker: `--via-hub glm start` holds a token for the session's life, renewe
     sessionKeys((await runCli(["keys", "list", "--json"], { env: world.env })).stdout).filter(
       (key) => key.name.startsWith("session-glm-docker-") && key.status === "active",
     );
-  assert.equal((await activeSessionKeys()).length, 1, "the session holds one token");
+  const [held] = await activeSessionKeys();
+  assert.ok(held, "the session holds a token");
+  assert.ok(held.expiresAt > Date.now() + 3_600_000, "for the session's life, not a run's two minutes");
 
   // A run in this workspace goes into the session and uses the session's token, not a provider key.
   world.simulators.clearRequests();
@@ -203,6 +208,8 @@ test("docker: `--via-hub glm start` holds a token for the session's life, renewe
   const expected = MODE_EXPECTATIONS.glm;
   assert.ok(expected);
   assertOwnTrafficOnly(world.simulators.requests(), expected);
+  const renewed = (await activeSessionKeys()).find((key) => key.name === held.name);
+  assert.ok(renewed && renewed.expiresAt > held.expiresAt, "the run renewed the session's token");
 
   // A run with the key in the sandbox cannot use a session that holds only a hub token.
   const keyed = await runCli(["--runtime", "docker", "glm", "-p", "never sent"], inWorkspace);
@@ -222,6 +229,31 @@ test("docker: `--via-hub glm start` holds a token for the session's life, renewe
   assert.match(stopped.stdout, /^glm: stopped \(removed aio-glm-/);
   assert.equal(await statusWithin(token, 401, 2_000), 401, "the session's token is refused after `stop`");
   assert.equal((await activeSessionKeys()).length, 0);
+});
+
+test("docker: a session removed by other hands loses its hub token at the next `glm status`", async (t) => {
+  if (runtimeMissing(t, "docker")) return;
+  const workspace = hookedWorkspace(t, "true");
+  const inWorkspace = { env: world.env, cwd: workspace };
+  const started = await runCli(["--runtime", "docker", "--via-hub", "glm", "start"], inWorkspace);
+  assert.equal(started.code, 0, started.stderr);
+  const container = /\((aio-glm-[0-9a-f]+)\)/.exec(started.stdout)?.[1];
+  assert.ok(container, started.stdout);
+  const tokenOf = async () =>
+    sessionKeys((await runCli(["keys", "list", "--json"], { env: world.env })).stdout).filter(
+      (key) => key.name.startsWith("session-glm-docker-") && key.status === "active",
+    );
+  const [held] = await tokenOf();
+  assert.ok(held);
+  const removed = await runProgram("docker", ["rm", "--force", container]);
+  assert.equal(removed.code, 0, removed.stderr);
+  const status = await runCli(["--runtime", "docker", "glm", "status"], inWorkspace);
+  assert.equal(status.code, 3, status.stdout);
+  assert.equal(
+    (await tokenOf()).some((key) => key.name === held.name),
+    false,
+    "the gone session's token is revoked",
+  );
 });
 
 for (const runtime of ["process", "bwrap"] as const) {
