@@ -49,6 +49,8 @@ export function dashboardSandboxSessions(
         mode: session.mode ?? "?",
         runtime: session.runtime ?? "?",
         requests: session.requests,
+        tokensIn: session.tokensIn,
+        tokensOut: session.tokensOut,
         fallbacks: session.fallbacks,
         lastProvider: session.lastProvider ?? undefined,
         lastRequestAt: session.lastRequestAt === null ? undefined : Date.parse(session.lastRequestAt),

@@ -86,6 +86,9 @@ export interface SandboxSessionView {
   mode: string;
   runtime: string;
   requests: number;
+  /** Input and output tokens its answers used. */
+  tokensIn: number;
+  tokensOut: number;
   fallbacks: number;
   /** The provider that answered its latest request. */
   lastProvider: string | undefined;

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Scope } from "../../src/auth/scopes.ts";
+import { pick } from "../support/hub.ts";
 import { type DashboardWorld, startDashboardWorld } from "./support.ts";
 
 let world: DashboardWorld;
@@ -318,15 +319,20 @@ describe("the sandbox sessions panel", () => {
       body: JSON.stringify({ model: "glm-4.6", messages: [{ role: "user", content: "hello" }] }),
     });
     assert.equal(chat.status, 200, await chat.clone().text());
-    await chat.text();
+    const usage = pick(await chat.json(), "usage");
 
     const page = await (await get("/ui/audit", cookie)).text();
     const row =
-      /<tr><th scope="row"><code>([^<]+)<\/code><\/th><td>glm<\/td><td>bwrap<\/td>\s*<td>1<\/td><td>zai<\/td>/.exec(
+      /<tr><th scope="row"><code>([^<]+)<\/code><\/th><td>glm<\/td><td>bwrap<\/td>\s*<td>1<\/td><td>(\d+)<\/td><td>(\d+)<\/td><td>zai<\/td>/.exec(
         page,
       );
-    assert.ok(row, "the session's row shows mode glm, runtime bwrap, 1 request, answered by zai");
+    assert.ok(row, "the session's row shows mode glm, runtime bwrap, 1 request, its tokens, answered by zai");
     assert.equal(row[1], session.info.prefix);
+    assert.deepEqual(
+      [Number(row[2]), Number(row[3])],
+      [pick(usage, "prompt_tokens"), pick(usage, "completion_tokens")],
+      "the tokens the answer reported",
+    );
 
     await world.keys.revoke(session.info.id, "cli:test");
     const after = await (await get("/ui/audit", cookie)).text();

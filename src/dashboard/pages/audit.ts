@@ -16,12 +16,12 @@ ${
   sessions.length === 0
     ? html`<p class="muted">No sandbox session is running.</p>`
     : html`<div class="scroll"><table class="data">
-<thead><tr><th scope="col">Session key</th><th scope="col">Mode</th><th scope="col">Runtime</th><th scope="col">Requests</th><th scope="col">Last answered by</th><th scope="col">Fallbacks</th><th scope="col">Last request</th></tr></thead>
+<thead><tr><th scope="col">Session key</th><th scope="col">Mode</th><th scope="col">Runtime</th><th scope="col">Requests</th><th scope="col">Tokens in</th><th scope="col">Tokens out</th><th scope="col">Last answered by</th><th scope="col">Fallbacks</th><th scope="col">Last request</th></tr></thead>
 <tbody>${sessions.map(
         (
           session,
         ) => html`<tr><th scope="row"><code>${session.key}</code></th><td>${session.mode}</td><td>${session.runtime}</td>
-<td>${session.requests}</td><td>${session.lastProvider ?? "–"}</td><td>${session.fallbacks}</td>
+<td>${session.requests}</td><td>${session.tokensIn}</td><td>${session.tokensOut}</td><td>${session.lastProvider ?? "–"}</td><td>${session.fallbacks}</td>
 <td>${session.lastRequestAt === undefined ? "–" : relativeTo(session.lastRequestAt, context.now)}</td></tr>`,
       )}</tbody></table></div>`
 }
