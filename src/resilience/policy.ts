@@ -58,6 +58,11 @@ export interface ProviderPolicy {
   state(): BreakerState;
   status(): PolicyStatus;
   reset(): Promise<void>;
+  /**
+   * A call that had succeeded failed afterwards (a stream broken midway): the breaker counts it as
+   * a failure of the provider, as it would have counted the same error before the first byte.
+   */
+  reportFailure(error: unknown): void;
 }
 
 export interface ProviderPolicyOptions {
@@ -187,8 +192,17 @@ export function createProviderPolicy(options: ProviderPolicyOptions): ProviderPo
       };
     },
     reset: () => gate.reset(),
+    reportFailure(error) {
+      const outcome = outcomeOf(error, undefined, now());
+      if (outcome.type !== "failure") return;
+      gate.record(LATE_FAILURE, outcome);
+      resilienceMetrics.failures.inc({ provider, kind: outcome.failure.kind });
+    },
   };
 }
+
+/** The admission a late failure is recorded under: an ordinary call, whatever it was let in as. */
+const LATE_FAILURE = { admitted: true, probe: false } as const;
 
 function attemptOf(context: IDefaultPolicyContext): number {
   return "attempt" in context && typeof context.attempt === "number" ? context.attempt : 0;

@@ -46,6 +46,8 @@ export interface Resilience {
     options?: FallbackOptions,
   ): Promise<FallbackResult<T>>;
   status(provider: string): PolicyStatus;
+  /** See ProviderPolicy.reportFailure. */
+  reportFailure(provider: string, error: unknown): void;
   /** Closes the provider's circuit in every process sharing the store. */
   reset(provider: string): Promise<void>;
   /** See BreakerStore.ready. */
@@ -157,6 +159,7 @@ export function createResilience(options: ResilienceOptions): Resilience {
       executeChain(chain(provider), call, fallbackOptions),
     executeChain,
     status: (provider) => policy(provider).status(),
+    reportFailure: (provider, error) => policy(provider).reportFailure(error),
     reset: (provider) => policy(provider).reset(),
     ready: (timeoutMs) => store.ready(timeoutMs),
     close: () => store.close(),

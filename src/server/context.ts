@@ -19,6 +19,8 @@ export interface ServerEnv {
     route: string;
     /** What the relay learned about a gateway call, for the traffic record. */
     gatewayCall: GatewayCall;
+    /** Set when the answer was written straight to node's response instead of returned to Hono. */
+    directAnswer: DirectAnswer;
   };
 }
 
@@ -31,4 +33,32 @@ export function requestHeader(c: Context<ServerEnv>, name: string): string | und
   if (!incoming) return c.req.header(name);
   const value = incoming.headers[name];
   return Array.isArray(value) ? value.join(", ") : value;
+}
+
+/** What a handler that wrote its answer straight to node's response sent, for the middleware after it. */
+export interface DirectAnswer {
+  status: number;
+  headers: Readonly<Record<string, string>>;
+}
+
+/** Notes the answer written to node's response and returns the adapter's "already sent" marker. */
+export function answeredDirectly(
+  c: Context<ServerEnv>,
+  status: number,
+  headers: Readonly<Record<string, string>>,
+  marker: Response,
+): Response {
+  c.set("directAnswer", { status, headers });
+  return marker;
+}
+
+/** The status the client got, whether the answer went through Hono or straight to node. */
+export function answerStatus(c: Context<ServerEnv>): number {
+  return c.get("directAnswer")?.status ?? c.res.status;
+}
+
+/** A header of the answer the client got, whether it went through Hono or straight to node. */
+export function answerHeader(c: Context<ServerEnv>, name: string): string | null {
+  const direct = c.get("directAnswer");
+  return direct === undefined ? c.res.headers.get(name) : (direct.headers[name] ?? null);
 }

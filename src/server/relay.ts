@@ -3,6 +3,9 @@
 // reached the client): passed through byte for byte to a target speaking the client's dialect,
 // translated through the chat vocabulary for any other. The answer carries the x-aio-* headers,
 // usage is counted on the way past, and a failure after the first byte is the dialect's error event.
+import type { ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { Context } from "hono";
 import { AppError } from "../errors.ts";
 import {
@@ -16,12 +19,11 @@ import { executeRoute } from "../gateway/execute-route.ts";
 import { type UpstreamResponse, upstreamErrorAnswer } from "../gateway/forward.ts";
 import { passthroughBaseUrl, type Route, type RouteTarget, resolveRoute } from "../gateway/routing.ts";
 import type { Hub } from "../hub/hub.ts";
-import type { Logger } from "../observability/logger.ts";
 import type { Dialect } from "../providers/definitions.ts";
 import { fromTransportError } from "../providers/errors.ts";
 import { type FallbackAttempt, FallbackExhaustedError } from "../resilience/errors.ts";
 import { allowsProvider } from "./auth.ts";
-import type { ServerEnv } from "./context.ts";
+import { answeredDirectly, type ServerEnv } from "./context.ts";
 import { classifyError, errorStreamEvent } from "./error-response.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import { parseJsonObject, readBody } from "./request-body.ts";
@@ -181,7 +183,6 @@ export async function relay(
   if (answer.kind === "translated" && answer.translated.kind === "stream")
     responseHeaders["cache-control"] = "no-cache";
   const status = answer.kind === "passthrough" ? answer.upstream.status : 200;
-  const chunks = answerChunks(answer);
   // A pending read would hold back an iterator's return(): the provider's body is destroyed instead.
   const stopOnDisconnect = (): void => {
     if (answer.kind === "passthrough") answer.upstream.body.destroy();
@@ -204,23 +205,48 @@ export async function relay(
     answer.kind === "passthrough"
       ? !call.sse || responseHeaders["content-type"]?.includes("event-stream") === true
       : answer.translated.kind === "stream";
+  // Under node the answer is written straight to its ServerResponse: no web stream, Response or
+  // Headers object per request (Hono's node adapter is told the answer has been sent).
+  const outgoing = directWrites ? c.env?.outgoing : undefined;
   if (streaming) {
     stamp();
-    const stream = relayStream(chunks, {
+    const relay: StreamRelay = {
       usage,
       dialect,
       sse: call.sse,
-      provider,
-      requestId: c.get("requestId"),
-      logger: hub.logger,
       finish,
-    });
-    return new Response(stream, { status, headers: responseHeaders });
+      failed: (caught) => {
+        const error = fromTransportError(provider, caught);
+        // A stream broken midway is the provider failing, though fallback can no longer help.
+        hub.resilience.reportFailure(provider, error);
+        hub.logger.warn(
+          {
+            requestId: c.get("requestId"),
+            provider,
+            error: error instanceof Error ? error.message : String(error),
+          },
+          `${provider} failed in the middle of a streamed answer; the client was sent an error event`,
+        );
+        return Buffer.from(errorStreamEvent(dialect, error, call.sse));
+      },
+    };
+    if (outgoing === undefined)
+      return new Response(relayStream(answerChunks(answer), relay), { status, headers: responseHeaders });
+    outgoing.writeHead(status, responseHeaders);
+    // Headers go out at once, before the first event, as they did through the web stream.
+    outgoing.flushHeaders();
+    if (answer.kind === "passthrough") pipeAnswer(answer.upstream.body, outgoing, relay);
+    else void pumpAnswer(answerChunks(answer), outgoing, relay);
+    return answeredDirectly(c, status, responseHeaders, RESPONSE_ALREADY_SENT);
   }
   const reading = performance.now();
   let whole: Buffer;
   try {
-    whole = await readAll(chunks, usage);
+    whole =
+      answer.kind === "passthrough"
+        ? await readWhole(answer.upstream.body)
+        : await readAll(answerChunks(answer));
+    usage.scan(whole);
   } catch (error) {
     throw fromTransportError(provider, error);
   } finally {
@@ -228,8 +254,18 @@ export async function relay(
   }
   providerMs += performance.now() - reading;
   stamp();
-  return new Response(whole, { status, headers: responseHeaders });
+  if (outgoing === undefined) return new Response(whole, { status, headers: responseHeaders });
+  responseHeaders["content-length"] = String(whole.byteLength);
+  outgoing.writeHead(status, responseHeaders);
+  outgoing.end(whole);
+  return answeredDirectly(c, status, responseHeaders, RESPONSE_ALREADY_SENT);
 }
+
+/**
+ * Whether the node adapter will take RESPONSE_ALREADY_SENT as "already sent": only when it is the
+ * platform's own Response (it is, unless the adapter had replaced the global before it was built).
+ */
+const directWrites = Object.getOwnPropertySymbols(RESPONSE_ALREADY_SENT).length === 0;
 
 /** What a target answered: the provider's own bytes, or an answer translated into the client's dialect. */
 type Answer =
@@ -352,12 +388,20 @@ function failureHeaders(error: unknown): Record<string, string> {
   };
 }
 
-async function readAll(body: AsyncIterator<Buffer>, usage: UsageScanner): Promise<Buffer> {
+async function readAll(body: AsyncIterator<Buffer>): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for (let next = await body.next(); next.done !== true; next = await body.next()) chunks.push(next.value);
-  const answer = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-  usage.scan(answer);
-  return answer;
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+/** The provider's whole answer, collected from its events (cheaper than an async iterator). */
+function readWhole(body: Readable): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    body.on("data", (chunk: Buffer) => chunks.push(chunk));
+    body.once("error", reject);
+    body.once("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+  });
 }
 
 /**
@@ -368,15 +412,77 @@ interface StreamRelay {
   usage: UsageScanner;
   dialect: Dialect;
   sse: boolean;
-  provider: string;
-  requestId: string;
-  logger: Logger;
   /** Called once, when the stream ends, fails or the client leaves. */
   finish: () => void;
+  /** The provider failed midway: reports it and returns the error event that ends the client's stream. */
+  failed: (error: unknown) => Buffer;
+}
+
+/** A passthrough stream onto node's response: each chunk written as it arrives, paused while the client is behind. */
+function pipeAnswer(body: Readable, outgoing: ServerResponse, relay: StreamRelay): void {
+  const { usage, finish } = relay;
+  const resume = (): void => {
+    body.resume();
+  };
+  body.on("data", (chunk: Buffer) => {
+    usage.scan(chunk);
+    if (!outgoing.write(chunk)) body.pause();
+  });
+  outgoing.on("drain", resume);
+  body.once("end", () => {
+    finish();
+    outgoing.end();
+  });
+  body.once("error", (caught) => {
+    finish();
+    // The client leaving destroys the provider's body too (see relay): nothing is left to tell.
+    if (outgoing.destroyed || outgoing.writableEnded) return;
+    outgoing.end(relay.failed(caught));
+  });
+  outgoing.once("close", () => {
+    outgoing.off("drain", resume);
+    finish();
+  });
+}
+
+/** A translated stream onto node's response, frame by frame, waiting for the client when it is behind. */
+async function pumpAnswer(
+  chunks: AsyncIterator<Buffer>,
+  outgoing: ServerResponse,
+  relay: StreamRelay,
+): Promise<void> {
+  try {
+    for (let next = await chunks.next(); next.done !== true; next = await chunks.next()) {
+      relay.usage.scan(next.value);
+      if (!outgoing.write(next.value)) await writable(outgoing);
+      if (outgoing.destroyed) {
+        await chunks.return?.();
+        return;
+      }
+    }
+    outgoing.end();
+  } catch (caught) {
+    if (!outgoing.destroyed && !outgoing.writableEnded) outgoing.end(relay.failed(caught));
+  } finally {
+    relay.finish();
+  }
+}
+
+/** Resolves once the response can take more, or is gone. */
+function writable(outgoing: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      outgoing.off("drain", done);
+      outgoing.off("close", done);
+      resolve();
+    };
+    outgoing.on("drain", done);
+    outgoing.on("close", done);
+  });
 }
 
 function relayStream(chunks: AsyncIterator<Buffer>, relay: StreamRelay): ReadableStream<Uint8Array> {
-  const { usage, dialect, sse, provider, requestId, logger, finish } = relay;
+  const { usage, finish } = relay;
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
@@ -392,12 +498,7 @@ function relayStream(chunks: AsyncIterator<Buffer>, relay: StreamRelay): Readabl
           controller.enqueue(chunk);
         } catch (caught) {
           finish();
-          const error = fromTransportError(provider, caught);
-          logger.warn(
-            { requestId, provider, error: error instanceof Error ? error.message : String(error) },
-            `${provider} failed in the middle of a streamed answer; the client was sent an error event`,
-          );
-          controller.enqueue(Buffer.from(errorStreamEvent(dialect, error, sse)));
+          controller.enqueue(relay.failed(caught));
           controller.close();
         }
       },

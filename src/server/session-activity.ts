@@ -4,7 +4,7 @@
 // memory (a session lives as long as one launch) and listed at GET /admin/sessions for `status`.
 import type { Hono, MiddlewareHandler } from "hono";
 import type { HubKeys, Principal } from "../auth/hub-keys.ts";
-import type { ServerEnv } from "./context.ts";
+import { answerHeader, type ServerEnv } from "./context.ts";
 import { whenGatewayCallEnds } from "./traffic-recorder.ts";
 
 export interface SessionActivityJson {
@@ -118,10 +118,12 @@ export class SessionActivity {
     return async (c, next) => {
       await next();
       if (c.req.method !== "POST") return;
+      // Only session tokens are tracked: other keys' answers are not looked at.
       const principal = c.get("principal");
-      this.record(principal, c.res.headers.get("x-aio-provider"), c.res.headers.get("x-aio-fallbacks"));
+      if (principal?.kind !== "session") return;
+      this.record(principal, answerHeader(c, "x-aio-provider"), answerHeader(c, "x-aio-fallbacks"));
       const call = c.get("gatewayCall");
-      if (principal?.kind === "session" && call !== undefined) {
+      if (call !== undefined) {
         whenGatewayCallEnds(call, () =>
           this.recordTokens(principal, { input: call.tokensIn, output: call.tokensOut }),
         );

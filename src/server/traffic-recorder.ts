@@ -5,7 +5,7 @@
 import type { Context } from "hono";
 import type { Traffic, TrafficFallback } from "../observability/traffic.ts";
 import { FallbackExhaustedError } from "../resilience/errors.ts";
-import type { ServerEnv } from "./context.ts";
+import { answerStatus, type ServerEnv } from "./context.ts";
 
 /** What the relay learns about one gateway call while it runs. */
 export interface GatewayCall {
@@ -90,7 +90,7 @@ export function recordTraffic(traffic: Traffic, c: Context<ServerEnv>, dialect: 
   const call = c.get("gatewayCall");
   if (call === undefined && !GATEWAY_ROUTES.has(c.get("route") ?? "")) return;
   const started = c.get("started");
-  const status = c.res.status;
+  const status = answerStatus(c);
   const write = (): void => {
     const latencyMs = performance.now() - started;
     traffic.record({

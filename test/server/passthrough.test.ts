@@ -285,4 +285,40 @@ describe("fallback and failures, against the simulators", () => {
       );
     });
   }
+
+  it("a stream broken midway counts against the provider: its circuit opens and the next request falls back", async (t) => {
+    const simulators = await withSimulators(t);
+    simulators.faults.inject("zai", { kind: "stall", afterEvents: 2, times: 1 });
+    const hub = await startTestHub(
+      t,
+      simulatorConfig(simulators, {
+        providers: {
+          zai: {
+            policy: {
+              retry: { maxAttempts: 1 },
+              timeouts: { idleMs: 300 },
+              breaker: { consecutiveFailures: 1, failureRate: 0 },
+            },
+          },
+        },
+        resilience: { fallbacks: { zai: ["moonshot"] } },
+      }),
+    );
+    const key = await hub.addKey("streamer", ["chat"]);
+    const running = await hub.listen();
+    const ask = () =>
+      fetch(`${running.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+        body: JSON.stringify({ model: "glm-4.6", stream: true, messages: [{ role: "user", content: "hi" }] }),
+      });
+    const broken = await ask();
+    assert.equal(broken.headers.get("x-aio-provider"), "zai");
+    assert.match(await broken.text(), /"code":"timeout"/);
+    const next = await ask();
+    assert.equal(next.status, 200);
+    assert.match(await next.text(), /data: \[DONE\]/);
+    assert.equal(next.headers.get("x-aio-provider"), "moonshot");
+    assert.equal(next.headers.get("x-aio-fallbacks"), "zai=circuit_open");
+  });
 });
