@@ -91,21 +91,32 @@ export function mountMcp<E extends Env>(
  */
 export function mountMcpOnHub<E extends Env>(
   app: Hono<E>,
-  parts: { hub: McpServerParts["hub"]; store: Pick<Store, "threads">; keys: HubKeys },
+  parts: HubMcpParts,
   before?: MiddlewareHandler<E>,
 ): McpHttpEndpoint {
+  const endpoint = createHubMcpEndpoint(parts);
+  mountMcp(app, endpoint, before);
+  return endpoint;
+}
+
+export interface HubMcpParts {
+  hub: McpServerParts["hub"];
+  store: Pick<Store, "threads">;
+  keys: HubKeys;
+}
+
+/** The hub's /mcp endpoint, unmounted (the hub's server loads and mounts it on first use). */
+export function createHubMcpEndpoint(parts: HubMcpParts): McpHttpEndpoint {
   const factory = createMcpServerFactory({
     hub: parts.hub,
     threads: parts.store.threads,
     workspace: realpathSync(process.cwd()),
   });
-  const endpoint = createMcpHttpEndpoint(factory, {
+  return createMcpHttpEndpoint(factory, {
     authorize: hubKeyCheck(parts.keys),
     allowedOrigins: parts.hub.config.mcp.allowedOrigins,
     logger: parts.hub.logger,
   });
-  mountMcp(app, endpoint, before);
-  return endpoint;
 }
 
 function refusal(error: AppError): Response {

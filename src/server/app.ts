@@ -7,13 +7,13 @@ import { Hono, type MiddlewareHandler } from "hono";
 import type { Scope } from "../auth/scopes.ts";
 import { AppError } from "../errors.ts";
 import type { Hub } from "../hub/hub.ts";
-import { mountMcpOnHub } from "../mcp/http.ts";
+import type { McpHttpEndpoint } from "../mcp/http.ts";
 import type { Dialect } from "../providers/definitions.ts";
 import { providerStatusesJson } from "../resilience/provider-status.ts";
 import type { Store } from "../store/store.ts";
 import { mountAdminRoutes } from "./admin-routes.ts";
 import { presentedKey } from "./auth.ts";
-import { requestHeader, type ServerEnv } from "./context.ts";
+import { answerStatus, requestHeader, type ServerEnv } from "./context.ts";
 import { classifyError, errorAnswer } from "./error-response.ts";
 import { filesRoutes } from "./files-routes.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.ts";
@@ -51,7 +51,8 @@ export function createServer(hub: Hub): HubServer {
     await next();
     const route = c.get("route") ?? "unmatched";
     const dialect = dialectOf(c.req.path, requestHeader(c, "anthropic-version"));
-    metrics.requests.inc({ route, dialect, status: String(c.res.status) });
+    const status = answerStatus(c);
+    metrics.requests.inc({ route, dialect, status: String(status) });
     recordTraffic(hub.traffic, c, dialect);
     const seconds = (performance.now() - c.get("started")) / 1000;
     metrics.duration.observe({ route, dialect }, seconds);
@@ -63,7 +64,7 @@ export function createServer(hub: Hub): HubServer {
           requestId: c.get("requestId"),
           method: c.req.method,
           route,
-          status: c.res.status,
+          status,
           ms: seconds * 1000,
         },
         "request",
@@ -182,7 +183,15 @@ export function createServer(hub: Hub): HubServer {
   );
 
   mountAdminRoutes(app, keys, requireScope("admin"), named);
-  mountMcpOnHub(app, { hub, store, keys }, named("/mcp"));
+  // The MCP server and its SDK are loaded by the first /mcp request: a hub that serves only the
+  // gateway never holds them in memory.
+  let mcp: Promise<McpHttpEndpoint> | undefined;
+  app.all("/mcp", named("/mcp"), async (c) => {
+    mcp ??= import("../mcp/http.ts").then(({ createHubMcpEndpoint }) =>
+      createHubMcpEndpoint({ hub, store, keys }),
+    );
+    return (await mcp).fetch(c.req.raw);
+  });
   sessions.mount(app, keys, requireScope("admin"), named);
 
   if (hub.files !== undefined) {
