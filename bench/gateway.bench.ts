@@ -1,5 +1,6 @@
-// Gateway overhead: the same chat completion sent to a minimal upstream directly, through our hub
-// (`ai-orchestrator serve`) and through Portkey's open-source gateway, side by side in one run;
+// Gateway overhead: the same chat completion sent to a minimal upstream directly, through a bare
+// Node proxy (the floor for any Node gateway here), through our hub (`ai-orchestrator serve`) and
+// through Portkey's open-source gateway, side by side in one run;
 // non-streaming and streaming, at 1, 20 and 100 closed-loop clients. Upstream, gateways and load
 // generator each run in their own process on 127.0.0.1.
 // `npm run bench -- gateway`; `npm run bench -- gateway --soak` instead sends 1,000,000 requests
@@ -42,7 +43,7 @@ const progress = (text: string) => process.stderr.write(`${text}\n`);
 
 // ---- legs: who the load generator talks to ------------------------------------------------------
 
-type LegName = "direct" | "hub" | "Portkey";
+type LegName = "direct" | "bare proxy" | "hub" | "Portkey";
 
 interface Leg {
   name: LegName;
@@ -277,6 +278,27 @@ try {
       }),
     },
   ];
+  if (!options.soak) {
+    candidates.push({
+      name: "bare proxy",
+      start: async () => {
+        const proxy = await startServer({
+          name: "the bare proxy",
+          args: [join(import.meta.dirname, "gateway", "bare-proxy.ts"), upstream.url],
+          logFile: join(scratch, "bare-proxy.log"),
+          ready: listeningLine,
+        });
+        servers.push(proxy);
+        return {
+          name: "bare proxy",
+          url: `${proxy.url}/v1/chat/completions`,
+          headers: { ...json, authorization: "Bearer sk-bench-upstream" },
+          model: "glm-4.6",
+          server: proxy,
+        };
+      },
+    });
+  }
   const missing = hubMissing();
   if (missing !== undefined) line(`hub: ${missing}`);
   else {
