@@ -41,6 +41,8 @@ function median(command: string, args: readonly string[], beforeEach?: () => voi
 try {
   const direct = median(claude.executable, ["--version"]);
   const rows: [string, number][] = [["claude --version, directly", direct]];
+  // The floor under any launcher written for Node: Node starting and exiting with nothing to do.
+  rows.push(["node -e '' (Node's own start, for comparison)", median(process.execPath, ["-e", ""])]);
   rows.push([
     "ai-orchestrator --runtime process claude --version",
     median(process.execPath, [BIN, "--runtime", "process", "claude", "--version"]),
