@@ -24,49 +24,78 @@ const env = {
 };
 const claude = locateCli("claude", { clisPrefix: resolvePaths({ env }).clisPrefix, searchPath: env.PATH });
 
-function median(command: string, args: readonly string[], beforeEach?: () => void): number {
-  const samples: number[] = [];
-  for (let run = 0; run < WARMUP + RUNS; run += 1) {
-    beforeEach?.();
-    const started = process.hrtime.bigint();
-    const result = spawnSync(command, args, { env, cwd: workspace, stdio: ["ignore", "pipe", "pipe"] });
-    const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
-    if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed: ${result.stderr}`);
-    if (run >= WARMUP) samples.push(elapsed);
+interface Row {
+  label: string;
+  command: string;
+  args: readonly string[];
+  beforeEach?: () => void;
+}
+
+function elapsedMs(row: Row): number {
+  row.beforeEach?.();
+  const started = process.hrtime.bigint();
+  const result = spawnSync(row.command, row.args, { env, cwd: workspace, stdio: ["ignore", "pipe", "pipe"] });
+  const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.status !== 0) throw new Error(`${row.command} ${row.args.join(" ")} failed: ${result.stderr}`);
+  return elapsed;
+}
+
+/**
+ * Each row's median. The rows run in turn, one sample each per round, so that a change in the
+ * machine's load (it is often shared) touches every row alike instead of whichever ran then.
+ */
+function medians(rows: readonly Row[]): number[] {
+  const samples = rows.map((): number[] => []);
+  for (let round = 0; round < WARMUP + RUNS; round += 1) {
+    rows.forEach((row, index) => {
+      const elapsed = elapsedMs(row);
+      if (round >= WARMUP) samples[index]?.push(elapsed);
+    });
   }
-  samples.sort((left, right) => left - right);
-  return samples[Math.floor(samples.length / 2)] ?? Number.NaN;
+  return samples.map((values) => {
+    values.sort((left, right) => left - right);
+    return values[Math.floor(values.length / 2)] ?? Number.NaN;
+  });
 }
 
 try {
-  const direct = median(claude.executable, ["--version"]);
-  const rows: [string, number][] = [["claude --version, directly", direct]];
-  rows.push([
-    "ai-orchestrator --runtime process claude --version",
-    median(process.execPath, [BIN, "--runtime", "process", "claude", "--version"]),
-  ]);
+  const launch = (runtime: string): readonly string[] => [BIN, "--runtime", runtime, "claude", "--version"];
   // The first launch after config.yaml changed parses and validates it (YAML and schema libraries).
   const cache = join(home, "run", "config-cache.json");
-  rows.push([
-    "… process, first launch after a config change",
-    median(process.execPath, [BIN, "--runtime", "process", "claude", "--version"], () =>
-      rmSync(cache, { force: true }),
-    ),
-  ]);
+  const rows: Row[] = [
+    { label: "claude --version, directly", command: claude.executable, args: ["--version"] },
+    // The floor under any launcher written for Node: Node starting and exiting with nothing to do.
+    { label: "node -e '' (Node's own start, for comparison)", command: process.execPath, args: ["-e", ""] },
+    {
+      label: "ai-orchestrator --runtime process claude --version",
+      command: process.execPath,
+      args: launch("process"),
+    },
+    {
+      label: "… process, first launch after a config change",
+      command: process.execPath,
+      args: launch("process"),
+      beforeEach: () => rmSync(cache, { force: true }),
+    },
+  ];
   const bwrap = probeBwrap();
   if (bwrap.available) {
-    rows.push([
-      "ai-orchestrator --runtime bwrap claude --version",
-      median(process.execPath, [BIN, "--runtime", "bwrap", "claude", "--version"]),
-    ]);
+    rows.push({
+      label: "ai-orchestrator --runtime bwrap claude --version",
+      command: process.execPath,
+      args: launch("bwrap"),
+    });
   } else {
     process.stdout.write(`(bwrap skipped: ${bwrap.reason})\n`);
   }
-  process.stdout.write(`median of ${RUNS} runs after ${WARMUP} warm-up runs\n\n`);
+  const results = medians(rows);
+  const direct = results[0] ?? Number.NaN;
+  process.stdout.write(`median of ${RUNS} runs after ${WARMUP} warm-up runs, the rows taking turns\n\n`);
   process.stdout.write("| command | median (ms) | overhead (ms) |\n|---|---:|---:|\n");
-  for (const [label, value] of rows) {
-    process.stdout.write(`| ${label} | ${value.toFixed(1)} | ${(value - direct).toFixed(1)} |\n`);
-  }
+  rows.forEach((row, index) => {
+    const value = results[index] ?? Number.NaN;
+    process.stdout.write(`| ${row.label} | ${value.toFixed(1)} | ${(value - direct).toFixed(1)} |\n`);
+  });
 } finally {
   rmSync(home, { recursive: true, force: true });
   rmSync(workspace, { recursive: true, force: true });

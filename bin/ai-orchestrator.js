@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // Entry point. ai-orchestrator targets Node.js 24; on an older Node it re-runs itself on the
 // pinned Node from the npm registry when that is installed beside it.
-import { spawn } from "node:child_process";
 import module, { createRequire } from "node:module";
 
 const major = Number(process.versions.node.split(".")[0]);
@@ -15,6 +14,8 @@ if (major < 24) {
     );
     process.exit(2);
   }
+  // Loaded here only: a launch on Node 24 may never need the child-process machinery at all.
+  const { spawn } = await import("node:child_process");
   const child = spawn(pinned, [new URL(import.meta.url).pathname, ...process.argv.slice(2)], {
     stdio: "inherit",
   });
@@ -51,8 +52,9 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 const argv = process.argv.slice(2);
-// Launching a mode is the hot path: it loads only what launching needs, not every command.
-const { launchFromArgv } = await import("../dist/cli/launch.js");
+// Launching a mode is the hot path: it loads only what launching needs, not every command, as one
+// bundled file (scripts/bundle-launch.ts, part of `npm run build`).
+const { launchFromArgv } = await import("../dist/cli/launch.bundle.js");
 const launched = await launchFromArgv(argv);
 if (launched !== undefined) {
   process.exitCode = launched;

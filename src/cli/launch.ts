@@ -99,6 +99,9 @@ async function launch(context: CliContext, modeName: string, rawArgs: readonly s
       throw error;
     });
   }
+  // Nothing to do after the assistant exits unless a hub session must be revoked: the launcher
+  // becomes the assistant where the runtime can, so its exit status and signals are the assistant's own.
+  if (session === undefined && runtime.replace) runtime.replace(spec);
   try {
     const result = await runtime.run(spec, { stdio: "inherit" });
     return result.exitCode;

@@ -41,7 +41,8 @@ function cacheKey(configFile: string, named: boolean): string | undefined {
     if (named || !(error instanceof Error && "code" in error && error.code === "ENOENT")) return undefined;
     key += "(no file)";
   }
-  const schemaDirectory = new URL("./schema/", import.meta.url);
+  // By way of config/, so that the path also holds from dist/cli/launch.bundle.js, which carries this module.
+  const schemaDirectory = new URL("../config/schema/", import.meta.url);
   for (const name of readdirSync(schemaDirectory).sort()) {
     const stat = statSync(new URL(name, schemaDirectory));
     key += `\0${name}:${stat.size}:${stat.mtimeMs}`;

@@ -51,13 +51,17 @@ export function cliLocator(options: LocateOptions): CliLocator {
   return (cli) => locateCli(cli, options);
 }
 
-function candidates(cli: AssistantCli, options: LocateOptions): string[] {
+/** One at a time: the first that runs is used, and a launch need not look through the rest of PATH. */
+function* candidates(cli: AssistantCli, options: LocateOptions): Generator<string> {
   const directories = [
     join(options.clisPrefix, "node_modules", ".bin"),
     join(options.clisPrefix, "bin"),
     ...(options.searchPath ?? "").split(delimiter).filter((entry) => entry.startsWith(sep)),
   ];
-  return directories.map((directory) => join(directory, cli)).filter(isExecutableFile);
+  for (const directory of directories) {
+    const candidate = join(directory, cli);
+    if (isExecutableFile(candidate)) yield candidate;
+  }
 }
 
 function claudeAt(candidate: string): LocatedCli {
@@ -114,7 +118,8 @@ function enclosingNodeModules(path: string): string | undefined {
 
 function isExecutableFile(path: string): boolean {
   try {
-    if (!statSync(path).isFile()) return false;
+    // Most of PATH lacks the program: no exception built for each of those.
+    if (!statSync(path, { throwIfNoEntry: false })?.isFile()) return false;
     accessSync(path, constants.X_OK);
     return true;
   } catch {

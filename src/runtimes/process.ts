@@ -2,9 +2,10 @@
 // environment, its state root as HOME and the workspace as its directory. It seals the
 // environment and the state, not the filesystem; it runs wherever Node runs (Linux, macOS).
 import { mkdirSync } from "node:fs";
+import { flushCompileCache } from "node:module";
 import { AppError } from "../errors.ts";
 import type { SandboxSpec } from "../sandbox/spec.ts";
-import { runChild } from "./child.ts";
+import type { ChildCommand } from "./child.ts";
 import type { CliLocator } from "./locate-cli.ts";
 import type { RunOptions, RunResult, Runtime } from "./runtime.ts";
 
@@ -23,6 +24,19 @@ export function ensureStateRoot(spec: SandboxSpec): void {
 }
 
 export function processRuntime(options: ProcessRuntimeOptions): Runtime {
+  const commandFor = (spec: SandboxSpec): ChildCommand => {
+    const refusal = hiddenRefusal(spec);
+    if (refusal) throw new AppError("usage", refusal);
+    const located = options.locate(spec.cli);
+    ensureStateRoot(spec);
+    return {
+      executable: located.executable,
+      args: [...located.leadingArgs, ...spec.args],
+      env: sandboxEnv(spec),
+      cwd: spec.workspace,
+    };
+  };
+  const execve = process.execve?.bind(process);
   return {
     name: "process",
     probe: async () => ({
@@ -30,21 +44,26 @@ export function processRuntime(options: ProcessRuntimeOptions): Runtime {
       detail: "scrubbed child process (environment and HOME sealed, filesystem shared)",
     }),
     refusal: hiddenRefusal,
-    run: (spec: SandboxSpec, runOptions: RunOptions): Promise<RunResult> => {
-      const refusal = hiddenRefusal(spec);
-      if (refusal) throw new AppError("usage", refusal);
-      const located = options.locate(spec.cli);
-      ensureStateRoot(spec);
-      return runChild(
-        {
-          executable: located.executable,
-          args: [...located.leadingArgs, ...spec.args],
-          env: sandboxEnv(spec),
-          cwd: spec.workspace,
-        },
-        runOptions,
-      );
+    // The child-process machinery loads only for a run: a launch that replaces itself never needs it.
+    run: async (spec: SandboxSpec, runOptions: RunOptions): Promise<RunResult> => {
+      const command = commandFor(spec);
+      const { runChild } = await import("./child.ts");
+      return runChild(command, runOptions);
     },
+    replace: execve
+      ? (spec: SandboxSpec): never => {
+          const command = commandFor(spec);
+          process.chdir(command.cwd);
+          // Node writes its compile cache at exit, which an execve skips: the next launch would compile again.
+          flushCompileCache();
+          try {
+            return execve(command.executable, [command.executable, ...command.args], command.env);
+          } catch (error) {
+            const reason = error instanceof Error ? error.message : String(error);
+            throw new AppError("runtime", `cannot start ${command.executable}: ${reason}`);
+          }
+        }
+      : undefined,
   };
 }
 

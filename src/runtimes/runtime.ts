@@ -46,6 +46,12 @@ export interface Runtime {
   /** Runs the assistant to completion with the spec's environment, HOME and workspace. */
   run(spec: SandboxSpec, options: RunOptions): Promise<RunResult>;
   /**
+   * Becomes the assistant (execve) instead of running it as a child, with the terminal and nothing
+   * left to do afterwards: no fork, and the launcher does not sit in memory while the assistant
+   * runs. Only a runtime with nothing to supervise has it (process, where Node provides execve).
+   */
+  replace?(spec: SandboxSpec): never;
+  /**
    * Persistent sessions (`<mode> start|stop|restart|status`). A runtime that cannot keep one
    * leaves this undefined, and the CLI says so.
    */

@@ -1,10 +1,11 @@
 // `ai-orchestrator <mode> …` as a person meets it when something is wrong: one line naming the
 // problem and the fix, a non-zero exit, no stack trace. The runs that succeed are in test/e2e.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { runCli } from "../support/cli.ts";
+import { BIN, runCli } from "../support/cli.ts";
 import { sandboxFixture } from "../support/sandbox.ts";
 
 /** A parent environment with no provider key and no CLI on PATH beyond the given directory. */
@@ -112,6 +113,32 @@ test("the assistant gets every argument after the mode untouched, a leading -- d
     rest.join("\n"),
     `arg[start]\narg[--verbose]\narg[a b]\nHOME=${join(home, "state", "glm")}\nTOKEN=zai-key\nMODEL=glm-4.6\n`,
   );
+});
+
+test("under the process runtime the launcher becomes the assistant: one process, whose death by a signal its caller sees as such", async (t) => {
+  const { home, workspace } = sandboxFixture(t);
+  const directory = join(home, "clis", "node_modules", ".bin");
+  mkdirSync(directory, { recursive: true });
+  writeFileSync(join(directory, "claude"), '#!/bin/sh\necho "pid=$$ parent=$PPID"\nkill -TERM $$\n');
+  chmodSync(join(directory, "claude"), 0o755);
+  const launcher = spawn(process.execPath, [BIN, "--runtime", "process", "glm"], {
+    env: { ...bareEnv(home), ZAI_API_KEY: "zai-key" },
+    cwd: workspace,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let stdout = "";
+  launcher.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    stdout += chunk;
+  });
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    launcher.on("close", (...result) => resolve(result)),
+  );
+  assert.equal(
+    stdout,
+    `pid=${launcher.pid} parent=${process.pid}\n`,
+    "the assistant runs in the launcher's place",
+  );
+  assert.deepEqual([code, signal], [null, "SIGTERM"]);
 });
 
 test("start/stop/status under a runtime without sessions say that `--runtime docker` is needed", async (t) => {
