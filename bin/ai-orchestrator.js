@@ -53,7 +53,7 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 const argv = process.argv.slice(2);
 // Launching a mode is the hot path: it loads only what launching needs, not every command, as one
-// bundled file (scripts/bundle-launch.ts, part of `npm run build`).
+// bundled file (scripts/finish-dist.ts, part of `npm run build`).
 const { launchFromArgv } = await import("../dist/cli/launch.bundle.js");
 const launched = await launchFromArgv(argv);
 if (launched !== undefined) {

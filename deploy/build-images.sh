@@ -52,11 +52,13 @@ hub() {
   # dist/ is left alone, for whatever is running from it); without it, the checkout's dist/ is used.
   local context=$work/hub
   mkdir -p "$context"
-  if [[ -x $root/node_modules/.bin/tsc ]]; then
+  if [[ -x $root/node_modules/.bin/tsc && -x $root/node_modules/.bin/node ]]; then
     (cd "$root" && node_modules/.bin/tsc -p tsconfig.build.json --outDir "$context/dist") >"$work/tsc.log" 2>&1 ||
       { tail -30 "$work/tsc.log" >&2; die "compiling the sources failed"; }
-    # What `npm run build` adds to tsc's output: the dashboard's stylesheet and script.
-    cp -R "$root/src/dashboard/assets" "$context/dist/dashboard/"
+    # What `npm run build` adds to tsc's output (the dashboard's assets, the launch bundle), on the
+    # pinned Node that npm ci installed.
+    (cd "$root" && node_modules/.bin/node scripts/finish-dist.ts "$context/dist") >"$work/finish.log" 2>&1 ||
+      { tail -30 "$work/finish.log" >&2; die "finishing dist/ failed"; }
   else
     [[ -f $root/dist/cli/main.js ]] || die "dist/ is not built: run \`npm ci && npm run build\` first"
     cp -R "$root/dist" "$context/"

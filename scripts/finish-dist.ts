@@ -1,11 +1,15 @@
-// Part of `npm run build`: bundles the launch path (dist/cli/launch.js and what it imports
-// statically) into dist/cli/launch.bundle.js, the one file bin/ai-orchestrator.js loads to launch a
-// mode. Node's loader resolves, reads and links each module on its own, which cost a launch more than
-// the code it runs; one file avoids that. Everything else stays the unbundled modules of dist/.
+// The part of `npm run build` after tsc, for any compiled dist/ folder (the checkout's, or the hub
+// image's build context: `node scripts/finish-dist.ts <dist>`): the dashboard's stylesheet and script
+// copied in, and the launch path (dist/cli/launch.js and what it imports statically) bundled into
+// dist/cli/launch.bundle.js, the one file bin/ai-orchestrator.js loads to launch a mode. Node's loader
+// resolves, reads and links each module on its own, which cost a launch more than the code it runs;
+// one file avoids that. Everything else stays the unbundled modules of dist/.
+import { cpSync } from "node:fs";
 import { dirname, relative, resolve, sep } from "node:path";
 import { build, type Plugin } from "esbuild";
 
-const DIST = resolve(import.meta.dirname, "..", "dist");
+const ROOT = resolve(import.meta.dirname, "..");
+const DIST = resolve(process.argv[2] ?? resolve(ROOT, "dist"));
 const ENTRY = resolve(DIST, "cli", "launch.js");
 const LAUNCH_BUNDLE = resolve(DIST, "cli", "launch.bundle.js");
 
@@ -26,6 +30,10 @@ const keepUnbundled: Plugin = {
     });
   },
 };
+
+cpSync(resolve(ROOT, "src", "dashboard", "assets"), resolve(DIST, "dashboard", "assets"), {
+  recursive: true,
+});
 
 const result = await build({
   entryPoints: [ENTRY],
