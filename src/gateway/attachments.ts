@@ -129,7 +129,7 @@ export interface AttachOptions {
   copies: FileCopies | undefined;
   /** Who the audit trail names for an upload this makes. */
   actor: string;
-  signal: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** The files as `provider` takes them: inline, or its registry copies (by id, or their extracted text). */
@@ -187,7 +187,7 @@ async function attachCopy(
   provider: ResolvedProvider,
   file: ChatFile,
   copy: UploadResult,
-  signal: AbortSignal,
+  signal: AbortSignal | undefined,
 ): Promise<CopyAttached> {
   const { attachment } = provider.files;
   if (attachment === "extracted-text") {

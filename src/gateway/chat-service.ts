@@ -123,20 +123,24 @@ export function createChatService(parts: ChatServiceParts): ChatService {
     providers.client(first.provider.id);
     const files = await loadChatFiles(input.files ?? [], first.provider);
     const messages = conversation(input, files.length > 0);
-    // Per target, made when first tried: a retry on the same target reuses them.
-    const prepared = new Map<RouteTarget, Promise<PreparedAttachments>>();
+    // Per target, made when first tried, before its call holds a slot of the provider's bulkhead
+    // (an upload takes one of its own); a retry on the same target reuses them.
+    const prepared = new Map<RouteTarget, PreparedAttachments>();
+    const prepare = async (target: RouteTarget): Promise<void> => {
+      if (prepared.has(target)) return;
+      const client = providers.client(target.provider.id);
+      const actor = input.actor ?? "chat";
+      prepared.set(
+        target,
+        await prepareAttachments(client, target.provider, files, { copies, actor, signal: input.signal }),
+      );
+    };
     const result = await executeRoute(
       resilience,
       chosen,
       async (target, context) => {
         const client = providers.client(target.provider.id);
-        const attachments = await attach(prepared, target, () =>
-          prepareAttachments(client, target.provider, files, {
-            copies,
-            actor: input.actor ?? "chat",
-            signal: context.signal,
-          }),
-        );
+        const attachments = prepared.get(target) ?? NO_ATTACHMENTS;
         const request: ChatRequest = {
           model: target.model,
           messages: withAttachments(messages, attachments.parts),
@@ -159,7 +163,7 @@ export function createChatService(parts: ChatServiceParts): ChatService {
         );
         return { response, attachments: attachments.files };
       },
-      { signal: input.signal },
+      { signal: input.signal, prepare: files.length === 0 ? undefined : prepare },
     );
     return {
       response: result.value.response,
@@ -173,24 +177,7 @@ export function createChatService(parts: ChatServiceParts): ChatService {
   return { chat, route };
 }
 
-/** The target's attachments, prepared once; a failed preparation is started again on the next try. */
-async function attach(
-  prepared: Map<RouteTarget, Promise<PreparedAttachments>>,
-  target: RouteTarget,
-  prepare: () => Promise<PreparedAttachments>,
-): Promise<PreparedAttachments> {
-  const existing = prepared.get(target);
-  if (existing) {
-    try {
-      return await existing;
-    } catch {
-      // Prepared again below.
-    }
-  }
-  const started = prepare();
-  prepared.set(target, started);
-  return started;
-}
+const NO_ATTACHMENTS: PreparedAttachments = { parts: [], system: undefined, files: [] };
 
 function conversation(input: ChatInput, withFiles: boolean): ChatMessage[] {
   const messages = [...(input.messages ?? [])];

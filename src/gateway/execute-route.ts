@@ -11,17 +11,23 @@ export interface RouteResult<T> extends FallbackResult<T> {
   target: RouteTarget;
 }
 
+export interface RouteOptions extends Omit<FallbackOptions, "prepare"> {
+  /** A target's work before its call takes a slot of its provider's bulkhead: see FallbackOptions. */
+  prepare?: (target: RouteTarget) => Promise<void>;
+}
+
 export async function executeRoute<T>(
   resilience: Resilience,
   route: Route,
   call: (target: RouteTarget, context: CallContext) => Promise<T>,
-  options: FallbackOptions = {},
+  options: RouteOptions = {},
 ): Promise<RouteResult<T>> {
   const { targets } = route;
+  const { prepare, ...rest } = options;
   const result = await resilience.executeChain(
     targets.map((target) => target.provider.id),
     (_provider, context, index) => call(targets[index]!, context),
-    options,
+    prepare === undefined ? rest : { ...rest, prepare: (_provider, index) => prepare(targets[index]!) },
   );
   return { ...result, target: targets[result.index]! };
 }

@@ -25,6 +25,12 @@ export interface FallbackResult<T> {
 export interface FallbackOptions extends ExecuteOptions {
   /** Told of each move to the next provider, e.g. to log it. */
   onFallback?: (attempt: FallbackAttempt, next: string) => void;
+  /**
+   * Work a provider's call needs first that makes its own calls to that provider through the policy
+   * (uploading a file the call attaches): run before the call takes its slot, so the two never wait
+   * on each other. Failing counts as that provider failing: the next one is tried.
+   */
+  prepare?: (provider: string, index: number) => Promise<void>;
 }
 
 /**
@@ -43,6 +49,7 @@ export async function executeWithFallback<T>(
   let lastError: unknown;
   for (const [index, policy] of chain.entries()) {
     try {
+      await options.prepare?.(policy.provider, index);
       const value = await policy.execute((context) => call(policy.provider, context, index), options);
       return { value, provider: policy.provider, index, fallbacks };
     } catch (error) {

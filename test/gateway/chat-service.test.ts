@@ -305,6 +305,35 @@ describe("attachments", () => {
     assert.equal(result.attachments[0]?.dedup, false);
   });
 
+  it("a file's upload takes no second slot of its provider's bulkhead: one slot is enough for a chat with files", async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), "aio-chat-files-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const store = await openStore({
+      paths: resolvePaths({ env: { AI_ORCHESTRATOR_HOME: dir } }),
+      logger: createLogger({ level: "silent" }),
+    });
+    const policy = {
+      retry: { maxAttempts: 1 },
+      bulkhead: { maxConcurrent: 1, maxQueue: 4 },
+      timeouts: { firstByteMs: 3_000 },
+    };
+    const oneSlot = hub(
+      {
+        providers: {
+          moonshot: { baseUrl: simulators.endpoints.moonshot.baseUrl, policy },
+          anthropic: { baseUrl: simulators.endpoints.anthropic.baseUrl, policy },
+        },
+      },
+      store,
+    );
+    for (const provider of ["moonshot", "anthropic"]) {
+      const result = await oneSlot.chat.chat({ provider, files: [{ path: notes(t) }], prompt: "Code?" });
+      assert.equal(result.target.provider, provider);
+      assert.equal(result.attachments[0]?.dedup, false);
+      assert.equal(result.fallbacks.length, 0);
+    }
+  });
+
   it("a registry copy the provider lost is marked missing and the file uploaded again", async (t) => {
     const hub = await filesHub(t);
     const path = notes(t);
