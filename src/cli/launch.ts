@@ -138,7 +138,12 @@ async function prepare(
 /** The home's hub, started in the background (with one line saying so) when none answers. */
 async function hubUrlFor(context: CliContext): Promise<string> {
   const { ensureHub } = await import("../hub/local-hub.ts");
-  const { hub, started } = await ensureHub({ paths: context.paths });
+  // Socket activation: the launch goes on while the hub loads; should the hub die at start, one line says so.
+  const { hub, started } = await ensureHub({
+    paths: context.paths,
+    activate: context.config().config.server,
+    onLateFailure: (line) => warn(line),
+  });
   if (started) process.stderr.write(`ai-orchestrator: started the hub at ${hub.url} (pid ${hub.pid})\n`);
   return hub.url;
 }

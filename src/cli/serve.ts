@@ -1,11 +1,13 @@
 // `serve`: the hub as a long-running process. Prints `listening on URL` once it accepts requests,
 // logs JSON to stderr, and on SIGTERM/SIGINT lets answers in flight finish (server.drainMs) before
 // exiting 0. Refuses a non-loopback address while no hub key exists.
+import { Server as NetServer, Socket } from "node:net";
 import { type Command, InvalidArgumentError } from "commander";
 import { createHubDashboard, dashboardSandboxSessions } from "../dashboard/hub-sources.ts";
 import { AppError } from "../errors.ts";
 import { startFileMaintenance } from "../files/maintenance.ts";
 import { type Hub, openHub } from "../hub/hub.ts";
+import { ASK_SOCKET, HANDED_ALL, HANDED_CLIENT, HANDED_SOCKET, SOCKET_FROM_PARENT_ENV } from "../hub/local-hub.ts";
 import { createLogger } from "../observability/logger.ts";
 import { createServer } from "../server/app.ts";
 import { hasUsableKey } from "../server/auth.ts";
@@ -45,7 +47,10 @@ export function registerServeCommand(program: Command): void {
       );
       let listening: Awaited<ReturnType<typeof listen>>;
       try {
-        listening = await listen(app, { host, port, tls: config.server.tls });
+        // Asked for only now, with the app ready: the socket is served in the very tick it arrives.
+        const activated = await socketFromLauncher();
+        listening = await listen(app, { host, port, tls: config.server.tls, handle: activated?.socket });
+        activated?.served(listening.server, listening.url);
       } catch (error) {
         await hub.close();
         throw error;
@@ -69,6 +74,58 @@ export function registerServeCommand(program: Command): void {
       await hub.close();
       logger.info("hub stopped");
     });
+}
+
+/**
+ * The listening socket the launcher bound for this hub (socket activation, src/hub/local-hub.ts),
+ * asked for over the IPC channel, and the clients the launcher accepted on it meanwhile; undefined
+ * when not started so, or when the launcher went away first (the hub then binds the same address
+ * itself). Node has already put the received socket in a server of its own: it must be served before
+ * the event loop turns, or that server would accept waiting clients, so the caller listens on it in
+ * the same tick, from this promise.
+ */
+async function socketFromLauncher(): Promise<ActivatedSocket | undefined> {
+  const send = process.send?.bind(process);
+  if (process.env[SOCKET_FROM_PARENT_ENV] !== "1" || send === undefined || !process.connected) return undefined;
+  const clients: Socket[] = [];
+  let serve: ((client: Socket) => void) | undefined;
+  const onClient = (message: unknown, handle: unknown): void => {
+    if (message === HANDED_CLIENT && handle instanceof Socket) {
+      if (serve) serve(handle);
+      else clients.push(handle);
+    } else if (message === HANDED_ALL) {
+      process.off("message", onClient);
+      if (process.connected) process.disconnect();
+    }
+  };
+  const socket = await new Promise<NetServer | undefined>((resolve) => {
+    const onSocket = (message: unknown, handle: unknown): void => {
+      if (message !== HANDED_SOCKET || !(handle instanceof NetServer)) return;
+      process.off("message", onSocket);
+      process.on("message", onClient);
+      resolve(handle);
+    };
+    process.on("message", onSocket);
+    process.once("disconnect", () => resolve(undefined));
+    send(ASK_SOCKET, undefined, undefined, (error) => {
+      if (error) resolve(undefined);
+    });
+  });
+  if (socket === undefined) return undefined;
+  return {
+    socket,
+    served(server, url) {
+      serve = (client) => server.emit("connection", client);
+      for (const client of clients.splice(0)) serve(client);
+      if (process.connected) process.send?.({ listening: url }, undefined, undefined, () => {});
+    },
+  };
+}
+
+interface ActivatedSocket {
+  socket: NetServer;
+  /** Called once the hub serves the socket: the launcher's accepted clients go to `server`. */
+  served(server: NetServer, url: string): void;
 }
 
 async function refuseUnsafeBind(hub: Hub, host: string): Promise<void> {

@@ -1,23 +1,26 @@
 // The home's own background hub: one `serve` process per orchestrator home, started detached, its
 // pid and URL in run/hub.json and its output in run/hub.log. A start takes run/hub.lock (created
-// with O_EXCL) so two launches at the same instant start one hub.
-import { spawn } from "node:child_process";
+// with O_EXCL) so two launches at the same instant start one hub. A launch starts it by socket
+// activation: it binds the hub's socket itself and hands it over, so it need not wait for the hub to load.
+import { type ChildProcess, spawn } from "node:child_process";
 import {
   closeSync,
   type FSWatcher,
-  fstatSync,
   mkdirSync,
   openSync,
   readFileSync,
   readSync,
   rmSync,
+  statSync,
   watch,
   writeFileSync,
 } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Paths } from "../config/paths.ts";
 import { AppError } from "../errors.ts";
+import { isLoopback } from "../server/listen.ts";
 
 export interface LocalHub {
   pid: number;
@@ -45,17 +48,40 @@ export interface StartOptions {
   command?: { executable: string; args: readonly string[] };
   env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
+  /**
+   * The address the hub is configured to listen on (config.server). On a loopback address without
+   * TLS the start binds it here and hands the socket to the hub: it returns before the hub has loaded,
+   * and connections made meanwhile wait in the socket's backlog until the hub answers them.
+   */
+  activate?: { host: string; port: number; tls?: unknown };
+  /** Told, in one line, of an activated hub that exits before it listens (after the start returned). */
+  onLateFailure?: (line: string) => void;
 }
+
+/** Set in an activated hub's environment: it asks its parent for the socket over IPC. */
+export const SOCKET_FROM_PARENT_ENV = "AI_ORCHESTRATOR_SOCKET_FROM_PARENT";
+/**
+ * The activation's exchange over IPC: the hub asks (`ASK_SOCKET`) once loaded; the launcher sends
+ * the listening socket (`HANDED_SOCKET`), then each client it accepted meanwhile (`HANDED_CLIENT`),
+ * then `HANDED_ALL`; the hub says `{ listening: url }` once it serves.
+ */
+export const ASK_SOCKET = "socket?";
+export const HANDED_SOCKET = "listen";
+export const HANDED_CLIENT = "client";
+export const HANDED_ALL = "done";
 
 const START_TIMEOUT_MS = 20_000;
 // How often a wait looks again when nothing woke it (the log watcher wakes the start at once).
 const POLL_MS = 25;
 
-/** The running hub of this home, if its process lives and answers /healthz. */
-export async function runningHub(paths: Paths): Promise<LocalHub | undefined> {
+/**
+ * The running hub of this home, if its process lives and answers /healthz within `waitMs`. An
+ * activated hub that is still loading holds its socket already: the request waits for it.
+ */
+export async function runningHub(paths: Paths, waitMs = 2_000): Promise<LocalHub | undefined> {
   const hub = readState(localHubFiles(paths).state);
   if (hub === undefined || !isAlive(hub.pid)) return undefined;
-  return (await answers(hub.url)) ? hub : undefined;
+  return (await answers(hub.url, waitMs)) ? hub : undefined;
 }
 
 /** The home's hub, started if none runs; `started` says whether this call started it. */
@@ -64,14 +90,19 @@ export async function ensureHub(options: StartOptions): Promise<{ hub: LocalHub;
   mkdirSync(options.paths.runDir, { recursive: true, mode: 0o700 });
   const deadline = Date.now() + (options.timeoutMs ?? START_TIMEOUT_MS);
   while (Date.now() < deadline) {
-    const running = await runningHub(options.paths);
+    // A hub another launch is starting answers once it has loaded: waited for up to the deadline.
+    const running = await runningHub(options.paths, Math.max(deadline - Date.now(), 1));
     if (running) return { hub: running, started: false };
     if (takeLock(files.lock)) {
       try {
         // Another start may have finished between the check above and taking the lock.
         const raced = await runningHub(options.paths);
         if (raced) return { hub: raced, started: false };
-        return { hub: await spawnHub(options, files, deadline), started: true };
+        const socket = options.activate && (await bindForActivation(options.activate));
+        const hub = socket
+          ? activateHub(options, files, socket, deadline)
+          : await spawnHub(options, files, deadline);
+        return { hub, started: true };
       } finally {
         rmSync(files.lock, { force: true });
       }
@@ -105,29 +136,86 @@ export async function stopHub(paths: Paths, timeoutMs = 15_000): Promise<LocalHu
   return hub;
 }
 
-async function spawnHub(options: StartOptions, files: LocalHubFiles, deadline: number): Promise<LocalHub> {
-  const command = options.command ?? {
-    executable: process.execPath,
-    args: [...process.execArgv, process.argv[1] ?? ""],
+/**
+ * The hub's socket, bound by the launcher; undefined where activation does not fit (TLS, a
+ * non-loopback host) or the bind fails (the port is taken): the hub then binds and reports it itself.
+ */
+async function bindForActivation(address: NonNullable<StartOptions["activate"]>): Promise<Server | undefined> {
+  if (address.tls !== undefined || !isLoopback(address.host)) return undefined;
+  // This process's event loop accepts on the socket too until it is handed over: the clients it
+  // accepts are kept unread (pauseOnConnect) and handed to the hub after the socket.
+  const server = createServer({ pauseOnConnect: true });
+  return new Promise((resolve) => {
+    server.once("error", () => resolve(undefined));
+    server.listen({ host: address.host.replace(/^\[|\]$/g, ""), port: address.port }, () => resolve(server));
+  });
+}
+
+/**
+ * Starts `serve` with the bound socket waiting for it, and returns at once: the hub asks for the
+ * socket when it has loaded, and the socket is handed over then (the launcher runs the assistant
+ * meanwhile, and stays alive at least until then). Should the hub exit before it listens, the socket
+ * is closed (waiting clients are refused, not left hanging) and `onLateFailure` hears why.
+ */
+function activateHub(options: StartOptions, files: LocalHubFiles, socket: Server, deadline: number): LocalHub {
+  const bound = socket.address();
+  if (bound === null || typeof bound === "string") throw new Error("the hub's socket is not a TCP port");
+  const host = bound.family === "IPv6" ? `[${bound.address}]` : bound.address;
+  const output = new LogTail(files.log, sizeOf(files.log));
+  const child = spawnServe(options, files, ["--host", bound.address, "--port", String(bound.port)], true);
+  if (child.pid === undefined) {
+    socket.close();
+    throw new AppError("unavailable", `the hub could not be started (${options.command?.executable ?? process.execPath})`);
+  }
+  const hub = { pid: child.pid, url: `http://${host}:${bound.port}`, startedAt: new Date().toISOString() };
+  writeFileSync(files.state, `${JSON.stringify(hub)}\n`, { mode: 0o600 });
+  const accepted: Socket[] = [];
+  socket.on("connection", (client: Socket) => accepted.push(client));
+  let settled = false;
+  const settle = (failure?: string): void => {
+    socket.close();
+    if (failure !== undefined) for (const client of accepted.splice(0)) client.destroy();
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    if (failure === undefined) return;
+    if (readState(files.state)?.pid === hub.pid) rmSync(files.state, { force: true });
+    options.onLateFailure?.(`the hub exited at start (${failure}); see ${files.log}`);
   };
-  const log = openSync(files.log, "a", 0o600);
-  const output = new LogTail(files.log, fstatSync(log).size);
+  // Bounded: a hub that never listens does not keep the launcher (or its socket) past the deadline.
+  const timer = setTimeout(() => {
+    child.kill("SIGTERM");
+    settle("it did not listen in time");
+  }, deadline - Date.now());
+  timer.unref();
+  child.on("message", (message: unknown) => {
+    if (message === ASK_SOCKET) {
+      child.send(HANDED_SOCKET, socket, () => {
+        // The hub holds its own copy once sent (or never will): this one accepts no more.
+        socket.close();
+        for (const client of accepted.splice(0)) child.send(HANDED_CLIENT, client, () => {});
+        child.send(HANDED_ALL, undefined, undefined, () => {});
+      });
+    } else if (typeof message === "object" && message !== null && "listening" in message) {
+      settle();
+    }
+  });
+  child.once("exit", (code, signal) => {
+    const last = output.read().trim().split("\n").at(-1) ?? "";
+    settle(last || `code ${code ?? signal}`);
+  });
+  child.unref();
+  child.channel?.unref();
+  return hub;
+}
+
+async function spawnHub(options: StartOptions, files: LocalHubFiles, deadline: number): Promise<LocalHub> {
+  const output = new LogTail(files.log, sizeOf(files.log));
+  const child = spawnServe(options, files, [], false);
   // Woken by each write to the log rather than by a timer alone: `listening on` is seen at once.
   const wake = new Wakeup();
   const watcher = watchLog(files.log, () => wake.now());
   try {
-    const child = spawn(
-      command.executable,
-      [...command.args, "--config", options.paths.configFile, "serve"],
-      {
-        detached: true,
-        // Not the launcher's workspace: the hub outlives it and must not hold it open.
-        cwd: options.paths.home,
-        stdio: ["ignore", log, log],
-        env: { ...(options.env ?? process.env), AI_ORCHESTRATOR_HOME: options.paths.home },
-      },
-    );
-    closeSync(log);
     let exited: number | null | undefined;
     child.on("exit", (code) => {
       exited = code;
@@ -155,6 +243,35 @@ async function spawnHub(options: StartOptions, files: LocalHubFiles, deadline: n
     throw new AppError("unavailable", `the hub did not say it was listening in time; see ${files.log}`);
   } finally {
     watcher?.close();
+  }
+}
+
+/** `serve`, detached, its output appended to the log; `activated` opens the IPC channel for its socket. */
+function spawnServe(
+  options: StartOptions,
+  files: LocalHubFiles,
+  serveArgs: readonly string[],
+  activated: boolean,
+): ChildProcess {
+  const command = options.command ?? {
+    executable: process.execPath,
+    args: [...process.execArgv, process.argv[1] ?? ""],
+  };
+  const log = openSync(files.log, "a", 0o600);
+  try {
+    return spawn(command.executable, [...command.args, "--config", options.paths.configFile, "serve", ...serveArgs], {
+      detached: true,
+      // Not the launcher's workspace: the hub outlives it and must not hold it open.
+      cwd: options.paths.home,
+      stdio: activated ? ["ignore", log, log, "ipc"] : ["ignore", log, log],
+      env: {
+        ...(options.env ?? process.env),
+        AI_ORCHESTRATOR_HOME: options.paths.home,
+        ...(activated ? { [SOCKET_FROM_PARENT_ENV]: "1" } : {}),
+      },
+    });
+  } finally {
+    closeSync(log);
   }
 }
 
@@ -263,6 +380,14 @@ function readState(file: string): LocalHub | undefined {
   return undefined;
 }
 
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
 function readText(file: string): string {
   try {
     return readFileSync(file, "utf8");
@@ -292,9 +417,9 @@ function processState(pid: number): string | undefined {
   return stat === "" ? undefined : stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
 }
 
-async function answers(url: string): Promise<boolean> {
+async function answers(url: string, waitMs: number): Promise<boolean> {
   try {
-    const response = await fetch(new URL("/healthz", url), { signal: AbortSignal.timeout(2_000) });
+    const response = await fetch(new URL("/healthz", url), { signal: AbortSignal.timeout(waitMs) });
     await response.body?.cancel();
     return response.ok;
   } catch {

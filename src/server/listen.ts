@@ -9,6 +9,7 @@ import {
   type ServerResponse,
 } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
+import type { Server as NetServer } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import type { Hono } from "hono";
 import type { ServerConfig } from "../config/schema/server.ts";
@@ -19,6 +20,8 @@ export interface ListenOptions {
   host: string;
   port: number;
   tls?: ServerConfig["tls"];
+  /** A socket already bound and listening (handed over by the launcher): served instead of host and port. */
+  handle?: NetServer;
 }
 
 export interface ListeningServer {
@@ -68,10 +71,12 @@ export async function listen(app: Hono<ServerEnv>, options: ListenOptions): Prom
       );
     };
     server.once("error", onError);
-    server.listen(options.port, options.host, () => {
+    const listening = (): void => {
       server.off("error", onError);
       resolve();
-    });
+    };
+    if (options.handle) server.listen(options.handle, listening);
+    else server.listen(options.port, options.host, listening);
   });
   const address = server.address();
   if (address === null || typeof address === "string") throw new Error("the hub did not bind a TCP port");
