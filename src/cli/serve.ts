@@ -7,7 +7,13 @@ import { createHubDashboard, dashboardSandboxSessions } from "../dashboard/hub-s
 import { AppError } from "../errors.ts";
 import { startFileMaintenance } from "../files/maintenance.ts";
 import { type Hub, openHub } from "../hub/hub.ts";
-import { ASK_SOCKET, HANDED_ALL, HANDED_CLIENT, HANDED_SOCKET, SOCKET_FROM_PARENT_ENV } from "../hub/local-hub.ts";
+import {
+  ASK_SOCKET,
+  HANDED_ALL,
+  HANDED_CLIENT,
+  HANDED_SOCKET,
+  SOCKET_FROM_PARENT_ENV,
+} from "../hub/local-hub.ts";
 import { createLogger } from "../observability/logger.ts";
 import { createServer } from "../server/app.ts";
 import { hasUsableKey } from "../server/auth.ts";
@@ -86,7 +92,8 @@ export function registerServeCommand(program: Command): void {
  */
 async function socketFromLauncher(): Promise<ActivatedSocket | undefined> {
   const send = process.send?.bind(process);
-  if (process.env[SOCKET_FROM_PARENT_ENV] !== "1" || send === undefined || !process.connected) return undefined;
+  if (process.env[SOCKET_FROM_PARENT_ENV] !== "1" || send === undefined || !process.connected)
+    return undefined;
   const clients: Socket[] = [];
   let serve: ((client: Socket) => void) | undefined;
   const onClient = (message: unknown, handle: unknown): void => {

@@ -140,7 +140,9 @@ export async function stopHub(paths: Paths, timeoutMs = 15_000): Promise<LocalHu
  * The hub's socket, bound by the launcher; undefined where activation does not fit (TLS, a
  * non-loopback host) or the bind fails (the port is taken): the hub then binds and reports it itself.
  */
-async function bindForActivation(address: NonNullable<StartOptions["activate"]>): Promise<Server | undefined> {
+async function bindForActivation(
+  address: NonNullable<StartOptions["activate"]>,
+): Promise<Server | undefined> {
   if (address.tls !== undefined || !isLoopback(address.host)) return undefined;
   // This process's event loop accepts on the socket too until it is handed over: the clients it
   // accepts are kept unread (pauseOnConnect) and handed to the hub after the socket.
@@ -157,7 +159,12 @@ async function bindForActivation(address: NonNullable<StartOptions["activate"]>)
  * meanwhile, and stays alive at least until then). Should the hub exit before it listens, the socket
  * is closed (waiting clients are refused, not left hanging) and `onLateFailure` hears why.
  */
-function activateHub(options: StartOptions, files: LocalHubFiles, socket: Server, deadline: number): LocalHub {
+function activateHub(
+  options: StartOptions,
+  files: LocalHubFiles,
+  socket: Server,
+  deadline: number,
+): LocalHub {
   const bound = socket.address();
   if (bound === null || typeof bound === "string") throw new Error("the hub's socket is not a TCP port");
   const host = bound.family === "IPv6" ? `[${bound.address}]` : bound.address;
@@ -165,7 +172,10 @@ function activateHub(options: StartOptions, files: LocalHubFiles, socket: Server
   const child = spawnServe(options, files, ["--host", bound.address, "--port", String(bound.port)], true);
   if (child.pid === undefined) {
     socket.close();
-    throw new AppError("unavailable", `the hub could not be started (${options.command?.executable ?? process.execPath})`);
+    throw new AppError(
+      "unavailable",
+      `the hub could not be started (${options.command?.executable ?? process.execPath})`,
+    );
   }
   const hub = { pid: child.pid, url: `http://${host}:${bound.port}`, startedAt: new Date().toISOString() };
   writeFileSync(files.state, `${JSON.stringify(hub)}\n`, { mode: 0o600 });
@@ -259,17 +269,21 @@ function spawnServe(
   };
   const log = openSync(files.log, "a", 0o600);
   try {
-    return spawn(command.executable, [...command.args, "--config", options.paths.configFile, "serve", ...serveArgs], {
-      detached: true,
-      // Not the launcher's workspace: the hub outlives it and must not hold it open.
-      cwd: options.paths.home,
-      stdio: activated ? ["ignore", log, log, "ipc"] : ["ignore", log, log],
-      env: {
-        ...(options.env ?? process.env),
-        AI_ORCHESTRATOR_HOME: options.paths.home,
-        ...(activated ? { [SOCKET_FROM_PARENT_ENV]: "1" } : {}),
+    return spawn(
+      command.executable,
+      [...command.args, "--config", options.paths.configFile, "serve", ...serveArgs],
+      {
+        detached: true,
+        // Not the launcher's workspace: the hub outlives it and must not hold it open.
+        cwd: options.paths.home,
+        stdio: activated ? ["ignore", log, log, "ipc"] : ["ignore", log, log],
+        env: {
+          ...(options.env ?? process.env),
+          AI_ORCHESTRATOR_HOME: options.paths.home,
+          ...(activated ? { [SOCKET_FROM_PARENT_ENV]: "1" } : {}),
+        },
       },
-    });
+    );
   } finally {
     closeSync(log);
   }

@@ -6,13 +6,23 @@
 // repository's hook would see.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, type TestContext, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { resolvePaths } from "../../src/config/paths.ts";
 import { localAdminKeyFile } from "../../src/hub/local-admin-key.ts";
-import { isAlive, type LocalHub, localHubFiles } from "../../src/hub/local-hub.ts";
+import { ensureHub, isAlive, type LocalHub, localHubFiles } from "../../src/hub/local-hub.ts";
 import { probeBwrap } from "../../src/runtimes/bwrap.ts";
 import type { RuntimeName } from "../../src/runtimes/runtime.ts";
 import { BIN, runCli, runProgram } from "../support/cli.ts";
@@ -136,11 +146,16 @@ for (const runtime of ["process", "bwrap", "docker"] as const) {
     if (runtimeMissing(t, runtime)) return;
     const workspace = hookedWorkspace(t, "env > env-dump.txt");
     world.simulators.clearRequests();
+    // The first launch finds no hub: it starts one by socket activation, and Claude Code's first
+    // request is answered by a hub that was still loading when the launch went on.
+    if (runtime === "process") await runCli(["hub", "stop"], { env: world.env });
     const result = await runCli(["--runtime", runtime, "--via-hub", "glm", "-p", "Say hello via the hub"], {
       env: world.env,
       cwd: workspace,
     });
     assert.equal(result.code, 0, result.stderr);
+    if (runtime === "process")
+      assert.match(result.stderr, /started the hub at http:\/\/127\.0\.0\.1:\d+ \(pid \d+\)/);
     assert.match(result.stdout, /Simulated Z\.ai reply to: .*Say hello via the hub/);
 
     const seen = environmentIn(join(workspace, "env-dump.txt"));
@@ -375,6 +390,93 @@ test("a launcher killed with -9: its session token stops working within its life
   process.kill(group, "SIGKILL");
   const status = await statusWithin(token, 401, (TOKEN_TTL_SECONDS + 2) * 1000);
   assert.equal(status, 401, `the token still works ${TOKEN_TTL_SECONDS + 2} s after its launcher died`);
+});
+
+/** A launcher's start of the home's hub, as `--via-hub` does it: by socket activation. */
+function autoStart(paths = world.paths, env = world.env, onLateFailure?: (line: string) => void) {
+  return ensureHub({
+    paths,
+    command: { executable: process.execPath, args: [BIN] },
+    env,
+    activate: { host: "127.0.0.1", port: 0 },
+    ...(onLateFailure ? { onLateFailure } : {}),
+  });
+}
+
+/** The `serve` processes of this home's config (read from /proc). */
+function serveProcesses(configFile: string): number[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+        return argv.includes("serve") && argv.includes(configFile) && isAlive(Number(pid));
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+test("a launch's auto-start goes on before the hub has loaded; a request sent at once is answered; `hub stop` leaves no process", async () => {
+  await runCli(["hub", "stop"], { env: world.env });
+  const log = localHubFiles(world.paths).log;
+  const logged = existsSync(log) ? readFileSync(log, "utf8").length : 0;
+  const { hub, started } = await autoStart();
+  assert.equal(started, true);
+  // Loading serve's code alone takes hundreds of milliseconds: it has not said it listens yet.
+  assert.equal(
+    readFileSync(log, "utf8").slice(logged).includes("listening on"),
+    false,
+    "the start waited for the hub",
+  );
+  const response = await fetch(new URL("/healthz", hub.url));
+  assert.equal(response.status, 200);
+  await response.body?.cancel();
+  assert.deepEqual(hubOf(), { url: hub.url, pid: hub.pid, startedAt: "" });
+  const stop = await runCli(["hub", "stop"], { env: world.env });
+  assert.equal(stop.stdout, `hub stopped (pid ${hub.pid})\n`);
+  assert.deepEqual(serveProcesses(world.paths.configFile), [], "no hub process is left");
+});
+
+test("two launches starting the hub at the same instant start one hub, and both use it", async () => {
+  await runCli(["hub", "stop"], { env: world.env });
+  const [first, second] = await Promise.all([autoStart(), autoStart()]);
+  assert.deepEqual([first.started, second.started].sort(), [false, true]);
+  assert.equal(first.hub.url, second.hub.url);
+  assert.equal(first.hub.pid, second.hub.pid);
+  const response = await fetch(new URL("/healthz", first.hub.url));
+  assert.equal(response.status, 200);
+  await response.body?.cancel();
+  assert.deepEqual(serveProcesses(world.paths.configFile), [first.hub.pid], "one hub process");
+  await runCli(["hub", "stop"], { env: world.env });
+  assert.deepEqual(serveProcesses(world.paths.configFile), []);
+});
+
+test("an auto-started hub that fails at start: one line naming the cause, and a waiting client is refused, not left hanging", async (t) => {
+  const home = mkdtempSync(join(tmpdir(), "aio-via-hub-broken-"));
+  t.after(() => rmSync(home, { recursive: true, force: true }));
+  writeFileSync(join(home, "config.yaml"), "server: { port: 0 }\n");
+  // The store cannot be opened: serve fails after it has loaded, as a real broken home would.
+  mkdirSync(join(home, "orchestrator.db"));
+  const env = { ...world.env, AI_ORCHESTRATOR_HOME: home };
+  const paths = resolvePaths({ env });
+  const lines: string[] = [];
+  const { hub } = await autoStart(paths, env, (line) => lines.push(line));
+  await assert.rejects(
+    fetch(new URL("/healthz", hub.url), { signal: AbortSignal.timeout(60_000) }),
+    (error) => {
+      assert.ok(error instanceof Error && error.name !== "TimeoutError", String(error));
+      return true;
+    },
+  );
+  assert.equal(lines.length, 1);
+  assert.match(
+    lines[0] ?? "",
+    /^the hub exited at start \(ai-orchestrator: cannot open the database .*orchestrator\.db.*\); see .*hub\.log$/,
+  );
+  assert.equal(existsSync(localHubFiles(paths).state), false, "no hub is recorded");
+  assert.deepEqual(serveProcesses(paths.configFile), []);
 });
 
 test("`hub start` twice at the same instant starts one hub; `hub stop` leaves no hub process", async () => {
