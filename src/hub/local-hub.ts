@@ -96,7 +96,7 @@ export async function ensureHub(options: StartOptions): Promise<{ hub: LocalHub;
     if (takeLock(files.lock)) {
       try {
         // Another start may have finished between the check above and taking the lock.
-        const raced = await runningHub(options.paths);
+        const raced = await runningHub(options.paths, Math.max(deadline - Date.now(), 1));
         if (raced) return { hub: raced, started: false };
         const socket = options.activate && (await bindForActivation(options.activate));
         const hub = socket
@@ -171,6 +171,8 @@ function activateHub(
   const output = new LogTail(files.log, sizeOf(files.log));
   const child = spawnServe(options, files, ["--host", bound.address, "--port", String(bound.port)], true);
   if (child.pid === undefined) {
+    // Spawning failed (the error event follows): said here, once.
+    child.on("error", () => {});
     socket.close();
     throw new AppError(
       "unavailable",
