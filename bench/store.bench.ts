@@ -10,6 +10,7 @@ import postgres from "postgres";
 import { AuditTrail } from "../src/audit/audit-trail.ts";
 import { HubKeys } from "../src/auth/hub-keys.ts";
 import { createLogger } from "../src/observability/logger.ts";
+import { LOCAL_THREAD_OWNER } from "../src/store/repositories.ts";
 import { openStore, redactUrl, type Store } from "../src/store/store.ts";
 
 const line = (text = "") => process.stdout.write(`${text}\n`);
@@ -55,7 +56,7 @@ async function measure(store: Store, scale: number): Promise<Row[]> {
   rows.push({
     operation: "thread append (one turn)",
     microseconds: await perOperation(100 * scale, (index) =>
-      store.threads.append(`bench-${index % 50}`, [
+      store.threads.append(LOCAL_THREAD_OWNER, `bench-${index % 50}`, [
         { role: "user", content: `turn ${index}`, at: Date.now() },
       ]),
     ),

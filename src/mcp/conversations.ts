@@ -1,6 +1,7 @@
 // Conversation threads behind `continuation_id`: opening one (unknown, expired and full threads
 // refused with what to do instead), turning its turns into chat messages, and recording a new
 // exchange. The turns live in the store, so any process, before or after a restart, continues them.
+// A Conversations is one owner's: another owner's thread answers exactly as an unknown one.
 import { randomUUID } from "node:crypto";
 import type { McpConfig } from "../config/schema/mcp.ts";
 import { AppError } from "../errors.ts";
@@ -23,19 +24,23 @@ export interface Conversations {
   openFor(id: string | undefined, prompt: string): Promise<OpenThread>;
   /** Appends an exchange (all of it or nothing). */
   record(thread: OpenThread, turns: readonly ThreadTurn[]): Promise<void>;
+  /** Whose threads these are: `key:<hub key id>` over HTTP, LOCAL_THREAD_OWNER over stdio. */
+  readonly owner: string;
   readonly repository: ThreadRepository;
 }
 
 export function createConversations(
   repository: ThreadRepository,
   limits: McpConfig["threads"],
+  owner: string,
   now: () => number = Date.now,
 ): Conversations {
   return {
+    owner,
     repository,
     async openFor(id, prompt) {
       if (id === undefined) return { id: randomUUID(), turns: [] };
-      const thread = await repository.get(id);
+      const thread = await repository.get(owner, id);
       if (!thread) {
         throw new AppError(
           "not_found",
@@ -66,7 +71,7 @@ export function createConversations(
       return { id: thread.id, turns: thread.turns };
     },
     async record(thread, turns) {
-      await repository.append(thread.id, turns);
+      await repository.append(owner, thread.id, turns);
     },
   };
 }

@@ -1,6 +1,7 @@
 // MCP over Streamable HTTP at the hub's /mcp: stateless (a fresh server instance per request, so
 // any replica answers any request and a restart strands no client), both protocol eras, a hub key
-// with the `mcp` scope required, and the Origin header checked against DNS rebinding.
+// with the `mcp` scope required, and the Origin header checked against DNS rebinding. The key that
+// authorized a request owns the threads it starts, and sees no other key's.
 
 import { realpathSync } from "node:fs";
 import { createMcpHandler } from "@modelcontextprotocol/server";
@@ -13,13 +14,21 @@ import { createMcpServerFactory, type McpServerFactory, type McpServerParts } fr
 
 export interface McpHttpOptions {
   /**
-   * Resolves when the request carries a valid hub key with the `mcp` scope; otherwise throws
-   * AppError "unauthenticated" (answered 401) or "forbidden" / "rate_limited" (403 / 429).
+   * Resolves, with the caller (who owns the threads it starts), when the request carries a valid hub
+   * key with the `mcp` scope; otherwise throws AppError "unauthenticated" (answered 401) or
+   * "forbidden" / "rate_limited" (403 / 429).
    */
-  authorize(request: Request): Promise<void>;
+  authorize(request: Request): Promise<McpCaller>;
   /** Browser origins allowed besides loopback ones (`mcp.allowedOrigins`), e.g. `https://tools.example.com`. */
   allowedOrigins?: readonly string[];
   logger: Logger;
+}
+
+/** Who sent a request, as the tools see it. */
+export interface McpCaller {
+  /** `key:<hub key id>`: stable for the key's life, unlike its name, and not the secret. */
+  owner: string;
+  scopes: readonly string[];
 }
 
 export interface McpHttpEndpoint {
@@ -41,13 +50,17 @@ export function createMcpHttpEndpoint(factory: McpServerFactory, options: McpHtt
       if (origin !== null && !originAllowed(origin, options.allowedOrigins ?? [])) {
         return rpcError(403, `origin ${origin} may not use this MCP endpoint; add it to the allowed origins`);
       }
+      let caller: McpCaller;
       try {
-        await options.authorize(request);
+        caller = await options.authorize(request);
       } catch (error) {
         if (isAppError(error)) return refusal(error);
         throw error;
       }
-      return handler.fetch(request);
+      // The SDK hands authInfo, as given, to the factory and the tools. The key itself stays out.
+      return handler.fetch(request, {
+        authInfo: { token: "", clientId: caller.owner, scopes: [...caller.scopes] },
+      });
     },
     close: () => handler.close(),
   };
@@ -71,6 +84,7 @@ export function hubKeyCheck(
     const principal = await keys.authenticate(presented);
     keys.authorize(principal, "mcp");
     await keys.checkRate(principal);
+    return { owner: `key:${principal.keyId}`, scopes: principal.scopes };
   };
 }
 
@@ -110,6 +124,7 @@ export function createHubMcpEndpoint(parts: HubMcpParts): McpHttpEndpoint {
   const factory = createMcpServerFactory({
     hub: parts.hub,
     threads: parts.store.threads,
+    threadOwners: "hub-key",
     workspace: realpathSync(process.cwd()),
   });
   return createMcpHttpEndpoint(factory, {

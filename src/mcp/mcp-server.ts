@@ -1,10 +1,11 @@
 // The MCP server: one factory making a fresh McpServer with the hub's tools, for every transport
 // (a stdio connection, each stateless HTTP request, an in-memory pair). What lives longer than one
-// server instance (the model cache, the thread store, the hub's clients) is made once, here.
-import { McpServer } from "@modelcontextprotocol/server";
+// server instance (the model cache, the thread store, the hub's clients) is made once, here; whose
+// threads an instance sees is decided per instance, from the caller the transport authenticated.
+import { type McpRequestContext, McpServer } from "@modelcontextprotocol/server";
 import type { RuntimeChoice } from "../config/schema/index.ts";
 import type { Hub } from "../hub/hub.ts";
-import type { ThreadRepository } from "../store/repositories.ts";
+import { LOCAL_THREAD_OWNER, type ThreadRepository } from "../store/repositories.ts";
 import { createConversations } from "./conversations.ts";
 import { createModelCatalog } from "./model-catalog.ts";
 import type { ToolContext } from "./tool-context.ts";
@@ -22,6 +23,12 @@ export interface McpServerParts {
   /** The hub's parts: configuration, logger, resilience, one client per provider, chat, files. */
   hub: Pick<Hub, "config" | "paths" | "logger" | "resilience" | "providers" | "chat" | "files">;
   threads: ThreadRepository;
+  /**
+   * Whose threads a client works with: "local" (stdio, in-process: the one local user,
+   * LOCAL_THREAD_OWNER) or "hub-key" (HTTP: the authenticated key, which the endpoint hands each
+   * instance as `authInfo.clientId`, see http.ts). Default "local".
+   */
+  threadOwners?: "local" | "hub-key";
   /** Where clink runs and what `files` may name: the directory the server was started in. */
   workspace: string;
   /** `--runtime` for clink; each mode's own choice when absent. */
@@ -30,11 +37,12 @@ export interface McpServerParts {
   hostEnv?: NodeJS.ProcessEnv;
 }
 
-export type McpServerFactory = () => McpServer;
+/** The SDK's factory shape; `authInfo` is set by the HTTP endpoint only. */
+export type McpServerFactory = (request?: Pick<McpRequestContext, "authInfo">) => McpServer;
 
 export function createMcpServerFactory(parts: McpServerParts): McpServerFactory {
   const { hub } = parts;
-  const context: ToolContext = {
+  const shared: Omit<ToolContext, "conversations"> = {
     config: hub.config,
     paths: hub.paths,
     logger: hub.logger,
@@ -42,13 +50,23 @@ export function createMcpServerFactory(parts: McpServerParts): McpServerFactory 
     providers: hub.providers,
     chat: hub.chat,
     files: hub.files,
-    conversations: createConversations(parts.threads, hub.config.mcp.threads),
     catalog: createModelCatalog(hub),
     workspace: parts.workspace,
     runtime: parts.runtime,
     hostEnv: parts.hostEnv ?? process.env,
   };
-  return () => {
+  const ownerOf = (request: Pick<McpRequestContext, "authInfo"> | undefined): string => {
+    if ((parts.threadOwners ?? "local") === "local") return LOCAL_THREAD_OWNER;
+    const owner = request?.authInfo?.clientId;
+    // The endpoint authenticates before it builds an instance; without a caller there is no owner.
+    if (owner === undefined) throw new Error("an MCP server for hub keys was built without the caller's key");
+    return owner;
+  };
+  return (request) => {
+    const context: ToolContext = {
+      ...shared,
+      conversations: createConversations(parts.threads, hub.config.mcp.threads, ownerOf(request)),
+    };
     const server = new McpServer(
       { name: MCP_SERVER_NAME, version: VERSION },
       {

@@ -163,4 +163,16 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    name: "thread owners",
+    up(database) {
+      // Threads stored before owners existed were started by whoever ran the server; they go to the
+      // local (stdio) owner, so `ai-orchestrator mcp` still reaches them and no hub key does.
+      database.exec(`
+        ALTER TABLE threads ADD COLUMN owner TEXT NOT NULL DEFAULT 'local';
+        CREATE INDEX threads_owner_updated_at ON threads (owner, updated_at);
+      `);
+    },
+  },
 ];

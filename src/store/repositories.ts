@@ -86,8 +86,16 @@ export interface ThreadTurn {
   at: number;
 }
 
+/**
+ * The owner of threads started over stdio (`ai-orchestrator mcp`, one local user), and of every
+ * thread stored before threads had owners: the migration that added the column gave them this one.
+ */
+export const LOCAL_THREAD_OWNER = "local";
+
 export interface ThreadSummary {
   id: string;
+  /** Who may list, read, continue and delete it: `key:<hub key id>` over HTTP, LOCAL_THREAD_OWNER over stdio. */
+  owner: string;
   createdAt: number;
   updatedAt: number;
   turnCount: number;
@@ -98,17 +106,23 @@ export interface Thread extends ThreadSummary {
   turns: ThreadTurn[];
 }
 
+/**
+ * Every read and write but retention names the owner: another owner's thread is, to the caller, a
+ * thread that does not exist.
+ */
 export interface ThreadRepository {
   /**
-   * Appends the turns, in order and all or none, creating the thread when it does not exist. Appends
-   * to one thread from several processes never interleave within one call and never lose a turn.
+   * Appends the turns, in order and all or none, creating the thread (owned by `owner`) when it does
+   * not exist. Appends to one thread from several processes never interleave within one call and
+   * never lose a turn. Refuses (AppError not_found, nothing written) a thread another owner holds.
    */
-  append(id: string, turns: readonly ThreadTurn[]): Promise<ThreadSummary>;
-  get(id: string): Promise<Thread | undefined>;
-  /** Most recently updated first; `before` pages on updatedAt. */
-  list(options: { limit: number; before?: number | undefined }): Promise<ThreadSummary[]>;
-  /** True when the thread existed. */
-  delete(id: string): Promise<boolean>;
+  append(owner: string, id: string, turns: readonly ThreadTurn[]): Promise<ThreadSummary>;
+  /** The owner's thread; undefined when there is none or another owner holds it. */
+  get(owner: string, id: string): Promise<Thread | undefined>;
+  /** The owner's threads, most recently updated first; `before` pages on updatedAt. */
+  list(options: { owner: string; limit: number; before?: number | undefined }): Promise<ThreadSummary[]>;
+  /** True when the owner's thread existed (another owner's is left alone and answers false). */
+  delete(owner: string, id: string): Promise<boolean>;
   /** Deletes threads last updated before `at` (a retention policy decides `at`); returns how many. */
   deleteUpdatedBefore(at: number): Promise<number>;
 }

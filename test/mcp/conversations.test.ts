@@ -8,6 +8,7 @@ import { test } from "node:test";
 import { createConversations } from "../../src/mcp/conversations.ts";
 import { shorten } from "../../src/mcp/tools/clink-tool.ts";
 import { createLogger } from "../../src/observability/logger.ts";
+import { LOCAL_THREAD_OWNER } from "../../src/store/repositories.ts";
 import { openStore, type Store } from "../../src/store/store.ts";
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -31,6 +32,7 @@ test("a thread is refused once its age, turns or size pass the limits, each name
   const conversations = createConversations(
     store.threads,
     { maxTurns: 6, maxAgeDays: 2, maxBytes: 60 },
+    LOCAL_THREAD_OWNER,
     () => now,
   );
 

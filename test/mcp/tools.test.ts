@@ -6,6 +6,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, beforeEach, test } from "node:test";
 import type { Client } from "@modelcontextprotocol/client";
+import { LOCAL_THREAD_OWNER } from "../../src/store/repositories.ts";
 import {
   type InProcessServer,
   inMemoryClient,
@@ -148,16 +149,17 @@ test("bad input is a tool error naming the problem, never a protocol failure", a
 test("an expired continuation_id is refused with its age and the setting", async () => {
   const { structured } = await chat({ prompt: "old news", model: "glm-4.6" });
   // Age the thread in the store itself: its turns were appended 40 days ago.
-  const thread = await server.store.threads.get(structured.continuation_id);
+  const thread = await server.store.threads.get(LOCAL_THREAD_OWNER, structured.continuation_id);
   assert.ok(thread);
-  await server.store.threads.delete(thread.id);
+  await server.store.threads.delete(LOCAL_THREAD_OWNER, thread.id);
   const longAgo = Date.now() - 40 * 24 * 60 * 60 * 1000;
   await server.store.threads.append(
+    LOCAL_THREAD_OWNER,
     thread.id,
     thread.turns.map((turn) => ({ ...turn, at: longAgo })),
   );
   assert.equal(
-    (await server.store.threads.get(thread.id))?.updatedAt,
+    (await server.store.threads.get(LOCAL_THREAD_OWNER, thread.id))?.updatedAt,
     longAgo,
     "a thread is as old as its last turn",
   );

@@ -26,6 +26,9 @@ export interface Backend {
 }
 
 const logger = createLogger({ level: "silent" });
+/** Two thread owners, as the MCP endpoint names hub keys. */
+const ME = "key:me";
+const OTHER = "key:other";
 
 /** Opens a store on the database, closed when the test ends. */
 export async function storeOn(t: TestContext, database: ConformanceDatabase): Promise<Store> {
@@ -164,16 +167,17 @@ export function runConformance(backend: Backend): void {
       const opened = await open(t);
       if (!opened) return;
       const { threads } = opened.store;
-      assert.equal(await threads.get("missing"), undefined);
-      const first = await threads.append("t1", [
+      assert.equal(await threads.get(ME, "missing"), undefined);
+      const first = await threads.append(ME, "t1", [
         turn("hello", 100),
         turn("hi there", 110, { role: "assistant", provider: "zai", model: "glm-4.6" }),
       ]);
-      assert.deepEqual(first, { id: "t1", createdAt: 100, updatedAt: 110, turnCount: 2 });
-      const second = await threads.append("t1", [turn("read this", 200, { files: ["abc", "def"] })]);
-      assert.deepEqual(second, { id: "t1", createdAt: 100, updatedAt: 200, turnCount: 3 });
-      assert.deepEqual(await threads.get("t1"), {
+      assert.deepEqual(first, { id: "t1", owner: ME, createdAt: 100, updatedAt: 110, turnCount: 2 });
+      const second = await threads.append(ME, "t1", [turn("read this", 200, { files: ["abc", "def"] })]);
+      assert.deepEqual(second, { id: "t1", owner: ME, createdAt: 100, updatedAt: 200, turnCount: 3 });
+      assert.deepEqual(await threads.get(ME, "t1"), {
         id: "t1",
+        owner: ME,
         createdAt: 100,
         updatedAt: 200,
         turnCount: 3,
@@ -192,13 +196,13 @@ export function runConformance(backend: Backend): void {
       const writers = [opened.store, other];
       await Promise.all(
         Array.from({ length: 20 }, (_, index) =>
-          writers[index % 2]?.threads.append("busy", [
+          writers[index % 2]?.threads.append(ME, "busy", [
             turn(`question ${index}`, 1_000 + index),
             turn(`answer ${index}`, 1_000 + index, { role: "assistant" }),
           ]),
         ),
       );
-      const thread = await other.threads.get("busy");
+      const thread = await other.threads.get(ME, "busy");
       assert.equal(thread?.turnCount, 40);
       assert.equal(thread?.turns.length, 40);
       for (let index = 0; index < 40; index += 2) {
@@ -216,26 +220,57 @@ export function runConformance(backend: Backend): void {
         ["mid", 200],
         ["new", 300],
       ] as const)
-        await threads.append(id, [turn(id, at)]);
-      await threads.append("old", [turn("revived", 400)]);
+        await threads.append(ME, id, [turn(id, at)]);
+      await threads.append(ME, "old", [turn("revived", 400)]);
       assert.deepEqual(
-        (await threads.list({ limit: 10 })).map((thread) => thread.id),
+        (await threads.list({ owner: ME, limit: 10 })).map((thread) => thread.id),
         ["old", "new", "mid"],
       );
       assert.deepEqual(
-        (await threads.list({ limit: 1, before: 400 })).map((thread) => thread.id),
+        (await threads.list({ owner: ME, limit: 1, before: 400 })).map((thread) => thread.id),
         ["new"],
       );
-      assert.equal(await threads.delete("new"), true);
-      assert.equal(await threads.delete("new"), false);
-      assert.equal(await threads.get("new"), undefined);
+      assert.equal(await threads.delete(ME, "new"), true);
+      assert.equal(await threads.delete(ME, "new"), false);
+      assert.equal(await threads.get(ME, "new"), undefined);
       assert.equal(await threads.deleteUpdatedBefore(250), 1);
       assert.deepEqual(
-        (await threads.list({ limit: 10 })).map((thread) => thread.id),
+        (await threads.list({ owner: ME, limit: 10 })).map((thread) => thread.id),
         ["old"],
       );
-      await threads.append("mid", [turn("again", 500)]);
-      assert.equal((await threads.get("mid"))?.turns.length, 1, "a deleted thread's turns went with it");
+      await threads.append(ME, "mid", [turn("again", 500)]);
+      assert.equal((await threads.get(ME, "mid"))?.turns.length, 1, "a deleted thread's turns went with it");
+    });
+
+    test("a thread is its owner's: another owner neither lists, reads, continues nor deletes it", async (t) => {
+      const opened = await open(t);
+      if (!opened) return;
+      const { threads } = opened.store;
+      await threads.append(ME, "mine", [turn("private", 100)]);
+      await threads.append(OTHER, "theirs", [turn("also private", 200)]);
+      assert.deepEqual(
+        (await threads.list({ owner: ME, limit: 10 })).map((thread) => thread.id),
+        ["mine"],
+      );
+      assert.deepEqual(
+        (await threads.list({ owner: OTHER, limit: 10, before: 1_000 })).map((thread) => thread.id),
+        ["theirs"],
+      );
+      assert.equal(await threads.get(OTHER, "mine"), undefined);
+      assert.equal(await threads.delete(OTHER, "mine"), false);
+      await assert.rejects(
+        threads.append(OTHER, "mine", [turn("sneaked in", 300)]),
+        (error) => isAppError(error) && error.kind === "not_found",
+      );
+      const mine = await threads.get(ME, "mine");
+      assert.equal(mine?.owner, ME);
+      assert.deepEqual(
+        mine?.turns.map((each) => each.content),
+        ["private"],
+        "the refused append wrote nothing",
+      );
+      assert.equal(mine?.updatedAt, 100);
+      assert.equal(await threads.delete(ME, "mine"), true);
     });
   });
 
@@ -361,8 +396,8 @@ export function runConformance(backend: Backend): void {
       await opened.store.ping();
       const again = await storeOn(t, opened.database);
       await again.ping();
-      await again.threads.append("x", [turn("still works", 1)]);
-      assert.equal((await opened.store.threads.get("x"))?.turnCount, 1);
+      await again.threads.append(ME, "x", [turn("still works", 1)]);
+      assert.equal((await opened.store.threads.get(ME, "x"))?.turnCount, 1);
     });
   });
 }

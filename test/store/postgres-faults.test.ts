@@ -7,6 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { AuditTrail } from "../../src/audit/audit-trail.ts";
 import { isAppError } from "../../src/errors.ts";
 import { POSTGRES_MIGRATIONS } from "../../src/store/postgres/migrations.ts";
+import { LOCAL_THREAD_OWNER } from "../../src/store/repositories.ts";
 import { postgresSchemaUrl, withRawPostgres } from "../support/postgres.ts";
 import { storeOn } from "./conformance.ts";
 
@@ -86,7 +87,9 @@ test("PostgreSQL going away mid-load: failures are quick AppErrors, nothing hang
       // A bound far above any healthy or failing answer: only a hang reaches it.
       const settled = await Promise.race([
         Promise.all([
-          store.threads.append("load", [{ role: "user", content: `turn ${current}`, at: current }]),
+          store.threads.append(LOCAL_THREAD_OWNER, "load", [
+            { role: "user", content: `turn ${current}`, at: current },
+          ]),
           trail.record({ actor: "hub", action: "test.load", subject: `op-${current}`, outcome: "ok" }),
         ]).then(
           () => ({ index: current, ok: true }),
@@ -131,7 +134,7 @@ test("PostgreSQL going away mid-load: failures are quick AppErrors, nothing hang
   assert.ok(outcomes.at(-1)?.ok, "operations succeed again once the database is back");
   await store.ping();
 
-  const thread = await store.threads.get("load");
+  const thread = await store.threads.get(LOCAL_THREAD_OWNER, "load");
   const contents = thread?.turns.map((turn) => turn.content) ?? [];
   assert.equal(new Set(contents).size, contents.length, "no turn was written twice");
   for (const outcome of outcomes.filter((item) => item.ok)) {

@@ -1,4 +1,5 @@
-// `threads`: the stored conversation threads, newest first; one thread's turns; or deleting one.
+// `threads`: the caller's stored conversation threads, newest first; one thread's turns; or deleting
+// one. Another owner's thread answers exactly as an unknown one.
 import type { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { AppError } from "../../errors.ts";
@@ -13,7 +14,7 @@ export const threadsInput = z.object({
 const LIST_LIMIT = 50;
 
 export function registerThreadsTool(server: McpServer, context: ToolContext): void {
-  const repository = context.conversations.repository;
+  const { repository, owner } = context.conversations;
   server.registerTool(
     "threads",
     {
@@ -23,7 +24,7 @@ export function registerThreadsTool(server: McpServer, context: ToolContext): vo
     (input) =>
       guarded(context.logger, "threads", async () => {
         if (input.action === "list") {
-          const threads = await repository.list({ limit: LIST_LIMIT });
+          const threads = await repository.list({ owner, limit: LIST_LIMIT });
           const lines = threads.map(
             (thread) =>
               `${thread.id}  ${thread.turnCount} turns  last ${new Date(thread.updatedAt).toISOString()}`,
@@ -42,10 +43,10 @@ export function registerThreadsTool(server: McpServer, context: ToolContext): vo
           throw new AppError("usage", `threads ${input.action}: give the thread's continuation_id`);
         }
         if (input.action === "delete") {
-          if (!(await repository.delete(id))) throw unknownThread(id);
+          if (!(await repository.delete(owner, id))) throw unknownThread(id);
           return textResult(`deleted thread ${id}`, { continuation_id: id, deleted: true });
         }
-        const thread = await repository.get(id);
+        const thread = await repository.get(owner, id);
         if (!thread) throw unknownThread(id);
         const text = thread.turns
           .map((turn) => {

@@ -141,6 +141,15 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
         WHERE state IN ('claimed', 'committed')`;
     },
   },
+  {
+    version: 5,
+    name: "thread owners",
+    async up(sql) {
+      // Threads stored before owners existed go to the local (stdio) owner: see the SQLite migration.
+      await sql`ALTER TABLE threads ADD COLUMN owner text NOT NULL DEFAULT 'local'`;
+      await sql`CREATE INDEX threads_owner_updated_at ON threads (owner, updated_at)`;
+    },
+  },
 ];
 
 // Any constant shared by every replica of every version ("aiomig" in ASCII, fits in 53 bits).

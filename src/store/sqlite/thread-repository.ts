@@ -1,6 +1,8 @@
 // Conversation threads in orchestrator.db: one row per thread, one per turn numbered from 1. An
-// append numbers its turns after the thread's count inside one write transaction.
+// append numbers its turns after the thread's count inside one write transaction. Every query but
+// retention names the owner, so another owner's thread is never read, continued or deleted.
 import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { AppError } from "../../errors.ts";
 import type { Thread, ThreadRepository, ThreadSummary, ThreadTurn } from "../repositories.ts";
 import { integer, optionalText, type Row, stringList, text } from "./columns.ts";
 import { immediateTransaction } from "./transaction.ts";
@@ -20,14 +22,14 @@ export class SqliteThreadRepository implements ThreadRepository {
   constructor(database: DatabaseSync) {
     this.#database = database;
     this.#summary = database.prepare(
-      "SELECT id, created_at, updated_at, turn_count FROM threads WHERE id = ?",
+      "SELECT id, owner, created_at, updated_at, turn_count FROM threads WHERE id = ? AND owner = ?",
     );
     this.#create = database.prepare(
-      "INSERT INTO threads (id, created_at, updated_at, turn_count) VALUES (?, ?, ?, 0) ON CONFLICT (id) DO NOTHING",
+      "INSERT INTO threads (id, owner, created_at, updated_at, turn_count) VALUES (?, ?, ?, ?, 0) ON CONFLICT (id) DO NOTHING",
     );
     this.#advance = database.prepare(
       `UPDATE threads SET turn_count = turn_count + ?, updated_at = max(updated_at, ?)
-       WHERE id = ? RETURNING id, created_at, updated_at, turn_count`,
+       WHERE id = ? RETURNING id, owner, created_at, updated_at, turn_count`,
     );
     this.#insertTurn = database.prepare(
       "INSERT INTO thread_turns (thread_id, seq, role, content, provider, model, files, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -36,21 +38,23 @@ export class SqliteThreadRepository implements ThreadRepository {
       "SELECT role, content, provider, model, files, at FROM thread_turns WHERE thread_id = ? ORDER BY seq",
     );
     this.#newest = database.prepare(
-      "SELECT id, created_at, updated_at, turn_count FROM threads ORDER BY updated_at DESC, id LIMIT ?",
+      "SELECT id, owner, created_at, updated_at, turn_count FROM threads WHERE owner = ? ORDER BY updated_at DESC, id LIMIT ?",
     );
     this.#newestBefore = database.prepare(
-      "SELECT id, created_at, updated_at, turn_count FROM threads WHERE updated_at < ? ORDER BY updated_at DESC, id LIMIT ?",
+      "SELECT id, owner, created_at, updated_at, turn_count FROM threads WHERE owner = ? AND updated_at < ? ORDER BY updated_at DESC, id LIMIT ?",
     );
-    this.#delete = database.prepare("DELETE FROM threads WHERE id = ?");
+    this.#delete = database.prepare("DELETE FROM threads WHERE id = ? AND owner = ?");
     this.#deleteBefore = database.prepare("DELETE FROM threads WHERE updated_at < ?");
   }
 
-  async append(id: string, turns: readonly ThreadTurn[]): Promise<ThreadSummary> {
+  async append(owner: string, id: string, turns: readonly ThreadTurn[]): Promise<ThreadSummary> {
     const first = turns[0]?.at ?? Date.now();
     const last = Math.max(first, ...turns.map((turn) => turn.at));
     return immediateTransaction(this.#database, () => {
-      this.#create.run(id, first, first);
-      const before = integer(this.#summary.get(id) ?? {}, "turn_count");
+      this.#create.run(id, owner, first, first);
+      const existing = this.#summary.get(id, owner);
+      if (existing === undefined) throw new AppError("not_found", `no thread ${id} of ${owner}`);
+      const before = integer(existing, "turn_count");
       turns.forEach((turn, index) => {
         this.#insertTurn.run(
           id,
@@ -67,22 +71,25 @@ export class SqliteThreadRepository implements ThreadRepository {
     });
   }
 
-  async get(id: string): Promise<Thread | undefined> {
-    const row = this.#summary.get(id);
+  async get(owner: string, id: string): Promise<Thread | undefined> {
+    const row = this.#summary.get(id, owner);
     if (row === undefined) return undefined;
     return { ...summaryFromRow(row), turns: this.#turns.all(id).map(turnFromRow) };
   }
 
-  async list(options: { limit: number; before?: number | undefined }): Promise<ThreadSummary[]> {
+  async list(options: {
+    owner: string;
+    limit: number;
+    before?: number | undefined;
+  }): Promise<ThreadSummary[]> {
+    const { owner, limit, before } = options;
     const rows =
-      options.before === undefined
-        ? this.#newest.all(options.limit)
-        : this.#newestBefore.all(options.before, options.limit);
+      before === undefined ? this.#newest.all(owner, limit) : this.#newestBefore.all(owner, before, limit);
     return rows.map(summaryFromRow);
   }
 
-  async delete(id: string): Promise<boolean> {
-    return Number(this.#delete.run(id).changes) > 0;
+  async delete(owner: string, id: string): Promise<boolean> {
+    return Number(this.#delete.run(id, owner).changes) > 0;
   }
 
   async deleteUpdatedBefore(at: number): Promise<number> {
@@ -93,6 +100,7 @@ export class SqliteThreadRepository implements ThreadRepository {
 function summaryFromRow(row: Row): ThreadSummary {
   return {
     id: text(row, "id"),
+    owner: text(row, "owner"),
     createdAt: integer(row, "created_at"),
     updatedAt: integer(row, "updated_at"),
     turnCount: integer(row, "turn_count"),
