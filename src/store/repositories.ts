@@ -110,6 +110,12 @@ export interface Thread extends ThreadSummary {
  * Every read and write but retention names the owner: another owner's thread is, to the caller, a
  * thread that does not exist.
  */
+export interface ThreadListOptions {
+  owner: string;
+  limit: number;
+  before?: number | undefined;
+}
+
 export interface ThreadRepository {
   /**
    * Appends the turns, in order and all or none, creating the thread (owned by `owner`) when it does
@@ -120,7 +126,7 @@ export interface ThreadRepository {
   /** The owner's thread; undefined when there is none or another owner holds it. */
   get(owner: string, id: string): Promise<Thread | undefined>;
   /** The owner's threads, most recently updated first; `before` pages on updatedAt. */
-  list(options: { owner: string; limit: number; before?: number | undefined }): Promise<ThreadSummary[]>;
+  list(options: ThreadListOptions): Promise<ThreadSummary[]>;
   /** True when the owner's thread existed (another owner's is left alone and answers false). */
   delete(owner: string, id: string): Promise<boolean>;
   /** Deletes threads last updated before `at` (a retention policy decides `at`); returns how many. */

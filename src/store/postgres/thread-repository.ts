@@ -4,7 +4,13 @@
 // One statement rather than a transaction on a reserved connection: see audit-log.ts. Every query
 // but retention names the owner, so another owner's thread is never read, continued or deleted.
 import { AppError } from "../../errors.ts";
-import type { Thread, ThreadRepository, ThreadSummary, ThreadTurn } from "../repositories.ts";
+import type {
+  Thread,
+  ThreadListOptions,
+  ThreadRepository,
+  ThreadSummary,
+  ThreadTurn,
+} from "../repositories.ts";
 import type { PostgresConnection } from "./connection.ts";
 
 interface SummaryRow {
@@ -83,11 +89,7 @@ export class PostgresThreadRepository implements ThreadRepository {
     return row === undefined ? undefined : { ...summaryFromRow(row), turns: turns.map(turnFromRow) };
   }
 
-  async list(options: {
-    owner: string;
-    limit: number;
-    before?: number | undefined;
-  }): Promise<ThreadSummary[]> {
+  async list(options: ThreadListOptions): Promise<ThreadSummary[]> {
     const { owner, limit, before } = options;
     const rows = await this.#connection.run((sql) =>
       before === undefined

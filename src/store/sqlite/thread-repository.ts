@@ -3,7 +3,13 @@
 // retention names the owner, so another owner's thread is never read, continued or deleted.
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { AppError } from "../../errors.ts";
-import type { Thread, ThreadRepository, ThreadSummary, ThreadTurn } from "../repositories.ts";
+import type {
+  Thread,
+  ThreadListOptions,
+  ThreadRepository,
+  ThreadSummary,
+  ThreadTurn,
+} from "../repositories.ts";
 import { integer, optionalText, type Row, stringList, text } from "./columns.ts";
 import { immediateTransaction } from "./transaction.ts";
 
@@ -77,11 +83,7 @@ export class SqliteThreadRepository implements ThreadRepository {
     return { ...summaryFromRow(row), turns: this.#turns.all(id).map(turnFromRow) };
   }
 
-  async list(options: {
-    owner: string;
-    limit: number;
-    before?: number | undefined;
-  }): Promise<ThreadSummary[]> {
+  async list(options: ThreadListOptions): Promise<ThreadSummary[]> {
     const { owner, limit, before } = options;
     const rows =
       before === undefined ? this.#newest.all(owner, limit) : this.#newestBefore.all(owner, before, limit);
