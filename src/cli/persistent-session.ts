@@ -82,36 +82,38 @@ export async function renewSessionOf(
   viaHub: boolean,
   onWarning: (line: string) => void,
 ): Promise<void> {
-  const { sessionName } = await import("../runtimes/docker-container.ts");
-  const container = sessionName(
-    mode.name,
-    modeStateDir(context.paths, mode.name),
-    realpathSync(process.cwd()),
-  );
+  const options = await sessionTokenOptions(context, config, mode);
   const { holdsPersistentToken } = await import("../hub/persistent-session-tokens.ts");
-  if (!holdsPersistentToken(context.paths, container)) return;
+  if (!holdsPersistentToken(context.paths, options.container)) return;
   if (!viaHub) {
     throw new AppError(
       "usage",
       `the ${mode.name} session in this workspace runs through the hub: launch with \`--via-hub\` (or set modes.${mode.name}.viaHub: true), or stop the session with \`ai-orchestrator ${mode.name} stop\``,
     );
   }
-  const { logger } = await import("../observability/logger.ts");
-  await renew({ mode, onWarning }, { config, paths: context.paths, logger: logger(), container });
+  await renew({ mode, onWarning }, options);
 }
 
-async function tokenOptions(session: PersistentSession): Promise<PersistentTokenOptions> {
+function tokenOptions(session: PersistentSession): Promise<PersistentTokenOptions> {
+  return sessionTokenOptions(session.context, session.config, session.mode);
+}
+
+/** Where the token of this workspace's session of `mode` is kept: its container's name. */
+async function sessionTokenOptions(
+  context: CliContext,
+  config: Config,
+  mode: ResolvedMode,
+): Promise<PersistentTokenOptions> {
   const [{ sessionName }, { logger }] = await Promise.all([
     import("../runtimes/docker-container.ts"),
     import("../observability/logger.ts"),
   ]);
-  const { paths } = session.context;
-  const name = session.mode.name;
+  const { paths } = context;
   return {
-    config: session.config,
+    config,
     paths,
     logger: logger(),
-    container: sessionName(name, modeStateDir(paths, name), realpathSync(process.cwd())),
+    container: sessionName(mode.name, modeStateDir(paths, mode.name), realpathSync(process.cwd())),
   };
 }
 
