@@ -4,6 +4,7 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { storeUrl } from "../config/shared-state.ts";
 import { AppError } from "../errors.ts";
+import { inspectLocalFile } from "../files/local-file.ts";
 import type { ChatResult } from "../gateway/chat-service.ts";
 import { createHub } from "../hub/hub.ts";
 import { createLogger } from "../observability/logger.ts";
@@ -62,7 +63,10 @@ async function runAsk(prompt: string, options: AskOptions, command: Command): Pr
   // policy layer's operational warnings (a circuit opening, Redis going away) are JSON for a server's
   // logs, so here they appear only when AI_ORCHESTRATOR_LOG_LEVEL asks for them.
   const logger = createLogger({ level: process.env.AI_ORCHESTRATOR_LOG_LEVEL ? undefined : "error" });
-  // The store holds the file registry; a question without files does not open it.
+  // The store holds the file registry; a question without files does not open it, and a file that
+  // cannot be sent fails here, before the store is opened (or, in a new home, created).
+  const files = options.file.map((path) => ({ path, label: `--file ${path}` }));
+  for (const file of files) await inspectLocalFile(file.path, file.label);
   const store =
     options.file.length === 0
       ? undefined
@@ -78,7 +82,7 @@ async function runAsk(prompt: string, options: AskOptions, command: Command): Pr
       ...(options.model === undefined ? {} : { model: options.model }),
       prompt,
       ...(options.system === undefined ? {} : { system: options.system }),
-      files: options.file.map((path) => ({ path, label: `--file ${path}` })),
+      files,
       actor: cliActor(),
       ...(options.maxTokens === undefined ? {} : { maxOutputTokens: options.maxTokens }),
       ...(options.json

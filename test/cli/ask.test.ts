@@ -2,7 +2,7 @@
 // per provider, failures as one line (or one JSON object) and a non-zero exit.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { stringify } from "yaml";
@@ -369,7 +369,7 @@ describe("ask", () => {
       assert.match(body.messages[0].content, /What is the code\?$/);
     });
 
-    it("a missing file is one line naming it, before anything is sent", async (t) => {
+    it("a missing file is one line naming it, before anything is sent or any store is created", async (t) => {
       setup(t);
       simulators.clearRequests();
       const result = await runCli(["ask", "--provider", "zai", "--file", join(home, "nope.txt"), "hi"], {
@@ -378,6 +378,7 @@ describe("ask", () => {
       assert.equal(result.code, 2);
       assert.match(result.stderr, /^ai-orchestrator: --file .*nope\.txt does not exist; check the path\n$/);
       assert.equal(simulators.requests().length, 0);
+      assert.equal(existsSync(join(home, "orchestrator.db")), false, "the new home got no store");
     });
   });
 
