@@ -94,7 +94,13 @@ async function launch(context: CliContext, modeName: string, rawArgs: readonly s
   if (runtime.name === "docker") {
     // The run may go into this workspace's persistent session, whose own hub token it renews.
     const { renewSessionOf } = await import("./persistent-session.ts");
-    await renewSessionOf(context, config, mode, session !== undefined, warn).catch(async (error: unknown) => {
+    await renewSessionOf(
+      context,
+      config,
+      mode,
+      { viaHub: session !== undefined, sessions: runtime.sessions },
+      warn,
+    ).catch(async (error: unknown) => {
       await session?.close();
       throw error;
     });

@@ -72,20 +72,30 @@ export async function sessionStatus(session: PersistentSession): Promise<Session
 
 /**
  * A run into a session in this workspace started through the hub keeps that session's token alive.
- * A run not through the hub is refused there: its assistant would present the hub token to the
- * provider itself.
+ * A run goes into the session with the credential the session was started with, so a run that does
+ * not match it is refused: one not through the hub into a hub session would present the hub token
+ * to the provider, one through the hub into a session holding the provider key would present that
+ * key to the hub.
  */
 export async function renewSessionOf(
   context: CliContext,
   config: Config,
   mode: ResolvedMode,
-  viaHub: boolean,
+  run: { viaHub: boolean; sessions: SessionManager | undefined },
   onWarning: (line: string) => void,
 ): Promise<void> {
   const options = await sessionTokenOptions(context, config, mode);
   const { holdsPersistentToken } = await import("../hub/persistent-session-tokens.ts");
-  if (!holdsPersistentToken(context.paths, options.container)) return;
-  if (!viaHub) {
+  if (!holdsPersistentToken(context.paths, options.container)) {
+    if (run.viaHub && (await run.sessions?.status(mode.name))?.state === "running") {
+      throw new AppError(
+        "usage",
+        `the ${mode.name} session in this workspace was started without the hub and holds the provider key: launch without \`--via-hub\`, or restart the session through the hub with \`ai-orchestrator --via-hub ${mode.name} restart\``,
+      );
+    }
+    return;
+  }
+  if (!run.viaHub) {
     throw new AppError(
       "usage",
       `the ${mode.name} session in this workspace runs through the hub: launch with \`--via-hub\` (or set modes.${mode.name}.viaHub: true), or stop the session with \`ai-orchestrator ${mode.name} stop\``,

@@ -246,6 +246,32 @@ test("docker: `--via-hub glm start` holds a token for the session's life, renewe
   assert.equal((await activeSessionKeys()).length, 0);
 });
 
+test("docker: a `--via-hub` run into a session started without the hub is refused, before anything is sent", async (t) => {
+  if (runtimeMissing(t, "docker")) return;
+  const workspace = hookedWorkspace({ after: () => {} }, "true");
+  const inWorkspace = { env: world.env, cwd: workspace };
+  t.after(async () => {
+    await runCli(["--runtime", "docker", "glm", "stop"], inWorkspace);
+    rmSync(workspace, { recursive: true, force: true });
+  });
+  const started = await runCli(["--runtime", "docker", "glm", "start"], inWorkspace);
+  assert.equal(started.code, 0, started.stderr);
+  world.simulators.clearRequests();
+  // The session's assistant holds the provider key: through the hub it would present that key there.
+  const result = await runCli(["--runtime", "docker", "--via-hub", "glm", "-p", "never sent"], inWorkspace);
+  assert.equal(result.code, 2, result.stderr);
+  assert.equal(
+    result.stderr,
+    "ai-orchestrator: the glm session in this workspace was started without the hub and holds the provider key: launch without `--via-hub`, or restart the session through the hub with `ai-orchestrator --via-hub glm restart`\n",
+  );
+  assert.equal(world.simulators.requests().length, 0, "nothing reached a provider");
+  const restarted = await runCli(["--runtime", "docker", "--via-hub", "glm", "restart"], inWorkspace);
+  assert.equal(restarted.code, 0, restarted.stderr);
+  const through = await runCli(["--runtime", "docker", "--via-hub", "glm", "-p", "Say hello"], inWorkspace);
+  assert.equal(through.code, 0, through.stderr);
+  assert.match(through.stdout, /Simulated Z\.ai reply to: .*Say hello/);
+});
+
 test("docker: a session removed by other hands loses its hub token at the next `glm status`", async (t) => {
   if (runtimeMissing(t, "docker")) return;
   const workspace = hookedWorkspace(t, "true");
