@@ -4,8 +4,9 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { after, before, type TestContext, test } from "node:test";
 import type { RuntimeName } from "../../src/runtimes/runtime.ts";
+import { containersOf, dockerUnavailable } from "../support/docker.ts";
 import {
   assertNoForeignKeyIn,
   assertOwnTrafficOnly,
@@ -16,14 +17,28 @@ import { requireService } from "../support/services.ts";
 import { type McpWorld, resultText, startMcpWorld, stdioClient } from "./mcp-world.ts";
 
 let world: McpWorld;
+let dockerMissing: string | undefined;
 
 before(async () => {
-  world = await startMcpWorld();
+  // Containers join the host's network: the simulators are on 127.0.0.1 (and CI's engine has no bridge).
+  world = await startMcpWorld(["docker: { network: host }"]);
+  dockerMissing = await dockerUnavailable(world.paths);
 });
 
 after(() => world.close());
 
-const RUNTIMES: RuntimeName[] = ["process", "bwrap"];
+const RUNTIMES: RuntimeName[] = ["process", "bwrap", "docker"];
+
+/** Skips (or, under CI, fails) when the runtime cannot run here. */
+function missing(t: TestContext, runtime: RuntimeName): boolean {
+  if (runtime === "docker") return !requireService(t, "docker", dockerMissing);
+  return !requireService(t, "bubblewrap", runtimeMissing(runtime));
+}
+
+/** What of the glm sandbox is still alive: its processes, or under docker its containers. */
+function leftovers(runtime: RuntimeName): number {
+  return runtime === "docker" ? containersOf(world.fixture.home).length : sandboxProcesses("glm").length;
+}
 
 /** Processes whose environment says they run in this mode's sandbox (HOME is its state root). */
 function sandboxProcesses(mode: string): number[] {
@@ -50,7 +65,7 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 15_00
 
 for (const runtime of RUNTIMES) {
   test(`${runtime}: clink glm answers from Z.ai with only the Z.ai key, though the server holds every key`, async (t) => {
-    if (!requireService(t, "bubblewrap", runtimeMissing(runtime))) return;
+    if (missing(t, runtime)) return;
     world.simulators.clearRequests();
     const client = await stdioClient(world, "auto", ["--runtime", runtime]);
     try {
@@ -69,7 +84,7 @@ for (const runtime of RUNTIMES) {
   });
 
   test(`${runtime}: a timed-out clink ends its whole process group and says so`, async (t) => {
-    if (!requireService(t, "bubblewrap", runtimeMissing(runtime))) return;
+    if (missing(t, runtime)) return;
     world.simulators.faults.inject("zai", { kind: "hang", match: "/messages" });
     const client = await stdioClient(world, "auto", ["--runtime", runtime]);
     try {
@@ -84,7 +99,7 @@ for (const runtime of RUNTIMES) {
         resultText(result),
         /clink glm: timed out after 4 s and was stopped \(its whole process group\)/,
       );
-      await waitFor(() => sandboxProcesses("glm").length === 0, "no process of the glm sandbox is left");
+      await waitFor(() => leftovers(runtime) === 0, "nothing of the glm sandbox is left");
     } finally {
       world.simulators.faults.clear();
       await client.close();
