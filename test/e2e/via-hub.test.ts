@@ -479,6 +479,27 @@ test("two launches starting the hub at the same instant start one hub, and both 
   assert.deepEqual(serveProcesses(world.paths.configFile), []);
 });
 
+test("two `--via-hub` launchers started at the same instant, as separate processes, start one hub and are both answered", async (t) => {
+  await runCli(["hub", "stop"], { env: world.env });
+  const launch = (words: string) => {
+    const workspace = hookedWorkspace(t, "true");
+    return runCli(["--runtime", "process", "--via-hub", "glm", "-p", words], {
+      env: world.env,
+      cwd: workspace,
+    });
+  };
+  const [first, second] = await Promise.all([launch("Hello from one"), launch("Hello from two")]);
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(first.stdout, /Simulated Z\.ai reply to: .*Hello from one/);
+  assert.match(second.stdout, /Simulated Z\.ai reply to: .*Hello from two/);
+  const started = `${first.stderr}${second.stderr}`.match(/started the hub at /g) ?? [];
+  assert.equal(started.length, 1, `${first.stderr}${second.stderr}`);
+  assert.deepEqual(serveProcesses(world.paths.configFile), [hubOf().pid], "one hub process");
+  await runCli(["hub", "stop"], { env: world.env });
+  assert.deepEqual(serveProcesses(world.paths.configFile), []);
+});
+
 test("an auto-started hub that fails at start: one line naming the cause, and a waiting client is refused, not left hanging", async (t) => {
   const home = mkdtempSync(join(tmpdir(), "aio-via-hub-broken-"));
   t.after(() => rmSync(home, { recursive: true, force: true }));
