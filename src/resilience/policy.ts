@@ -170,8 +170,7 @@ export function createProviderPolicy(options: ProviderPolicyOptions): ProviderPo
               shouldRetry(config.retry, error);
             if (!again) throw error;
             metrics.retries.inc();
-            // The caller giving up ends the wait too (the abort's own error is thrown).
-            await sleep(retryDelay(config.retry, number, error, random), undefined, { signal });
+            await backoff(retryDelay(config.retry, number, error, random), signal);
           }
         }
       } catch (error) {
@@ -208,6 +207,15 @@ export function createProviderPolicy(options: ProviderPolicyOptions): ProviderPo
       resilienceMetrics.failures.inc({ provider, kind: outcome.failure.kind });
     },
   };
+}
+
+/** Waits before a retry; the caller giving up ends the wait with its reason, as it ends an attempt. */
+async function backoff(delayMs: number, signal: AbortSignal | undefined): Promise<void> {
+  try {
+    await sleep(delayMs, undefined, { signal });
+  } catch (error) {
+    throw signal?.aborted ? signal.reason : error;
+  }
 }
 
 /** The admission a late failure is recorded under: an ordinary call, whatever it was let in as. */
