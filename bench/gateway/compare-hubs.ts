@@ -1,7 +1,7 @@
 // Two builds of the hub side by side, by the CPU time each spends per request: each checkout's
 // `ai-orchestrator serve` in front of one shared upstream, jobs alternating between them, so that
 // the machine's load touches both alike (and CPU time per request hardly moves with load anyway).
-// `node bench/gateway/compare-hubs.ts [--rounds=N] [--cpu-prof=DIR] CHECKOUT...`, where a checkout
+// `node bench/gateway/compare-hubs.ts [--rounds=N (4)] [--cpu-prof=DIR] CHECKOUT...`, where a checkout
 // is a directory with bin/ai-orchestrator.js and a built dist/ (`.` for this one); the first is the base.
 import { type ChildProcess, fork } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -22,7 +22,7 @@ const WARMUP = 2_000;
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { rounds: { type: "string", default: "3" }, "cpu-prof": { type: "string" } },
+  options: { rounds: { type: "string", default: "4" }, "cpu-prof": { type: "string" } },
 });
 const rounds = Number(values.rounds);
 if (positionals.length === 0 || !Number.isInteger(rounds) || rounds < 1) {
@@ -90,7 +90,12 @@ try {
   const totals = JOBS.map(() => hubs.map(() => ({ hub: 0, upstream: 0, requests: 0, failures: 0 })));
   for (let round = 1; round <= rounds; round += 1) {
     for (const [jobIndex, job] of JOBS.entries()) {
-      for (const [hubIndex, hub] of hubs.entries()) {
+      // The order turns every round: whichever hub goes second in a pair was measured a little
+      // dearer here (by up to 15%), so an even number of rounds cancels that out.
+      const order = hubs.map((_, index) => index);
+      if (round % 2 === 0) order.reverse();
+      for (const hubIndex of order) {
+        const hub = hubs[hubIndex]!;
         const before = { hub: cpuOf(hub.server), upstream: cpuOf(upstream) };
         const result = await load.run(jobFor(hub, job.stream, job.clients, job.requests));
         const total = totals[jobIndex]![hubIndex]!;
