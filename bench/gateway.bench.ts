@@ -14,6 +14,7 @@ import { request } from "undici";
 import { type Hub, hubMissing, startHub } from "./gateway/hub.ts";
 import { PORTKEY_VERSION, portkeyHeaders, startPortkey } from "./gateway/portkey.ts";
 import {
+  cpuMilliseconds,
   listeningLine,
   residentMegabytes,
   type ServerProcess,
@@ -118,19 +119,31 @@ const ms = (value: number): string => value.toFixed(2);
 const signedMs = (value: number): string => `${value >= 0 ? "+" : ""}${value.toFixed(2)}`;
 const rate = (result: LoadResult): number => result.requests / result.seconds;
 const thousands = (value: number): string => Math.round(value).toLocaleString("en");
+const cpuMs = (value: number | undefined): string => (value === undefined ? "–" : value.toFixed(3));
 
 interface Row {
   stream: boolean;
   clients: number;
   leg: LegName;
   result: LoadResult;
+  /** CPU ms per request of the leg's own server process (none for direct) and of the upstream. */
+  cpu: { leg: number | undefined; upstream: number | undefined };
+}
+
+/** CPU ms per request a process spent between two readings of `cpuMilliseconds`. */
+function perRequest(
+  before: number | undefined,
+  after: number | undefined,
+  requests: number,
+): number | undefined {
+  return before === undefined || after === undefined ? undefined : (after - before) / requests;
 }
 
 function printTable(rows: Row[]): void {
   line(
-    "| mode | clients | leg | p50 ms | p99 ms | added p50 ms | added p99 ms | req/s | % of direct | x-aio-overhead-ms p50 |",
+    "| mode | clients | leg | p50 ms | p99 ms | added p50 ms | added p99 ms | req/s | % of direct | x-aio-overhead-ms p50 | CPU ms/request | upstream CPU ms/request |",
   );
-  line("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+  line("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const row of rows) {
     const direct = rows.find(
       (other) => other.leg === "direct" && other.stream === row.stream && other.clients === row.clients,
@@ -153,6 +166,8 @@ function printTable(rows: Row[]): void {
         `${thousands(rate(result))}${failures}`,
         row.leg === "direct" ? "–" : share,
         result.overheadP50Ms === null ? "–" : ms(result.overheadP50Ms),
+        cpuMs(row.cpu.leg),
+        cpuMs(row.cpu.upstream),
         "",
       ]
         .join(" | ")
@@ -163,7 +178,7 @@ function printTable(rows: Row[]): void {
 
 // ---- the two runs ---------------------------------------------------------------------------------
 
-async function sideBySide(legs: Leg[], load: LoadGenerator): Promise<void> {
+async function sideBySide(legs: Leg[], load: LoadGenerator, upstream: ServerProcess): Promise<void> {
   const gateways = legs.flatMap((leg) =>
     leg.server === undefined ? [] : [{ leg, pid: leg.server.child.pid ?? 0 }],
   );
@@ -176,8 +191,16 @@ async function sideBySide(legs: Leg[], load: LoadGenerator): Promise<void> {
     for (const [clients, requests] of REQUESTS_BY_CLIENTS) {
       // Legs take turns within each configuration, so a drift in the machine's load touches all alike.
       for (const leg of legs) {
-        const result = await load.run(jobFor(leg, stream, clients, requests, Math.round(requests / 10)));
-        rows.push({ stream, clients, leg: leg.name, result });
+        const job = jobFor(leg, stream, clients, requests, Math.round(requests / 10));
+        // CPU time is read around the whole job, so it is divided by every request, warm-up included.
+        const cpuBefore = { leg: cpuOf(leg.server), upstream: cpuOf(upstream) };
+        const result = await load.run(job);
+        const sent = job.warmup + job.requests;
+        const cpu = {
+          leg: perRequest(cpuBefore.leg, cpuOf(leg.server), sent),
+          upstream: perRequest(cpuBefore.upstream, cpuOf(upstream), sent),
+        };
+        rows.push({ stream, clients, leg: leg.name, result, cpu });
         const failed = result.failures === 0 ? "" : `, ${result.failures} failed: ${result.firstFailure}`;
         progress(
           `  ${stream ? "streaming" : "non-streaming"} × ${clients}: ${leg.name} p50 ${ms(result.p50Ms)} ms, ${thousands(rate(result))} req/s${failed}`,
@@ -190,7 +213,7 @@ async function sideBySide(legs: Leg[], load: LoadGenerator): Promise<void> {
       `${requests.toLocaleString("en")} at ${clients} client${clients === 1 ? "" : "s"}`,
   );
   line(
-    `Requests per row: ${counts.join(", ")}, each after a tenth as many warm-up requests (and ${LEG_WARMUP.toLocaleString("en")} plain and ${LEG_WARMUP.toLocaleString("en")} streamed per leg before the first row); latency is to the last byte of the answer.`,
+    `Requests per row: ${counts.join(", ")}, each after a tenth as many warm-up requests (and ${LEG_WARMUP.toLocaleString("en")} plain and ${LEG_WARMUP.toLocaleString("en")} streamed per leg before the first row); latency is to the last byte of the answer; CPU ms/request is the user and system time of the leg's server process (and of the upstream) over the row, warm-up included, per request.`,
   );
   line();
   printTable(rows);
@@ -202,6 +225,9 @@ async function sideBySide(legs: Leg[], load: LoadGenerator): Promise<void> {
   if (memory.length > 0)
     line(`Resident memory of the gateways, started and verified → after the run: ${memory.join(", ")}.`);
 }
+
+const cpuOf = (server: ServerProcess | undefined): number | undefined =>
+  server?.child.pid === undefined ? undefined : cpuMilliseconds(server.child.pid);
 
 async function soak(hub: Leg, load: LoadGenerator, total: number): Promise<void> {
   const pid = hub.server?.child.pid ?? 0;
@@ -352,7 +378,7 @@ try {
     if (hubLeg === undefined) line("Nothing to soak without the hub.");
     else await soak(hubLeg, load, options.soakRequests);
   } else {
-    await sideBySide(legs, load);
+    await sideBySide(legs, load, upstream);
   }
 } finally {
   load.close();

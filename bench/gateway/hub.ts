@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { z } from "zod";
 import { listeningLine, type ServerProcess, startServer } from "./processes.ts";
 
-const bin = join(import.meta.dirname, "..", "..", "bin", "ai-orchestrator.js");
+/** This checkout's CLI; `startHub` can be pointed at another checkout's (bench/gateway/compare-hubs.ts). */
+export const CHECKOUT_BIN = join(import.meta.dirname, "..", "..", "bin", "ai-orchestrator.js");
 const createdKeySchema = z.object({ key: z.string().min(1) });
 
 export interface Hub {
@@ -26,7 +27,7 @@ function environment(home: string): NodeJS.ProcessEnv {
 /** Why the hub cannot be measured, or undefined when the built CLI has a `serve` command. */
 export function hubMissing(): string | undefined {
   const home = mkdtempSync(join(tmpdir(), "aio-bench-probe-"));
-  const probe = spawnSync(process.execPath, [bin, "serve", "--help"], {
+  const probe = spawnSync(process.execPath, [CHECKOUT_BIN, "serve", "--help"], {
     env: environment(home),
     encoding: "utf8",
   });
@@ -34,7 +35,15 @@ export function hubMissing(): string | undefined {
   return probe.status === 0 ? undefined : "not built yet";
 }
 
-export async function startHub(upstreamBaseUrl: string, logFile: string): Promise<Hub> {
+export interface HubStart {
+  /** Another checkout's bin/ai-orchestrator.js (default: this checkout's). */
+  bin?: string;
+  /** Flags for node itself, before the script (e.g. `--cpu-prof`). */
+  nodeFlags?: readonly string[];
+}
+
+export async function startHub(upstreamBaseUrl: string, logFile: string, start: HubStart = {}): Promise<Hub> {
+  const bin = start.bin ?? CHECKOUT_BIN;
   const home = mkdtempSync(join(tmpdir(), "aio-bench-hub-"));
   writeFileSync(
     join(home, "config.yaml"),
@@ -64,7 +73,7 @@ export async function startHub(upstreamBaseUrl: string, logFile: string): Promis
     const { key } = createdKeySchema.parse(JSON.parse(created.stdout));
     const server = await startServer({
       name: "the hub",
-      args: [bin, "serve", "--port", "0"],
+      args: [...(start.nodeFlags ?? []), bin, "serve", "--port", "0"],
       env: environment(home),
       logFile,
       ready: listeningLine,

@@ -1,5 +1,5 @@
 // Child processes of the gateway benchmark: start a server with its output in a log file, wait
-// until it says where it listens, measure its resident memory, and stop it.
+// until it says where it listens, measure its resident memory and CPU time, and stop it.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { closeSync, openSync, readFileSync } from "node:fs";
@@ -75,6 +75,35 @@ export async function freePort(): Promise<number> {
 export function residentMegabytes(pid: number): number {
   const result = spawnSync("ps", ["-o", "rss=", "-p", String(pid)], { encoding: "utf8" });
   return Number(result.stdout.trim()) / 1024;
+}
+
+/** Clock ticks per second of /proc's CPU times (`getconf CLK_TCK`; 100 on every Linux build in use). */
+const clockTicks = (): number => {
+  const result = spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" });
+  const ticks = Number(result.stdout?.trim());
+  return Number.isFinite(ticks) && ticks > 0 ? ticks : 100;
+};
+let ticksPerSecond: number | undefined;
+
+/**
+ * CPU time the process has used so far, user plus system, in ms (utime and stime of
+ * /proc/PID/stat, at the clock-tick resolution of 10 ms); undefined where there is no /proc.
+ * Unlike throughput it hardly moves with the machine's load: a busy machine delays a process, it
+ * does not make its work cost more.
+ */
+export function cpuMilliseconds(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return undefined;
+  }
+  // Fields after the command name, which is in parentheses and may itself hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  ticksPerSecond ??= clockTicks();
+  return Number.isFinite(ticks) ? (ticks * 1000) / ticksPerSecond : undefined;
 }
 
 export async function stopServer(server: ServerProcess): Promise<void> {

@@ -1,7 +1,7 @@
 // The hub key itself: 32 random bytes in base64url behind a recognisable `aio_` prefix, so a leaked
 // key is easy to spot and scan for. Only its SHA-256 is stored; the first 12 characters (`aio_` and 8
 // of the random part, 48 bits of the 256) are its public prefix, shown in lists and logs.
-import { createHash, randomBytes } from "node:crypto";
+import { hash, randomBytes } from "node:crypto";
 
 export const KEY_MARKER = "aio_";
 const PREFIX_LENGTH = KEY_MARKER.length + 8;
@@ -18,8 +18,9 @@ export function mintKey(): KeyMaterial {
   return { key, prefix: keyPrefix(key), hash: hashKey(key) };
 }
 
+/** The key's SHA-256 in hex; every request hashes the key it presents, hence the one-shot `hash` (no Hash object). */
 export function hashKey(key: string): string {
-  return createHash("sha256").update(key).digest("hex");
+  return hash("sha256", key, "hex");
 }
 
 export function keyPrefix(key: string): string {

@@ -40,6 +40,25 @@ export function resolveRoute(config: Config, asked: string): Route {
   return { asked, role, targets: [target, ...fallbacksByRole(config, target, role)] };
 }
 
+/** How many model names a route resolver remembers: far more than a hub's clients ever use. */
+const REMEMBERED_ROUTES = 256;
+
+/**
+ * resolveRoute for one config that remembers the routes it found: the hub resolves the same few
+ * names on every request, and a route depends on the config alone. Names that resolve to nothing
+ * are not remembered, nor any beyond the first REMEMBERED_ROUTES (the names come from clients).
+ */
+export function routeResolver(config: Config): (asked: string) => Route {
+  const routes = new Map<string, Route>();
+  return (asked) => {
+    const known = routes.get(asked);
+    if (known !== undefined) return known;
+    const route = resolveRoute(config, asked);
+    if (routes.size < REMEMBERED_ROUTES) routes.set(asked, route);
+    return route;
+  };
+}
+
 /** The route for a provider's own model of a role: what `ask --provider` and a mode's session use. */
 export function routeForProvider(config: Config, providerId: string, model?: string): Route {
   const provider = resolveProvider(config, providerId);

@@ -1,21 +1,11 @@
 // One provider's policy: retry (jittered backoff, Retry-After honoured, retryable errors only) around
-// the circuit breaker, around the bulkhead, around the per-attempt deadlines. Composed with
-// cockatiel's wrap(); the breaker is our own (see breaker.ts) because its state must be persisted
-// and shared, which cockatiel's synchronous in-process breaker cannot do.
-import {
-  BulkheadRejectedError,
-  bulkhead,
-  DelegateBackoff,
-  EventEmitter,
-  handleWhen,
-  type IDefaultPolicyContext,
-  type IFailureEvent,
-  type IPolicy,
-  type IRetryBackoffContext,
-  type ISuccessEvent,
-  retry,
-  wrap,
-} from "cockatiel";
+// the circuit breaker, around the bulkhead (cockatiel's), around the per-attempt deadlines. The
+// breaker is our own (see breaker.ts) because its state must be persisted and shared, which
+// cockatiel's synchronous in-process breaker cannot do. Retry and breaker are a plain loop here
+// rather than cockatiel policies composed with wrap(): every hub request runs this, and the
+// composed policies cost a layer of promises, context objects and events each.
+import { setTimeout as sleep } from "node:timers/promises";
+import { BulkheadRejectedError, bulkhead } from "cockatiel";
 import type { PolicyConfig } from "../config/schema/resilience.ts";
 import { BREAKER_STATE_VALUES, createMetrics, type Metrics } from "../observability/metrics.ts";
 import { isProviderError } from "../providers/errors.ts";
@@ -100,22 +90,6 @@ export function createProviderPolicy(options: ProviderPolicyOptions): ProviderPo
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const limiter = bulkhead(config.bulkhead.maxConcurrent, config.bulkhead.maxQueue);
-  const breaker = new BreakerPolicy(gate, now);
-  const retrier = retry(
-    handleWhen((error) => shouldRetry(config.retry, error)),
-    {
-      maxAttempts: config.retry.maxAttempts - 1,
-      backoff: new DelegateBackoff((context: IRetryBackoffContext<unknown>) =>
-        retryDelay(
-          config.retry,
-          context.attempt,
-          "error" in context.result ? context.result.error : undefined,
-          random,
-        ),
-      ),
-    },
-  );
-  const pipeline = wrap(retrier, breaker, limiter);
 
   const observed = options.metrics ?? createMetrics();
   const resilienceMetrics = observed.resilience;
@@ -128,8 +102,6 @@ export function createProviderPolicy(options: ProviderPolicyOptions): ProviderPo
     bulkheadRejections: resilienceMetrics.bulkheadRejections.labels(provider),
     state: resilienceMetrics.breakerState.labels(provider),
   };
-  retrier.onRetry(() => metrics.retries.inc());
-  breaker.onFailedAttempt((failure) => resilienceMetrics.failures.inc({ provider, kind: failure.kind }));
   metrics.state.set(BREAKER_STATE_VALUES[gate.state()]);
   gate.onTransition((from, to) => {
     resilienceMetrics.breakerTransitions.inc({ provider, from, to });
@@ -143,6 +115,33 @@ export function createProviderPolicy(options: ProviderPolicyOptions): ProviderPo
     maxQueue: config.bulkhead.maxQueue,
   });
   observed.observeBulkhead(provider, bulkheadUse);
+
+  /** One attempt through the breaker and the bulkhead, under the deadlines. */
+  const attempt = async <T>(
+    number: number,
+    call: (context: CallContext) => Promise<T>,
+    signal: AbortSignal | undefined,
+  ): Promise<T> => {
+    const pending = gate.admit();
+    const admission = pending instanceof Promise ? await pending : pending;
+    if (!admission.admitted) {
+      throw new CircuitOpenError(provider, admission.retryAfterMs, admission.lastFailure, admission.probing);
+    }
+    try {
+      const value = await limiter.execute(
+        () => runWithTimeouts(provider, number, config.timeouts, signal, call),
+        signal,
+      );
+      gate.record(admission, SUCCESS);
+      return value;
+    } catch (error) {
+      const outcome = outcomeOf(error, signal, now());
+      gate.record(admission, outcome);
+      if (outcome.type === "failure")
+        resilienceMetrics.failures.inc({ provider, kind: outcome.failure.kind });
+      throw error;
+    }
+  };
 
   return {
     provider,
@@ -159,12 +158,21 @@ export function createProviderPolicy(options: ProviderPolicyOptions): ProviderPo
         throw new CircuitOpenError(provider, refusal.retryAfterMs, refusal.lastFailure);
       }
       try {
-        const value = await pipeline.execute(
-          (context) => runWithTimeouts(provider, attemptOf(context) + 1, config.timeouts, signal, call),
-          signal,
-        );
-        metrics.success.inc();
-        return value;
+        for (let number = 1; ; number += 1) {
+          try {
+            const value = await attempt(number, call, signal);
+            metrics.success.inc();
+            return value;
+          } catch (error) {
+            const again =
+              number < config.retry.maxAttempts &&
+              signal?.aborted !== true &&
+              shouldRetry(config.retry, error);
+            if (!again) throw error;
+            metrics.retries.inc();
+            await backoff(retryDelay(config.retry, number, error, random), signal);
+          }
+        }
       } catch (error) {
         if (error instanceof BulkheadRejectedError) {
           metrics.rejected.inc();
@@ -201,61 +209,19 @@ export function createProviderPolicy(options: ProviderPolicyOptions): ProviderPo
   };
 }
 
+/** Waits before a retry; the caller giving up ends the wait with its reason, as it ends an attempt. */
+async function backoff(delayMs: number, signal: AbortSignal | undefined): Promise<void> {
+  try {
+    await sleep(delayMs, undefined, { signal });
+  } catch (error) {
+    throw signal?.aborted ? signal.reason : error;
+  }
+}
+
 /** The admission a late failure is recorded under: an ordinary call, whatever it was let in as. */
 const LATE_FAILURE = { admitted: true, probe: false } as const;
 
-function attemptOf(context: IDefaultPolicyContext): number {
-  return "attempt" in context && typeof context.attempt === "number" ? context.attempt : 0;
-}
-
-/** The breaker gate as a cockatiel policy, so that it composes with wrap(). */
-class BreakerPolicy implements IPolicy {
-  declare readonly _altReturn: never;
-  readonly #gate: BreakerGate;
-  readonly #now: () => number;
-  readonly #successes = new EventEmitter<ISuccessEvent>();
-  readonly #failures = new EventEmitter<IFailureEvent>();
-  readonly #failedAttempts = new EventEmitter<FailureSummary>();
-  readonly onSuccess = this.#successes.addListener;
-  readonly onFailure = this.#failures.addListener;
-  /** Every attempt that failed for a provider-side reason. */
-  readonly onFailedAttempt = this.#failedAttempts.addListener;
-
-  constructor(gate: BreakerGate, now: () => number) {
-    this.#gate = gate;
-    this.#now = now;
-  }
-
-  async execute<T>(
-    fn: (context: IDefaultPolicyContext) => PromiseLike<T> | T,
-    signal?: AbortSignal,
-  ): Promise<T> {
-    const pending = this.#gate.admit();
-    const admission = pending instanceof Promise ? await pending : pending;
-    if (!admission.admitted) {
-      throw new CircuitOpenError(
-        this.#gate.provider,
-        admission.retryAfterMs,
-        admission.lastFailure,
-        admission.probing,
-      );
-    }
-    const context: IDefaultPolicyContext = { signal: signal ?? NEVER_ABORTED };
-    try {
-      const value = await fn(context);
-      this.#gate.record(admission, SUCCESS);
-      return value;
-    } catch (error) {
-      const outcome = outcomeOf(error, signal, this.#now());
-      this.#gate.record(admission, outcome);
-      if (outcome.type === "failure") this.#failedAttempts.emit(outcome.failure);
-      throw error;
-    }
-  }
-}
-
 const SUCCESS: Outcome = { type: "success" };
-const NEVER_ABORTED = new AbortController().signal;
 
 function outcomeOf(error: unknown, signal: AbortSignal | undefined, at: number): Outcome {
   // The caller giving up, or our own bulkhead, says nothing about the provider.

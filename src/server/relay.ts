@@ -17,7 +17,7 @@ import {
 } from "../gateway/dialects/translate.ts";
 import { executeRoute } from "../gateway/execute-route.ts";
 import { type UpstreamResponse, upstreamErrorAnswer } from "../gateway/forward.ts";
-import { passthroughBaseUrl, type Route, type RouteTarget, resolveRoute } from "../gateway/routing.ts";
+import { passthroughBaseUrl, type Route, type RouteTarget } from "../gateway/routing.ts";
 import type { Hub } from "../hub/hub.ts";
 import type { Dialect } from "../providers/definitions.ts";
 import { fromTransportError } from "../providers/errors.ts";
@@ -49,6 +49,8 @@ export interface RelayDependencies {
   hub: Hub;
   metrics: GatewayMetrics;
   bodyLimitBytes: number;
+  /** The hub config's resolveRoute (gateway/routing.ts routeResolver). */
+  resolveRoute: (asked: string) => Route;
 }
 
 // Request headers that describe this hop or carry the client's hub key, never the provider's.
@@ -100,7 +102,7 @@ export async function relay(
     );
   }
   const noted = startGatewayCall(c, asked);
-  const { route, translation } = usableRoute(c, resolveRoute(hub.config, asked), call, body);
+  const { route, translation } = usableRoute(c, dependencies.resolveRoute(asked), call, body);
   const headers = forwardedHeaders(c);
   const clientSignal = c.req.raw.signal;
   let providerMs = 0;
@@ -233,8 +235,10 @@ export async function relay(
     if (outgoing === undefined)
       return new Response(relayStream(answerChunks(answer), relay), { status, headers: responseHeaders });
     outgoing.writeHead(status, responseHeaders);
-    // Headers go out at once, before the first event, as they did through the web stream.
-    outgoing.flushHeaders();
+    // The headers leave with the first event when it is already here (usually: it came in the same
+    // read as the provider's headers), saving a write to the socket per stream; a provider that is
+    // slower to send its first event still has its headers passed on at once, in this turn of the loop.
+    setImmediate(flushHeadersIfUnsent, outgoing);
     if (answer.kind === "passthrough") pipeAnswer(answer.upstream.body, outgoing, relay);
     else void pumpAnswer(answerChunks(answer), outgoing, relay);
     return answeredDirectly(c, status, responseHeaders, RESPONSE_ALREADY_SENT);
@@ -266,6 +270,10 @@ export async function relay(
  * platform's own Response (it is, unless the adapter had replaced the global before it was built).
  */
 const directWrites = Object.getOwnPropertySymbols(RESPONSE_ALREADY_SENT).length === 0;
+
+function flushHeadersIfUnsent(outgoing: ServerResponse): void {
+  if (!outgoing.headersSent && !outgoing.destroyed) outgoing.flushHeaders();
+}
 
 /** What a target answered: the provider's own bytes, or an answer translated into the client's dialect. */
 type Answer =

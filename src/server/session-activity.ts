@@ -2,7 +2,7 @@
 // the fallbacks taken, read from the answer's x-aio-* headers after the gateway route ran, and the
 // tokens its answers used, counted once each answer has ended (a stream at its last byte). Kept in
 // memory (a session lives as long as one launch) and listed at GET /admin/sessions for `status`.
-import type { Hono, MiddlewareHandler } from "hono";
+import type { Context, Hono, MiddlewareHandler } from "hono";
 import type { HubKeys, Principal } from "../auth/hub-keys.ts";
 import { answerHeader, type ServerEnv } from "./context.ts";
 import { whenGatewayCallEnds } from "./traffic-recorder.ts";
@@ -113,22 +113,22 @@ export class SessionActivity {
     return list;
   }
 
-  /** Middleware for every route: after the answer, a session's request is counted. */
-  middleware(): MiddlewareHandler<ServerEnv> {
-    return async (c, next) => {
-      await next();
-      if (c.req.method !== "POST") return;
-      // Only session tokens are tracked: other keys' answers are not looked at.
-      const principal = c.get("principal");
-      if (principal?.kind !== "session") return;
-      this.record(principal, answerHeader(c, "x-aio-provider"), answerHeader(c, "x-aio-fallbacks"));
-      const call = c.get("gatewayCall");
-      if (call !== undefined) {
-        whenGatewayCallEnds(call, () =>
-          this.recordTokens(principal, { input: call.tokensIn, output: call.tokensOut }),
-        );
-      }
-    };
+  /**
+   * Called by the server's outer middleware once any route has answered (not a middleware of its
+   * own: every request would pay for one more layer): a session's request is counted.
+   */
+  answered(c: Context<ServerEnv>): void {
+    if (c.req.method !== "POST") return;
+    // Only session tokens are tracked: other keys' answers are not looked at.
+    const principal = c.get("principal");
+    if (principal?.kind !== "session") return;
+    this.record(principal, answerHeader(c, "x-aio-provider"), answerHeader(c, "x-aio-fallbacks"));
+    const call = c.get("gatewayCall");
+    if (call !== undefined) {
+      whenGatewayCallEnds(call, () =>
+        this.recordTokens(principal, { input: call.tokensIn, output: call.tokensOut }),
+      );
+    }
   }
 
   /** GET /admin/sessions (scope admin): the live sessions as JSON. */

@@ -36,8 +36,11 @@ export function createUsageScanner(dialect: Dialect): UsageScanner {
   let known = false;
   return {
     scan(chunk) {
-      if (known || chunk.indexOf(fields.marker) < 0) return;
-      const text = chunk.toString("utf8");
+      if (known) return;
+      const first = chunk.indexOf(fields.marker);
+      if (first < 0) return;
+      // Only from the first usage field on: the answer's text before it holds none, and may be long.
+      const text = chunk.toString("utf8", Math.max(0, first - KEY_BEFORE_MARKER));
       input = lastNumber(fields.input, text) ?? input;
       output = lastNumber(fields.output, text) ?? output;
     },
@@ -56,6 +59,9 @@ export function createUsageScanner(dialect: Dialect): UsageScanner {
     },
   };
 }
+
+/** Room for the start of the longest key around a marker (`"candidatesTokenCount"`, `"completion_tokens"`). */
+const KEY_BEFORE_MARKER = 32;
 
 function lastNumber(pattern: RegExp, text: string): number | undefined {
   let last: number | undefined;

@@ -101,6 +101,26 @@ describe("retry", () => {
     assert.equal(requestsTo("zai"), 1);
   });
 
+  test("the caller giving up during the wait before a retry ends it at once, with no further attempt", async () => {
+    // Rate-limited, come back in 15 s: the policy waits at least that long before its retry.
+    simulators.faults.inject("moonshot", { kind: "status", status: 429, retryAfterSeconds: 15 });
+    const policy = policyFor("moonshot");
+    const caller = new AbortController();
+    const reason = new Error("the client left");
+    const started = Date.now();
+    const call = policy.execute(
+      (context) => {
+        // The caller leaves while the policy waits for the retry.
+        if (context.attempt === 1) setTimeout(() => caller.abort(reason), 50);
+        return chat("moonshot", context);
+      },
+      { signal: caller.signal },
+    );
+    await assert.rejects(call, (error) => error === reason);
+    assert.ok(Date.now() - started < 5_000, "the wait was cut short");
+    assert.equal(requestsTo("moonshot"), 1);
+  });
+
   test("a Retry-After longer than maxRetryAfterMs is not waited for", async () => {
     simulators.faults.inject("moonshot", { kind: "status", status: 429, retryAfterSeconds: 60 });
     const policy = policyFor("moonshot");
