@@ -22,6 +22,7 @@ import { modelList } from "./model-list.ts";
 import { type DialectCall, relay } from "./relay.ts";
 import { SessionActivity, type SessionActivityJson } from "./session-activity.ts";
 import { recordTraffic } from "./traffic-recorder.ts";
+import { forwardedQuery } from "./upstream-query.ts";
 
 export interface HubServer {
   app: Hono<ServerEnv>;
@@ -139,7 +140,7 @@ export function createServer(hub: Hub): HubServer {
     (c: { req: { url: string } }): DialectCall => ({
       dialect: "anthropic",
       model: (body) => body.model,
-      path: () => `${suffix}${search(c.req.url)}`,
+      path: () => `${suffix}${forwardedQuery(c.req.url)}`,
       modelInBody: true,
       sse: true,
     });
@@ -153,7 +154,7 @@ export function createServer(hub: Hub): HubServer {
     gateway("/v1/chat/completions", (c) => ({
       dialect: "openai",
       model: (body) => body.model,
-      path: () => `/chat/completions${search(c.req.url)}`,
+      path: () => `/chat/completions${forwardedQuery(c.req.url)}`,
       modelInBody: true,
       sse: true,
     })),
@@ -170,7 +171,7 @@ export function createServer(hub: Hub): HubServer {
           `POST /v1beta/models/${target} is not served: use /v1beta/models/MODEL:generateContent, :streamGenerateContent or :countTokens`,
         );
       }
-      const query = geminiQuery(c.req.url);
+      const query = forwardedQuery(c.req.url);
       const model = target.slice(0, colon);
       return {
         dialect: "gemini",
@@ -280,19 +281,4 @@ export function dialectOf(path: string, anthropicVersion: string | undefined): D
   if (path.startsWith("/v1/messages")) return "anthropic";
   if (path.startsWith("/v1/chat/")) return "openai";
   return anthropicVersion === undefined ? "openai" : "anthropic";
-}
-
-function search(url: string): string {
-  const question = url.indexOf("?");
-  return question < 0 ? "" : url.slice(question);
-}
-
-/** Gemini's query without `key=` (the hub key, never sent upstream). */
-function geminiQuery(url: string): string {
-  const query = search(url);
-  if (!query.includes("key=")) return query;
-  const params = new URLSearchParams(query);
-  params.delete("key");
-  const rest = params.toString();
-  return rest === "" ? "" : `?${rest}`;
 }
