@@ -10,6 +10,7 @@ import { routeResolver } from "../gateway/routing.ts";
 import type { Hub } from "../hub/hub.ts";
 import type { McpHttpEndpoint } from "../mcp/http.ts";
 import type { Dialect } from "../providers/definitions.ts";
+import { providerIds } from "../providers/registry.ts";
 import { providerStatusesJson } from "../resilience/provider-status.ts";
 import type { Store } from "../store/store.ts";
 import { mountAdminRoutes } from "./admin-routes.ts";
@@ -195,7 +196,7 @@ export function createServer(hub: Hub): HubServer {
     c.json(providerStatusesJson(hub.config, hub.resilience)),
   );
 
-  mountAdminRoutes(app, keys, requireScope("admin"), named);
+  mountAdminRoutes(app, keys, requireScope("admin"), named, providerIds(hub.config));
   // The MCP server and its SDK are loaded by the first /mcp request: a hub that serves only the
   // gateway never holds them in memory.
   let mcp: Promise<McpHttpEndpoint> | undefined;
@@ -216,6 +217,7 @@ export function createServer(hub: Hub): HubServer {
       filesRoutes({
         service: hub.files,
         actor: (c) => `key:${c.get("principal").prefix}`,
+        access: (c) => c.get("principal"),
         bodyLimitBytes: hub.config.server.bodyLimitBytes,
       }),
     );
