@@ -65,7 +65,7 @@ function reached(): string[] {
 async function structured(name: string, args: Record<string, unknown>): Promise<Record<string, unknown>> {
   const result = await client.callTool({ name, arguments: args });
   assert.notEqual(result.isError, true, resultText(result));
-  return result.structuredContent ?? {};
+  return Object.fromEntries(Object.entries(result.structuredContent ?? {}));
 }
 
 test("chat: a model of another provider is refused naming it and the key's list; its own answers", async () => {
