@@ -10,6 +10,7 @@ import type { Logger } from "../observability/logger.ts";
 import type { KeyChangeFeed, KeyKind, KeyRecord, KeyRepository } from "../store/repositories.ts";
 import type { Store } from "../store/store.ts";
 import { hashKey, hasKeyShape, mintKey } from "./key-material.ts";
+import { checkProvider } from "./provider-access.ts";
 import { MemoryRateLimiter, type RateLimiter } from "./rate-limiter.ts";
 import { RedisRateLimiter } from "./redis-rate-limiter.ts";
 import { DEFAULT_SCOPES, grants, type Scope } from "./scopes.ts";
@@ -252,17 +253,7 @@ export class HubKeys {
         `hub key ${principal.prefix}… lacks the "${scope}" scope (it has ${principal.scopes.join(", ")})`,
       );
     }
-    if (
-      provider !== undefined &&
-      principal.providers !== undefined &&
-      !principal.providers.includes(provider)
-    ) {
-      throw new AppError(
-        "forbidden",
-        `hub key ${principal.prefix}… may not use provider ${provider} (it may use ${principal.providers.join(", ") || "none"})`,
-        { provider },
-      );
-    }
+    if (provider !== undefined) checkProvider(principal, provider);
   }
 
   /** Counts one request against the key's own rate; AppError("rate_limited") with retryAfterMs when over. */

@@ -5,9 +5,11 @@ import { AuditTrail } from "../audit/audit-trail.ts";
 import { parseDuration } from "../auth/duration.ts";
 import { type CreatedKey, HubKeys } from "../auth/hub-keys.ts";
 import { createdKeyJson, isoOrNull, keyInfoJson, keyStatus } from "../auth/key-json.ts";
+import { checkProviderIds } from "../auth/provider-access.ts";
 import { DEFAULT_SCOPES, parseScopes, SCOPES } from "../auth/scopes.ts";
 import { AppError } from "../errors.ts";
 import { logger } from "../observability/logger.ts";
+import { providerIds } from "../providers/registry.ts";
 import type { Store } from "../store/store.ts";
 import { type CliContext, cliContext, print, printJson } from "./context.ts";
 import { formatTable } from "./modes.ts";
@@ -40,14 +42,18 @@ export function registerKeyCommands(program: Command): void {
     .option("--rpm <n>", "at most this many requests per minute (default: no limit of its own)")
     .option("--json", 'print {"id","name","key","prefix","scopes","providers","expiresAt"}')
     .action(async (options: CreateOptions, command: Command) => {
+      const context = cliContext(command);
+      const providers = options.providers === undefined ? undefined : providerList(options.providers);
+      if (providers !== undefined)
+        checkProviderIds(providers, providerIds(context.config().config), "--providers");
       const input = {
         name: options.name,
         scopes: options.scopes === undefined ? DEFAULT_SCOPES : parseScopes(splitList(options.scopes)),
-        providers: options.providers === undefined ? undefined : providerList(options.providers),
+        providers,
         ttlMs: options.expires === undefined ? undefined : parseDuration(options.expires, "--expires"),
         rpm: options.rpm === undefined ? undefined : parseRpm(options.rpm),
       };
-      const created = await withHubKeys(cliContext(command), (hubKeys) => hubKeys.create(input, cliActor()));
+      const created = await withHubKeys(context, (hubKeys) => hubKeys.create(input, cliActor()));
       if (options.json) printJson(createdKeyJson(created));
       else printCreated(created);
     });

@@ -1,6 +1,7 @@
 // One chat turn, whoever asks: the model or provider named → its route, each target tried through
 // the resilience layer with its own attachments and model, the answer streamed back. `ask`, the HTTP
 // routes that translate, and the MCP tools are thin adapters over this one implementation.
+import { allowedTargets, type ProviderAccess } from "../auth/provider-access.ts";
 import type { Config } from "../config/schema/index.ts";
 import { AppError } from "../errors.ts";
 import {
@@ -67,6 +68,8 @@ export interface ChatInput {
   tools?: readonly ChatTool[];
   /** The caller giving up: aborts the call in flight and any retry or fallback. */
   signal?: AbortSignal;
+  /** A hub key's provider allow-list: only its providers are tried, fallbacks too (forbidden when none). */
+  access?: ProviderAccess | undefined;
   onEvent?: (event: ChatStreamEvent, stream: ChatStreamContext) => void;
 }
 
@@ -116,7 +119,8 @@ export function createChatService(parts: ChatServiceParts): ChatService {
   };
 
   const chat = async (input: ChatInput): Promise<ChatResult> => {
-    const chosen = route(input);
+    const routed = route(input);
+    const chosen = { ...routed, targets: allowedTargets(input.access, routed.targets, routed.asked) };
     const [first] = chosen.targets;
     if (!first) throw new Error("a route has at least one target");
     // The first target's key and the files are checked before anything is sent, as the caller's mistake.

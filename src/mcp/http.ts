@@ -7,6 +7,7 @@ import { realpathSync } from "node:fs";
 import { createMcpHandler } from "@modelcontextprotocol/server";
 import type { Env, Hono, MiddlewareHandler } from "hono";
 import type { HubKeys } from "../auth/hub-keys.ts";
+import type { ProviderAccess } from "../auth/provider-access.ts";
 import { AppError, isAppError } from "../errors.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Store } from "../store/store.ts";
@@ -29,6 +30,8 @@ export interface McpCaller {
   /** `key:<hub key id>`: stable for the key's life, unlike its name, and not the secret. */
   owner: string;
   scopes: readonly string[];
+  /** The key's prefix and provider allow-list: the tools reach only those providers. */
+  access: ProviderAccess;
 }
 
 export interface McpHttpEndpoint {
@@ -59,7 +62,12 @@ export function createMcpHttpEndpoint(factory: McpServerFactory, options: McpHtt
       }
       // The SDK hands authInfo, as given, to the factory and the tools. The key itself stays out.
       return handler.fetch(request, {
-        authInfo: { token: "", clientId: caller.owner, scopes: [...caller.scopes] },
+        authInfo: {
+          token: "",
+          clientId: caller.owner,
+          scopes: [...caller.scopes],
+          extra: { access: caller.access },
+        },
       });
     },
     close: () => handler.close(),
@@ -84,7 +92,11 @@ export function hubKeyCheck(
     const principal = await keys.authenticate(presented);
     keys.authorize(principal, "mcp");
     await keys.checkRate(principal);
-    return { owner: `key:${principal.keyId}`, scopes: principal.scopes };
+    return {
+      owner: `key:${principal.keyId}`,
+      scopes: principal.scopes,
+      access: { prefix: principal.prefix, providers: principal.providers },
+    };
   };
 }
 

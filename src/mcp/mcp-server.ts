@@ -3,6 +3,8 @@
 // server instance (the model cache, the thread store, the hub's clients) is made once, here; whose
 // threads an instance sees is decided per instance, from the caller the transport authenticated.
 import { type McpRequestContext, McpServer } from "@modelcontextprotocol/server";
+import { z } from "zod";
+import type { ProviderAccess } from "../auth/provider-access.ts";
 import type { RuntimeChoice } from "../config/schema/index.ts";
 import type { Hub } from "../hub/hub.ts";
 import { LOCAL_THREAD_OWNER, type ThreadRepository } from "../store/repositories.ts";
@@ -37,12 +39,17 @@ export interface McpServerParts {
   hostEnv?: NodeJS.ProcessEnv;
 }
 
+/** What the HTTP endpoint puts in `authInfo.extra`: the key's allow-list (see http.ts). */
+const callerExtra = z.object({
+  access: z.object({ prefix: z.string(), providers: z.array(z.string()).optional() }),
+});
+
 /** The SDK's factory shape; `authInfo` is set by the HTTP endpoint only. */
 export type McpServerFactory = (request?: Pick<McpRequestContext, "authInfo">) => McpServer;
 
 export function createMcpServerFactory(parts: McpServerParts): McpServerFactory {
   const { hub } = parts;
-  const shared: Omit<ToolContext, "conversations"> = {
+  const shared: Omit<ToolContext, "conversations" | "access"> = {
     config: hub.config,
     paths: hub.paths,
     logger: hub.logger,
@@ -62,10 +69,19 @@ export function createMcpServerFactory(parts: McpServerParts): McpServerFactory 
     if (owner === undefined) throw new Error("an MCP server for hub keys was built without the caller's key");
     return owner;
   };
+  // A local caller reaches every provider; a hub key only those of its allow-list.
+  const accessOf = (request: Pick<McpRequestContext, "authInfo"> | undefined): ProviderAccess | undefined => {
+    if ((parts.threadOwners ?? "local") === "local") return undefined;
+    const parsed = callerExtra.safeParse(request?.authInfo?.extra);
+    if (!parsed.success) throw new Error("an MCP server for hub keys was built without the caller's key");
+    const { prefix, providers } = parsed.data.access;
+    return { prefix, providers };
+  };
   return (request) => {
     const context: ToolContext = {
       ...shared,
       conversations: createConversations(parts.threads, hub.config.mcp.threads, ownerOf(request)),
+      access: accessOf(request),
     };
     const server = new McpServer(
       { name: MCP_SERVER_NAME, version: VERSION },

@@ -1,6 +1,7 @@
 // What each provider offers, for the `listmodels` tool: its own models endpoint, asked at most once
 // every few minutes per process (concurrent askers share one call), plus the configured aliases and
 // the provider's breaker state. A provider without a key or failing to answer is listed with why.
+import { allowsProvider, type ProviderAccess } from "../auth/provider-access.ts";
 import type { Config } from "../config/schema/index.ts";
 import { isOrchestratorError } from "../errors.ts";
 import type { ProviderClients } from "../hub/provider-clients.ts";
@@ -26,7 +27,8 @@ export interface ModelCatalogEntry {
 }
 
 export interface ModelCatalog {
-  list(signal?: AbortSignal): Promise<ModelCatalogEntry>;
+  /** Every provider, or only those a hub key may use (the others are not asked). */
+  list(signal?: AbortSignal, access?: ProviderAccess): Promise<ModelCatalogEntry>;
 }
 
 interface Cached {
@@ -53,9 +55,10 @@ export function createModelCatalog(
   };
 
   return {
-    async list() {
+    async list(_signal, access) {
+      const reachable = providerIds(parts.config).filter((provider) => allowsProvider(access, provider));
       const providers = await Promise.all(
-        providerIds(parts.config).map(async (provider): Promise<ProviderModels> => {
+        reachable.map(async (provider): Promise<ProviderModels> => {
           const breaker = parts.resilience.status(provider).breaker;
           try {
             const models = await modelsOf(provider);

@@ -3,6 +3,7 @@
 // keeps threads, the launcher runs assistants.
 import { realpathSync } from "node:fs";
 import { isAbsolute, relative, resolve, sep } from "node:path";
+import type { ProviderAccess } from "../auth/provider-access.ts";
 import type { Paths } from "../config/paths.ts";
 import type { Config, RuntimeChoice } from "../config/schema/index.ts";
 import { AppError } from "../errors.ts";
@@ -34,6 +35,11 @@ export interface ToolContext {
   runtime: RuntimeChoice | undefined;
   /** The server's environment, from which a launch takes only its mode's credential. */
   hostEnv: NodeJS.ProcessEnv;
+  /**
+   * Over /mcp, the caller's hub key: its tools reach only the providers of its allow-list. Undefined
+   * for a local caller (stdio, in-process), who reaches every provider.
+   */
+  access: ProviderAccess | undefined;
 }
 
 /** Refuses a prompt longer than `mcp.maxPromptChars` before anything is sent. */

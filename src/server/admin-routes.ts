@@ -5,6 +5,7 @@ import { z } from "zod";
 import { parseDuration } from "../auth/duration.ts";
 import type { HubKeys } from "../auth/hub-keys.ts";
 import { createdKeyJson, keyInfoJson } from "../auth/key-json.ts";
+import { checkProviderIds } from "../auth/provider-access.ts";
 import { SCOPES } from "../auth/scopes.ts";
 import { AppError } from "../errors.ts";
 import type { ServerEnv } from "./context.ts";
@@ -28,6 +29,8 @@ export function mountAdminRoutes(
   keys: HubKeys,
   admin: MiddlewareHandler<ServerEnv>,
   named: (route: string) => MiddlewareHandler<ServerEnv>,
+  /** The configured provider ids: a new key may list only these. */
+  knownProviders: readonly string[],
 ): void {
   app.post("/admin/keys", named("/admin/keys"), admin, async (c) => {
     const parsed = createKeyBody.safeParse(parseJsonObject(c, await readBody(c, ADMIN_BODY_LIMIT_BYTES)));
@@ -39,6 +42,7 @@ export function mountAdminRoutes(
       );
     }
     const { name, scopes, providers, expires, rpm } = parsed.data;
+    if (providers !== undefined) checkProviderIds(providers, knownProviders, "providers");
     const created = await keys.create(
       {
         name,

@@ -10,6 +10,7 @@ import { routeResolver } from "../gateway/routing.ts";
 import type { Hub } from "../hub/hub.ts";
 import type { McpHttpEndpoint } from "../mcp/http.ts";
 import type { Dialect } from "../providers/definitions.ts";
+import { providerIds } from "../providers/registry.ts";
 import { providerStatusesJson } from "../resilience/provider-status.ts";
 import type { Store } from "../store/store.ts";
 import { mountAdminRoutes } from "./admin-routes.ts";
@@ -22,6 +23,7 @@ import { modelList } from "./model-list.ts";
 import { type DialectCall, relay } from "./relay.ts";
 import { SessionActivity, type SessionActivityJson } from "./session-activity.ts";
 import { recordTraffic } from "./traffic-recorder.ts";
+import { forwardedQuery } from "./upstream-query.ts";
 
 export interface HubServer {
   app: Hono<ServerEnv>;
@@ -139,7 +141,7 @@ export function createServer(hub: Hub): HubServer {
     (c: { req: { url: string } }): DialectCall => ({
       dialect: "anthropic",
       model: (body) => body.model,
-      path: () => `${suffix}${search(c.req.url)}`,
+      path: () => `${suffix}${forwardedQuery(c.req.url)}`,
       modelInBody: true,
       sse: true,
     });
@@ -153,7 +155,7 @@ export function createServer(hub: Hub): HubServer {
     gateway("/v1/chat/completions", (c) => ({
       dialect: "openai",
       model: (body) => body.model,
-      path: () => `/chat/completions${search(c.req.url)}`,
+      path: () => `/chat/completions${forwardedQuery(c.req.url)}`,
       modelInBody: true,
       sse: true,
     })),
@@ -170,7 +172,7 @@ export function createServer(hub: Hub): HubServer {
           `POST /v1beta/models/${target} is not served: use /v1beta/models/MODEL:generateContent, :streamGenerateContent or :countTokens`,
         );
       }
-      const query = geminiQuery(c.req.url);
+      const query = forwardedQuery(c.req.url);
       const model = target.slice(0, colon);
       return {
         dialect: "gemini",
@@ -194,7 +196,7 @@ export function createServer(hub: Hub): HubServer {
     c.json(providerStatusesJson(hub.config, hub.resilience)),
   );
 
-  mountAdminRoutes(app, keys, requireScope("admin"), named);
+  mountAdminRoutes(app, keys, requireScope("admin"), named, providerIds(hub.config));
   // The MCP server and its SDK are loaded by the first /mcp request: a hub that serves only the
   // gateway never holds them in memory.
   let mcp: Promise<McpHttpEndpoint> | undefined;
@@ -215,6 +217,7 @@ export function createServer(hub: Hub): HubServer {
       filesRoutes({
         service: hub.files,
         actor: (c) => `key:${c.get("principal").prefix}`,
+        access: (c) => c.get("principal"),
         bodyLimitBytes: hub.config.server.bodyLimitBytes,
       }),
     );
@@ -280,19 +283,4 @@ export function dialectOf(path: string, anthropicVersion: string | undefined): D
   if (path.startsWith("/v1/messages")) return "anthropic";
   if (path.startsWith("/v1/chat/")) return "openai";
   return anthropicVersion === undefined ? "openai" : "anthropic";
-}
-
-function search(url: string): string {
-  const question = url.indexOf("?");
-  return question < 0 ? "" : url.slice(question);
-}
-
-/** Gemini's query without `key=` (the hub key, never sent upstream). */
-function geminiQuery(url: string): string {
-  const query = search(url);
-  if (!query.includes("key=")) return query;
-  const params = new URLSearchParams(query);
-  params.delete("key");
-  const rest = params.toString();
-  return rest === "" ? "" : `?${rest}`;
 }

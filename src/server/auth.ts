@@ -1,7 +1,7 @@
 // Who is calling: the hub key a client presents, in whichever header its SDK puts it. The key store
 // (auth/hub-keys.ts) decides whether it is valid, what it may do and how fast; here is only how each
 // client carries it.
-import type { HubKeys, Principal } from "../auth/hub-keys.ts";
+import type { HubKeys } from "../auth/hub-keys.ts";
 import { AppError } from "../errors.ts";
 
 type HeaderReader = (name: string) => string | undefined;
@@ -22,11 +22,6 @@ export function presentedKey(header: HeaderReader, query: (name: string) => stri
     "unauthenticated",
     "no hub key: send it as `Authorization: Bearer KEY`, `x-api-key: KEY` or `x-goog-api-key: KEY` (create one with `ai-orchestrator keys create`)",
   );
-}
-
-/** Whether the principal may use this provider; no allow-list allows all. */
-export function allowsProvider(principal: Principal, provider: string): boolean {
-  return principal.providers === undefined || principal.providers.includes(provider);
 }
 
 /** Whether any key could be presented at all: `serve` refuses a public bind without one. */

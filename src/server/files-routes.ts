@@ -7,9 +7,11 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { type Context, Hono } from "hono";
+import { allowsProvider, checkProvider, type ProviderAccess } from "../auth/provider-access.ts";
 import { AppError } from "../errors.ts";
-import type { FileService } from "../files/file-service.ts";
+import type { FileService, StoredContent } from "../files/file-service.ts";
 import { megabytes, uploadSummary } from "../files/upload.ts";
+import type { FileCopy } from "../store/repositories.ts";
 
 export interface FilesRoutesOptions {
   service: FileService;
@@ -17,6 +19,11 @@ export interface FilesRoutesOptions {
   actor: (c: Context) => string;
   /** The largest request body accepted. */
   bodyLimitBytes: number;
+  /**
+   * The caller's hub key, whose provider allow-list bounds what the request reaches: uploads and
+   * deletions only on its providers, lists showing only the copies there. Absent: every provider.
+   */
+  access?: (c: Context) => ProviderAccess;
 }
 
 /**
@@ -24,10 +31,16 @@ export interface FilesRoutesOptions {
  * optional `purpose` and `pin`; answers `{ data: [{sha256, provider, remoteId, dedup, …}] }`.
  * GET / — every content and its copies. GET /:sha256 — one (a prefix of 6+ characters will do).
  * DELETE /:sha256[?provider=P] — deletes its remote copies.
+ * A key limited to some providers (`access`) names only those, and sees and deletes only their copies.
  */
 export function filesRoutes(options: FilesRoutesOptions): Hono {
   const { service } = options;
   const app = new Hono();
+  const accessOf = (c: Context): ProviderAccess | undefined => options.access?.(c);
+  const visible = (c: Context, content: StoredContent): StoredContent => {
+    const access = accessOf(c);
+    return { ...content, copies: content.copies.filter((copy) => allowsProvider(access, copy.provider)) };
+  };
 
   app.post("/", async (c) => {
     checkSize(Number(c.req.header("content-length") ?? "0"), options.bodyLimitBytes);
@@ -59,6 +72,7 @@ export function filesRoutes(options: FilesRoutesOptions): Hono {
       .flatMap((value) => (typeof value === "string" ? value.split(",") : []))
       .map((provider) => provider.trim())
       .filter(Boolean);
+    for (const provider of providers) checkProvider(accessOf(c), provider);
     const purpose = form.get("purpose");
     const directory = await mkdtemp(join(tmpdir(), "aio-upload-"));
     try {
@@ -84,15 +98,32 @@ export function filesRoutes(options: FilesRoutesOptions): Hono {
     }
   });
 
-  app.get("/", async (c) => c.json({ data: await service.list() }));
+  app.get("/", async (c) => c.json({ data: (await service.list()).map((content) => visible(c, content)) }));
 
-  app.get("/:sha256", async (c) => c.json(await service.show(c.req.param("sha256"))));
+  app.get("/:sha256", async (c) => c.json(visible(c, await service.show(c.req.param("sha256")))));
 
   app.delete("/:sha256", async (c) => {
-    const deleted = await service.remove(c.req.param("sha256"), {
-      actor: options.actor(c),
-      provider: c.req.query("provider"),
-    });
+    const access = accessOf(c);
+    const provider = c.req.query("provider");
+    const actor = options.actor(c);
+    if (provider !== undefined) checkProvider(access, provider);
+    if (provider !== undefined || access?.providers === undefined) {
+      return c.json({ deleted: await service.remove(c.req.param("sha256"), { actor, provider }) });
+    }
+    // Every copy this key may reach, one provider at a time; the others' copies stay.
+    const content = visible(c, await service.show(c.req.param("sha256")));
+    const reachable = new Set(
+      content.copies.filter((copy) => copy.status !== "deleted").map((copy) => copy.provider),
+    );
+    if (reachable.size === 0) {
+      throw new AppError(
+        "not_found",
+        `${content.sha256.slice(0, 12)} has no copy on ${access.providers.join(", ")} (the providers this key may use) to delete`,
+      );
+    }
+    const deleted: FileCopy[] = [];
+    for (const each of reachable)
+      deleted.push(...(await service.remove(content.sha256, { actor, provider: each })));
     return c.json({ deleted });
   });
 

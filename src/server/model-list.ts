@@ -3,9 +3,9 @@
 // and the configured aliases.
 
 import type { Principal } from "../auth/hub-keys.ts";
+import { allowsProvider } from "../auth/provider-access.ts";
 import type { Config } from "../config/schema/index.ts";
 import { providerIds, resolveProvider } from "../providers/registry.ts";
-import { allowsProvider } from "./auth.ts";
 
 export interface ModelLists {
   openai: unknown;

@@ -7,6 +7,7 @@ import type { ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { Context } from "hono";
+import { allowedTargets } from "../auth/provider-access.ts";
 import { AppError } from "../errors.ts";
 import {
   type DialectRequest,
@@ -22,7 +23,6 @@ import type { Hub } from "../hub/hub.ts";
 import type { Dialect } from "../providers/definitions.ts";
 import { fromTransportError } from "../providers/errors.ts";
 import { type FallbackAttempt, FallbackExhaustedError } from "../resilience/errors.ts";
-import { allowsProvider } from "./auth.ts";
 import { answeredDirectly, type ServerEnv } from "./context.ts";
 import { classifyError, errorStreamEvent } from "./error-response.ts";
 import type { GatewayMetrics } from "./metrics.ts";
@@ -328,12 +328,7 @@ function usableRoute(
   call: DialectCall,
   body: Record<string, unknown>,
 ): UsableRoute {
-  const principal = c.get("principal");
-  const allowed = route.targets.filter((target) => allowsProvider(principal, target.provider.id));
-  if (allowed.length === 0) {
-    const providers = [...new Set(route.targets.map((target) => target.provider.id))].join(", ");
-    throw new AppError("forbidden", `this key may not use ${providers}, which serve model "${route.asked}"`);
-  }
+  const allowed = allowedTargets(c.get("principal"), route.targets, route.asked);
   const speaking = allowed.filter(
     (target) => passthroughBaseUrl(target.provider, call.dialect) !== undefined,
   );

@@ -1,5 +1,6 @@
 // `keys create | list | revoke` and `audit list | verify` as a person runs them, on a throwaway home.
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { test } from "node:test";
@@ -126,6 +127,11 @@ test("mistakes get one line naming the problem and the fix, and a non-zero exit"
     [["keys", "create", "--name", "x", "--rpm", "-3"], 2, /--rpm "-3" is not a whole number/],
     [["keys", "create", "--name", "bad name"], 2, /key name "bad name" is not valid/],
     [
+      ["keys", "create", "--name", "x", "--providers", "zai,nope"],
+      2,
+      /--providers: unknown provider "nope"; known providers: anthropic, google, zai, moonshot/,
+    ],
+    [
       ["keys", "revoke", "nobody"],
       1,
       /no hub key has the id or name "nobody"; see `ai-orchestrator keys list`/,
@@ -166,4 +172,17 @@ test("keys and audit use the store AI_ORCHESTRATOR_STORE_URL names, and an unrea
   );
   assert.ok(!unreachable.stderr.includes("hunter2"));
   assert.equal(unreachable.stderr.trim().split("\n").length, 1, unreachable.stderr);
+});
+
+test("keys create --providers takes a provider defined in config.yaml, and refuses one that is not", async (t) => {
+  const home = temporaryHome(t);
+  const env = homeEnv(home);
+  writeFileSync(join(home, "config.yaml"), "providers:\n  work:\n    extends: zai\n");
+  const created = await runCli(["keys", "create", "--name", "w", "--providers", "work", "--json"], { env });
+  assert.equal(created.code, 0, created.stderr);
+  assert.deepEqual(JSON.parse(created.stdout).providers, ["work"]);
+  const refused = await runCli(["keys", "create", "--name", "v", "--providers", "works"], { env });
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /unknown provider "works"; known providers: .*moonshot, work/);
+  assert.doesNotMatch((await runCli(["keys", "list"], { env })).stdout, /^\S+ +v /m);
 });

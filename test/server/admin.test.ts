@@ -55,6 +55,20 @@ describe("admin endpoints", () => {
     });
     assert.equal(bad.status, 400);
     assert.match(String(pick(await bad.json(), "error", "message")), /scopes\.0/);
+    // A mistyped provider would give a key that reaches none: refused, naming the known ones.
+    const unknown = await hub.request("/admin/keys", {
+      method: "POST",
+      headers: { ...admin, ...json },
+      body: JSON.stringify({ name: "typo", providers: ["zai", "nope"] }),
+    });
+    assert.equal(unknown.status, 400);
+    assert.equal(pick(await unknown.clone().json(), "error", "type"), "invalid_request_error");
+    assert.match(
+      String(pick(await unknown.json(), "error", "message")),
+      /providers: unknown provider "nope"; known providers: anthropic, google, zai, moonshot/,
+    );
+    const names = (await (await hub.request("/admin/keys", { headers: admin })).json()) as unknown[];
+    assert.ok(!names.some((entry) => pick(entry, "name") === "typo"), "no key was made");
     const missing = await hub.request("/admin/keys/nobody", { method: "DELETE", headers: admin });
     assert.equal(missing.status, 404);
   });

@@ -2,6 +2,7 @@
 // stored thread that a later call, from this process or another, continues with `continuation_id`.
 import type { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
+import { allowsProvider } from "../../auth/provider-access.ts";
 import type { ChatInput } from "../../gateway/chat-service.ts";
 import { findCredential } from "../../providers/credentials.ts";
 import { providerIds, resolveProvider } from "../../providers/registry.ts";
@@ -54,6 +55,7 @@ export function registerChatTool(server: McpServer, context: ToolContext): void 
           files,
           actor: MCP_ACTOR,
           signal: request.mcpReq.signal,
+          access: context.access,
           onEvent: (event, stream) => {
             if (event.type === "start")
               progress.report(`asking ${stream.target.provider}/${stream.target.model}`, true);
@@ -97,7 +99,7 @@ type ModelChoice = Pick<ChatInput, "model" | "provider">;
 
 /**
  * The model asked for; else the thread's last one, so a continued thread stays with its model; else
- * the main model of the first provider that has a key.
+ * the main model of the first provider (of those the caller's key may use) that has a key.
  */
 export function modelChoice(
   context: ToolContext,
@@ -108,7 +110,7 @@ export function modelChoice(
   const last = thread.turns.findLast((turn) => turn.provider !== undefined && turn.model !== undefined);
   if (last?.provider !== undefined && last.model !== undefined)
     return { model: `${last.provider}/${last.model}` };
-  const ids = providerIds(context.config);
+  const ids = providerIds(context.config).filter((id) => allowsProvider(context.access, id));
   const withKey = ids.find((id) =>
     findCredential(resolveProvider(context.config, id), context.paths, context.hostEnv),
   );

@@ -3,6 +3,7 @@
 // workspace the server was started in. A timeout or a cancellation ends its whole process group.
 import type { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
+import { checkProvider } from "../../auth/provider-access.ts";
 import { AppError } from "../../errors.ts";
 import { resolveMode } from "../../modes/registry.ts";
 import { prepareLaunch } from "../../runtimes/prepare-launch.ts";
@@ -30,6 +31,8 @@ export function registerClinkTool(server: McpServer, context: ToolContext): void
       guarded(context.logger, "clink", async () => {
         checkPromptSize(context, input.prompt);
         const mode = resolveMode(context.config, input.mode);
+        // The mode's CLI is handed its provider's key (or a hub session for it): the caller's key must reach it.
+        checkProvider(context.access, mode.provider.id);
         const { spec, runtime } = await prepareLaunch(
           {
             paths: context.paths,

@@ -50,6 +50,7 @@ export function registerConsensusTool(server: McpServer, context: ToolContext): 
                 messages: history,
                 prompt: input.prompt,
                 signal,
+                access: context.access,
               });
               return {
                 model,
@@ -83,6 +84,7 @@ export function registerConsensusTool(server: McpServer, context: ToolContext): 
               messages: history,
               prompt: synthesisPrompt(input.prompt, answered),
               signal,
+              access: context.access,
             });
             synthesis = {
               model: input.synthesis_model,

@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
+import { allowsProvider, checkProvider } from "../../auth/provider-access.ts";
 import { AppError } from "../../errors.ts";
 import type { FileService, StoredContent } from "../../files/file-service.ts";
 import { hashFile } from "../../files/local-file.ts";
@@ -40,6 +41,7 @@ export function registerFilesTools(server: McpServer, context: ToolContext): voi
     },
     (input) =>
       guarded(context.logger, "files_upload", async () => {
+        for (const provider of input.providers) checkProvider(context.access, provider);
         const results = await files.upload({
           paths: input.paths.map((name) => workspaceFile(context, name)),
           providers: input.providers,
@@ -59,7 +61,11 @@ export function registerFilesTools(server: McpServer, context: ToolContext): voi
     { description: "List the uploaded files: each content's sha256 and the providers holding a copy." },
     () =>
       guarded(context.logger, "files_list", async () => {
-        const contents = await files.list();
+        // A key limited to some providers sees only the copies on those.
+        const contents = (await files.list()).map((content) => ({
+          ...content,
+          copies: content.copies.filter((copy) => allowsProvider(context.access, copy.provider)),
+        }));
         const lines = contents.map(
           (content) =>
             `${content.sha256} ${content.filename} (${content.bytes} bytes): ${whereItLives(content)}`,
@@ -95,6 +101,7 @@ export function registerFilesTools(server: McpServer, context: ToolContext): voi
           files: [{ path, label: `file ${input.file}` }],
           actor: MCP_ACTOR,
           signal: request.mcpReq.signal,
+          access: context.access,
           onEvent: (event, stream) => {
             if (event.type === "start")
               progress.report(`asking ${stream.target.provider}/${stream.target.model}`, true);

@@ -13,7 +13,7 @@ export function registerListModelsTool(server: McpServer, context: ToolContext):
     },
     (request) =>
       guarded(context.logger, "listmodels", async () => {
-        const catalog = await context.catalog.list(request.mcpReq.signal);
+        const catalog = await context.catalog.list(request.mcpReq.signal, context.access);
         const lines = catalog.providers.map((entry) => {
           const health = entry.breaker === "closed" ? "" : ` [circuit ${entry.breaker}]`;
           const models = entry.error ? `unavailable: ${entry.error}` : entry.models.join(", ");
