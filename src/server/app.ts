@@ -145,18 +145,19 @@ export function createServer(hub: Hub): HubServer {
     };
 
   const anthropic =
-    (suffix: string) =>
+    (suffix: string, count: boolean) =>
     (c: { req: { url: string } }): DialectCall => ({
       dialect: "anthropic",
       model: (body) => body.model,
       path: () => `${suffix}${forwardedQuery(c.req.url)}`,
       modelInBody: true,
       sse: true,
+      count,
     });
-  app.post("/v1/messages", gateway("/v1/messages", anthropic("/v1/messages")));
+  app.post("/v1/messages", gateway("/v1/messages", anthropic("/v1/messages", false)));
   app.post(
     "/v1/messages/count_tokens",
-    gateway("/v1/messages/count_tokens", anthropic("/v1/messages/count_tokens")),
+    gateway("/v1/messages/count_tokens", anthropic("/v1/messages/count_tokens", true)),
   );
   app.post(
     "/v1/chat/completions",
@@ -166,6 +167,7 @@ export function createServer(hub: Hub): HubServer {
       path: () => `/chat/completions${forwardedQuery(c.req.url)}`,
       modelInBody: true,
       sse: true,
+      count: false,
     })),
   );
   app.post(
@@ -189,6 +191,7 @@ export function createServer(hub: Hub): HubServer {
         path: (routeTarget) => `/v1beta/models/${routeTarget.model}:${method}${query}`,
         modelInBody: false,
         sse: method !== "streamGenerateContent" || query.includes("alt=sse"),
+        count: method === "countTokens",
       };
     }),
   );

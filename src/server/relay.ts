@@ -9,6 +9,7 @@ import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { Context } from "hono";
 import { allowedTargets } from "../auth/provider-access.ts";
 import { AppError } from "../errors.ts";
+import { countAnswer, countingUnavailable, countsTokens, countTokens } from "../gateway/count-tokens.ts";
 import {
   type DialectRequest,
   type GeminiCall,
@@ -43,6 +44,8 @@ export interface DialectCall {
   modelInBody: boolean;
   /** False for a Gemini stream without `alt=sse`: one JSON array, sent as it is produced. */
   sse: boolean;
+  /** A token count (Anthropic's count_tokens, Gemini's countTokens), not a generation. */
+  count: boolean;
 }
 
 export interface RelayDependencies {
@@ -135,6 +138,9 @@ export async function relay(
           answer = streamedAnswer(call, upstream)
             ? { kind: "passthrough", upstream, whole: undefined }
             : { kind: "passthrough", upstream, whole: await wholeAnswer(target.provider.id, upstream) };
+        } else if (call.count) {
+          const total = await countTokens(hub.upstreams, target, translation.chat, context.signal);
+          answer = { kind: "translated", translated: { kind: "json", body: countAnswer(dialect, total) } };
         } else {
           const translated = await translateRequest(
             translation,
@@ -317,14 +323,21 @@ function usableRoute(
   body: Record<string, unknown>,
 ): UsableRoute {
   const allowed = allowedTargets(c.get("principal"), route.targets, route.asked);
-  const speaking = allowed.filter(
-    (target) => passthroughBaseUrl(target.provider, call.dialect) !== undefined,
-  );
+  const speaks = (target: RouteTarget): boolean =>
+    passthroughBaseUrl(target.provider, call.dialect) !== undefined;
+  const speaking = allowed.filter(speaks);
   if (speaking.length === allowed.length)
     return { route: { ...route, targets: allowed }, translation: undefined };
+  // A count goes only where the model's tokens can be counted: never a generation in its place.
+  const reachable = call.count
+    ? allowed.filter((target) => speaks(target) || countsTokens(target.provider))
+    : allowed;
+  const [first] = allowed;
+  if (first !== undefined && !reachable.includes(first))
+    throw countingUnavailable(route.asked, first.provider);
   try {
-    const translation = parseDialectRequest(call.dialect, body, call.gemini);
-    return { route: { ...route, targets: allowed }, translation };
+    const translation = parseDialectRequest(call.dialect, body, call.gemini, { count: call.count });
+    return { route: { ...route, targets: reachable }, translation };
   } catch (error) {
     if (speaking.length === 0) throw error;
     return { route: { ...route, targets: speaking }, translation: undefined };
