@@ -70,7 +70,10 @@ describe("counting tokens across dialects", () => {
     assert.equal(response.status, 404);
     const body = await response.json();
     assert.equal(pick(body, "error", "status"), "NOT_FOUND");
-    assert.match(String(pick(body, "error", "message")), /counting tokens is not available for model "glm-4\.6"/);
+    assert.match(
+      String(pick(body, "error", "message")),
+      /counting tokens is not available for model "glm-4\.6"/,
+    );
     assert.match(response.headers.get("x-aio-overhead-ms") ?? "", /^\d+\.\d{3}$/);
     assert.equal(simulators.requests().filter((request) => request.provider === "zai").length, 0);
 

@@ -110,7 +110,10 @@ describe("answers when things go wrong", () => {
     assert.equal(response.status, 200);
     assert.equal(response.headers.get("x-aio-provider"), "zai");
     assert.equal(response.headers.get("x-aio-fallbacks"), "moonshot=protocol");
-    assert.equal(pick(await response.json(), "choices", 0, "message", "content"), "Simulated Z.ai reply to: hello");
+    assert.equal(
+      pick(await response.json(), "choices", 0, "message", "content"),
+      "Simulated Z.ai reply to: hello",
+    );
   });
 
   it("a translated request is checked against the client's dialect: a 400 naming the field, nothing sent, nothing held against the provider", async (t) => {
@@ -118,7 +121,11 @@ describe("answers when things go wrong", () => {
     const mistakes = [
       {
         path: "/v1/messages",
-        body: { model: "gemini-2.5-flash", max_tokens: 16, messages: [{ role: "system", content: "be brief" }] },
+        body: {
+          model: "gemini-2.5-flash",
+          max_tokens: 16,
+          messages: [{ role: "system", content: "be brief" }],
+        },
         message: /messages: no user or assistant message/,
       },
       {
@@ -129,7 +136,8 @@ describe("answers when things go wrong", () => {
       {
         path: "/v1/chat/completions",
         body: { model: "claude-sonnet-4-5", system: "be a pirate", messages: hello },
-        message: /system: not a field of OpenAI Chat Completions requests \(the system prompt is a message with role system\)/,
+        message:
+          /system: not a field of OpenAI Chat Completions requests \(the system prompt is a message with role system\)/,
       },
     ];
     for (const mistake of mistakes) {
