@@ -36,7 +36,7 @@ const moonshotEstimate = z.looseObject({ data: z.looseObject({ total_tokens: z.n
 
 const COUNTERS: Readonly<Partial<Record<ResolvedProvider["api"], Counter>>> = {
   anthropic: {
-    request: (target, chat) => {
+    request: (_target, chat) => {
       // count_tokens takes the prompt's fields only: no generation settings.
       const { model, messages, system, tools, tool_choice, thinking } = anthropicMessagesBody(chat, false);
       return {

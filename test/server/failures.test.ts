@@ -23,8 +23,12 @@ async function hubOn(t: TestContext, overrides: ConfigOverrides = {}, simulators
       },
       body: JSON.stringify(body),
     });
-  const providers = async (): Promise<unknown[]> =>
-    (await fetch(`${url}/v1/providers`, { headers: { authorization: `Bearer ${key}` } })).json();
+  const providers = async (): Promise<unknown[]> => {
+    const list: unknown = await (
+      await fetch(`${url}/v1/providers`, { headers: { authorization: `Bearer ${key}` } })
+    ).json();
+    return Array.isArray(list) ? list : [];
+  };
   return { simulators: running, post, providers };
 }
 
