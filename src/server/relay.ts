@@ -119,7 +119,13 @@ export async function relay(
       route,
       async (target, context): Promise<Answer> => {
         const sent = performance.now();
-        let answer: Answer;
+        const answering = (): void => {
+          metrics.upstreamFirstByte.observe(
+            { provider: target.provider.id },
+            (performance.now() - sent) / 1000,
+          );
+          context.progress();
+        };
         if (translation === undefined || passthroughBaseUrl(target.provider, dialect) !== undefined) {
           const upstream = await hub.upstreams.send({
             provider: target.provider,
@@ -133,16 +139,19 @@ export async function relay(
                 : bytes,
             signal: context.signal,
           });
+          answering();
           // A whole JSON answer is read here, inside the policy: one that breaks off or is not JSON is
           // the provider failing before the first byte reached the client, so the next one is tried.
-          answer = streamedAnswer(call, upstream)
+          return streamedAnswer(call, upstream)
             ? { kind: "passthrough", upstream, whole: undefined }
             : { kind: "passthrough", upstream, whole: await wholeAnswer(target.provider.id, upstream) };
-        } else if (call.count) {
+        }
+        let translated: TranslatedAnswer;
+        if (call.count) {
           const total = await countTokens(hub.upstreams, target, translation.chat, context.signal);
-          answer = { kind: "translated", translated: { kind: "json", body: countAnswer(dialect, total) } };
+          translated = { kind: "json", body: countAnswer(dialect, total) };
         } else {
-          const translated = await translateRequest(
+          translated = await translateRequest(
             translation,
             { client: hub.providers.client(target.provider.id), model: target.model },
             // The client leaving must stop a translated stream too, after this call has returned.
@@ -153,14 +162,9 @@ export async function relay(
               onFinish: (finish) => usage.reported(finish.usage?.inputTokens, finish.usage?.outputTokens),
             },
           );
-          answer = { kind: "translated", translated };
         }
-        metrics.upstreamFirstByte.observe(
-          { provider: target.provider.id },
-          (performance.now() - sent) / 1000,
-        );
-        context.progress();
-        return answer;
+        answering();
+        return { kind: "translated", translated };
       },
       { signal: clientSignal, onFallback: (attempt) => skipped.push(attempt) },
     );
