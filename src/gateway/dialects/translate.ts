@@ -107,7 +107,7 @@ export interface TranslationTarget {
 }
 
 export interface TranslationOptions {
-  /** The model name the answer reports; the name the client asked for keeps clients' checks happy. */
+  /** The model name the answer reports: the hub gives the model that answered (see translation.md). */
   reportedModel: string;
   signal?: AbortSignal | undefined;
   /** Called once the provider's answer is complete, with its usage: for accounting and metrics. */
