@@ -230,5 +230,11 @@ function outcomeOf(error: unknown, signal: AbortSignal | undefined, at: number):
   const summary: FailureSummary = { ...failure.summary, at };
   return failure.countsAsFailure
     ? { type: "failure", failure: summary, retryAfterMs: failure.retryAfterMs }
-    : { type: "neutral", failure: isProviderError(error) ? summary : undefined };
+    : {
+        type: "neutral",
+        failure: isProviderError(error) && !CALLER_MISTAKES.has(error.kind) ? summary : undefined,
+      };
 }
+
+// A provider refusing the caller's request says nothing about the provider: not even its last error.
+const CALLER_MISTAKES: ReadonlySet<string> = new Set(["invalid_request", "not_found", "too_large"]);

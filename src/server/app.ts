@@ -20,7 +20,7 @@ import { classifyError, errorAnswer } from "./error-response.ts";
 import { filesRoutes } from "./files-routes.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.ts";
 import { modelList } from "./model-list.ts";
-import { type DialectCall, relay } from "./relay.ts";
+import { type DialectCall, relay, stampOverhead } from "./relay.ts";
 import { SessionActivity, type SessionActivityJson } from "./session-activity.ts";
 import { recordTraffic } from "./traffic-recorder.ts";
 import { forwardedQuery } from "./upstream-query.ts";
@@ -132,23 +132,32 @@ export function createServer(hub: Hub): HubServer {
     (route: string, call: (c: Context<ServerEnv>) => DialectCall) =>
     async (c: Context<ServerEnv>): Promise<Response> => {
       c.set("route", route);
-      await admit(c, "chat");
-      return relay(c, dependencies, call(c));
+      try {
+        await admit(c, "chat");
+        return await relay(c, dependencies, call(c));
+      } catch (error) {
+        // Every answer of a gateway route says how long the hub took, refusals and failures too.
+        const headers = { ...c.get("aioHeaders") };
+        stampOverhead(c, metrics, dialectOf(c.req.path, requestHeader(c, "anthropic-version")), headers);
+        c.set("aioHeaders", headers);
+        throw error;
+      }
     };
 
   const anthropic =
-    (suffix: string) =>
+    (suffix: string, count: boolean) =>
     (c: { req: { url: string } }): DialectCall => ({
       dialect: "anthropic",
       model: (body) => body.model,
       path: () => `${suffix}${forwardedQuery(c.req.url)}`,
       modelInBody: true,
       sse: true,
+      count,
     });
-  app.post("/v1/messages", gateway("/v1/messages", anthropic("/v1/messages")));
+  app.post("/v1/messages", gateway("/v1/messages", anthropic("/v1/messages", false)));
   app.post(
     "/v1/messages/count_tokens",
-    gateway("/v1/messages/count_tokens", anthropic("/v1/messages/count_tokens")),
+    gateway("/v1/messages/count_tokens", anthropic("/v1/messages/count_tokens", true)),
   );
   app.post(
     "/v1/chat/completions",
@@ -158,6 +167,7 @@ export function createServer(hub: Hub): HubServer {
       path: () => `/chat/completions${forwardedQuery(c.req.url)}`,
       modelInBody: true,
       sse: true,
+      count: false,
     })),
   );
   app.post(
@@ -181,6 +191,7 @@ export function createServer(hub: Hub): HubServer {
         path: (routeTarget) => `/v1beta/models/${routeTarget.model}:${method}${query}`,
         modelInBody: false,
         sse: method !== "streamGenerateContent" || query.includes("alt=sse"),
+        count: method === "countTokens",
       };
     }),
   );

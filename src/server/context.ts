@@ -13,8 +13,10 @@ export interface ServerEnv {
     started: number;
     requestId: string;
     principal: Principal;
-    /** Headers an error answer must carry too (x-aio-provider, x-aio-fallbacks). */
+    /** Headers an error answer must carry too (x-aio-provider, x-aio-fallbacks, x-aio-overhead-ms). */
     aioHeaders: Record<string, string>;
+    /** Milliseconds a gateway request spent inside its route's policies: not the hub's own time. */
+    waitedMs: number;
     /** The route template, the `route` label of the request metrics. */
     route: string;
     /** What the relay learned about a gateway call, for the traffic record. */

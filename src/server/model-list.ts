@@ -5,6 +5,7 @@
 import type { Principal } from "../auth/hub-keys.ts";
 import { allowsProvider } from "../auth/provider-access.ts";
 import type { Config } from "../config/schema/index.ts";
+import { countsTokens } from "../gateway/count-tokens.ts";
 import { providerIds, resolveProvider } from "../providers/registry.ts";
 
 export interface ModelLists {
@@ -15,9 +16,12 @@ export interface ModelLists {
 
 export function modelList(config: Config, principal: Principal): ModelLists {
   const names: { id: string; owner: string }[] = [];
+  // Gemini's clients read from the list whether a model can count tokens (see gateway/count-tokens.ts).
+  const counting = new Set<string>();
   for (const id of providerIds(config)) {
     if (!allowsProvider(principal, id)) continue;
     const provider = resolveProvider(config, id);
+    if (provider.nativeDialect === "gemini" || countsTokens(provider)) counting.add(id);
     for (const model of new Set([provider.models.main, provider.models.small])) {
       names.push({ id: `${id}/${model}`, owner: id });
     }
@@ -47,7 +51,11 @@ export function modelList(config: Config, principal: Principal): ModelLists {
       models: names.map((name) => ({
         name: `models/${name.id}`,
         displayName: name.id,
-        supportedGenerationMethods: ["generateContent", "streamGenerateContent", "countTokens"],
+        supportedGenerationMethods: [
+          "generateContent",
+          "streamGenerateContent",
+          ...(counting.has(name.owner) ? ["countTokens"] : []),
+        ],
       })),
     },
   };

@@ -9,6 +9,7 @@ import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { Context } from "hono";
 import { allowedTargets } from "../auth/provider-access.ts";
 import { AppError } from "../errors.ts";
+import { countAnswer, countingUnavailable, countsTokens, countTokens } from "../gateway/count-tokens.ts";
 import {
   type DialectRequest,
   type GeminiCall,
@@ -21,13 +22,13 @@ import { type UpstreamResponse, upstreamErrorAnswer } from "../gateway/forward.t
 import { passthroughBaseUrl, type Route, type RouteTarget } from "../gateway/routing.ts";
 import type { Hub } from "../hub/hub.ts";
 import type { Dialect } from "../providers/definitions.ts";
-import { fromTransportError } from "../providers/errors.ts";
+import { fromTransportError, ProviderError } from "../providers/errors.ts";
 import { type FallbackAttempt, FallbackExhaustedError } from "../resilience/errors.ts";
 import { answeredDirectly, type ServerEnv } from "./context.ts";
 import { classifyError, errorStreamEvent } from "./error-response.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import { parseJsonObject, readBody } from "./request-body.ts";
-import { endGatewayCall, noteGatewayFailure, startGatewayCall } from "./traffic-recorder.ts";
+import { endGatewayCall, startGatewayCall } from "./traffic-recorder.ts";
 import { createUsageScanner, type UsageScanner } from "./usage-scanner.ts";
 
 /** How one dialect route finds the model in a request and where the request goes upstream. */
@@ -43,6 +44,8 @@ export interface DialectCall {
   modelInBody: boolean;
   /** False for a Gemini stream without `alt=sse`: one JSON array, sent as it is produced. */
   sse: boolean;
+  /** A token count (Anthropic's count_tokens, Gemini's countTokens), not a generation. */
+  count: boolean;
 }
 
 export interface RelayDependencies {
@@ -91,7 +94,6 @@ export async function relay(
 ): Promise<Response> {
   const { hub, metrics } = dependencies;
   const { dialect } = call;
-  const started = c.get("started");
   const bytes = await readBody(c, dependencies.bodyLimitBytes);
   const body = parseJsonObject(c, bytes);
   const asked = call.model(body);
@@ -105,70 +107,87 @@ export async function relay(
   const { route, translation } = usableRoute(c, dependencies.resolveRoute(asked), call, body);
   const headers = forwardedHeaders(c);
   const clientSignal = c.req.raw.signal;
-  let providerMs = 0;
+  // Who was given up on, and why, as the policy moves along the route: for the headers of an error too.
+  const skipped: FallbackAttempt[] = [];
   // Passthrough answers are scanned for usage as they pass; translated ones report it when done.
   const usage = createUsageScanner(dialect);
   let result: Awaited<ReturnType<typeof executeRoute<Answer>>>;
+  const calling = performance.now();
   try {
     result = await executeRoute(
       hub.resilience,
       route,
       async (target, context): Promise<Answer> => {
         const sent = performance.now();
-        try {
-          let answer: Answer;
-          if (translation === undefined || passthroughBaseUrl(target.provider, dialect) !== undefined) {
-            const upstream = await hub.upstreams.send({
-              provider: target.provider,
-              dialect,
-              method: "POST",
-              path: call.path(target),
-              headers,
-              body:
-                call.modelInBody && body.model !== target.model
-                  ? JSON.stringify({ ...body, model: target.model })
-                  : bytes,
-              signal: context.signal,
-            });
-            answer = { kind: "passthrough", upstream };
-          } else {
-            const translated = await translateRequest(
-              translation,
-              { client: hub.providers.client(target.provider.id), model: target.model },
-              // The client leaving must stop a translated stream too, after this call has returned.
-              {
-                reportedModel: asked,
-                signal: AbortSignal.any([context.signal, clientSignal]),
-                onFinish: (finish) => usage.reported(finish.usage?.inputTokens, finish.usage?.outputTokens),
-              },
-            );
-            answer = { kind: "translated", translated };
-          }
+        const answering = (): void => {
           metrics.upstreamFirstByte.observe(
             { provider: target.provider.id },
             (performance.now() - sent) / 1000,
           );
           context.progress();
-          return answer;
-        } finally {
-          providerMs += performance.now() - sent;
+        };
+        if (translation === undefined || passthroughBaseUrl(target.provider, dialect) !== undefined) {
+          const upstream = await hub.upstreams.send({
+            provider: target.provider,
+            dialect,
+            method: "POST",
+            path: call.path(target),
+            headers,
+            body:
+              call.modelInBody && body.model !== target.model
+                ? JSON.stringify({ ...body, model: target.model })
+                : bytes,
+            signal: context.signal,
+          });
+          answering();
+          // A whole JSON answer is read here, inside the policy: one that breaks off or is not JSON is
+          // the provider failing before the first byte reached the client, so the next one is tried.
+          return streamedAnswer(call, upstream)
+            ? { kind: "passthrough", upstream, whole: undefined }
+            : { kind: "passthrough", upstream, whole: await wholeAnswer(target.provider.id, upstream) };
         }
+        let translated: TranslatedAnswer;
+        if (call.count) {
+          const total = await countTokens(hub.upstreams, target, translation.chat, context.signal);
+          translated = { kind: "json", body: countAnswer(dialect, total) };
+        } else {
+          translated = await translateRequest(
+            translation,
+            { client: hub.providers.client(target.provider.id), model: target.model },
+            // The client leaving must stop a translated stream too, after this call has returned.
+            {
+              // The model that answered, as a passthrough answer names it (a fallback's, an alias's target).
+              reportedModel: target.model,
+              signal: AbortSignal.any([context.signal, clientSignal]),
+              onFinish: (finish) => usage.reported(finish.usage?.inputTokens, finish.usage?.outputTokens),
+            },
+          );
+        }
+        answering();
+        return { kind: "translated", translated };
       },
-      { signal: clientSignal },
+      { signal: clientSignal, onFallback: (attempt) => skipped.push(attempt) },
     );
   } catch (error) {
-    noteGatewayFailure(noted, error);
-    c.set("aioHeaders", failureHeaders(error));
+    c.set("waitedMs", performance.now() - calling);
+    // The target that failed last is the one after those given up on (an open circuit included).
+    noted.provider = route.targets[Math.min(skipped.length, route.targets.length - 1)]!.provider.id;
+    noted.fallbacks = skipped;
+    const failed: Record<string, string> = { "x-aio-provider": noted.provider };
+    if (skipped.length > 0) failed["x-aio-fallbacks"] = describeFallbacks(skipped);
+    c.set("aioHeaders", failed);
     const raw = upstreamErrorAnswer(error instanceof FallbackExhaustedError ? error.lastError : error);
     // A mistake in the client's request, told by a provider of the client's own dialect: its own words.
     if (raw !== undefined && classifyError(error).category === "invalid_request") {
+      stampOverhead(c, metrics, dialect, failed);
       return new Response(raw.body, {
         status: raw.status,
-        headers: { ...relayedHeaders(raw.headers), ...c.get("aioHeaders") },
+        headers: { ...relayedHeaders(raw.headers), ...failed },
       });
     }
     throw error;
   }
+  c.set("waitedMs", performance.now() - calling);
   const answer = result.value;
   const provider = result.target.provider.id;
   noted.provider = provider;
@@ -197,21 +216,13 @@ export async function relay(
     clientSignal.removeEventListener("abort", stopOnDisconnect);
     endGatewayCall(noted, usage.record(metrics, provider));
   };
-  const stamp = (): void => {
-    const overheadMs = performance.now() - started - providerMs;
-    responseHeaders["x-aio-overhead-ms"] = overheadMs.toFixed(3);
-    metrics.overhead.observe({ dialect }, overheadMs / 1000);
-  };
 
-  const streaming =
-    answer.kind === "passthrough"
-      ? !call.sse || responseHeaders["content-type"]?.includes("event-stream") === true
-      : answer.translated.kind === "stream";
+  const whole = wholeBody(answer);
   // Under node the answer is written straight to its ServerResponse: no web stream, Response or
   // Headers object per request (Hono's node adapter is told the answer has been sent).
   const outgoing = directWrites ? c.env?.outgoing : undefined;
-  if (streaming) {
-    stamp();
+  if (whole === undefined) {
+    stampOverhead(c, metrics, dialect, responseHeaders);
     const relay: StreamRelay = {
       usage,
       dialect,
@@ -243,21 +254,9 @@ export async function relay(
     else void pumpAnswer(answerChunks(answer), outgoing, relay);
     return answeredDirectly(c, status, responseHeaders, RESPONSE_ALREADY_SENT);
   }
-  const reading = performance.now();
-  let whole: Buffer;
-  try {
-    whole =
-      answer.kind === "passthrough"
-        ? await readWhole(answer.upstream.body)
-        : await readAll(answerChunks(answer));
-    usage.scan(whole);
-  } catch (error) {
-    throw fromTransportError(provider, error);
-  } finally {
-    finish();
-  }
-  providerMs += performance.now() - reading;
-  stamp();
+  usage.scan(whole);
+  finish();
+  stampOverhead(c, metrics, dialect, responseHeaders);
   if (outgoing === undefined) return new Response(whole, { status, headers: responseHeaders });
   responseHeaders["content-length"] = String(whole.byteLength);
   outgoing.writeHead(status, responseHeaders);
@@ -275,16 +274,26 @@ function flushHeadersIfUnsent(outgoing: ServerResponse): void {
   if (!outgoing.headersSent && !outgoing.destroyed) outgoing.flushHeaders();
 }
 
-/** What a target answered: the provider's own bytes, or an answer translated into the client's dialect. */
+/**
+ * What a target answered: the provider's own bytes — still to come for a stream, `whole` for a
+ * JSON answer — or an answer translated into the client's dialect.
+ */
 type Answer =
-  | { kind: "passthrough"; upstream: UpstreamResponse }
+  | { kind: "passthrough"; upstream: UpstreamResponse; whole: Buffer | undefined }
   | { kind: "translated"; translated: TranslatedAnswer };
 
-/** The answer's bytes as they come; `return()` stops the provider's side. */
+/** The bytes of an answer sent in one piece; undefined for a stream. */
+function wholeBody(answer: Answer): Buffer | undefined {
+  if (answer.kind === "passthrough") return answer.whole;
+  const translated = answer.translated;
+  return translated.kind === "json" ? Buffer.from(JSON.stringify(translated.body)) : undefined;
+}
+
+/** A streamed answer's bytes as they come; `return()` stops the provider's side. */
 function answerChunks(answer: Answer): AsyncIterator<Buffer> {
   if (answer.kind === "passthrough") return answer.upstream.body[Symbol.asyncIterator]();
   const translated = answer.translated;
-  if (translated.kind === "json") return singleChunk(Buffer.from(JSON.stringify(translated.body)));
+  if (translated.kind === "json") throw new Error("a JSON answer is sent whole, not streamed");
   const frames = translated.frames[Symbol.asyncIterator]();
   return {
     async next() {
@@ -296,17 +305,6 @@ function answerChunks(answer: Answer): AsyncIterator<Buffer> {
     async return() {
       await frames.return?.();
       return { done: true, value: undefined };
-    },
-  };
-}
-
-function singleChunk(chunk: Buffer): AsyncIterator<Buffer> {
-  let sent = false;
-  return {
-    async next() {
-      if (sent) return { done: true, value: undefined };
-      sent = true;
-      return { done: false, value: chunk };
     },
   };
 }
@@ -329,14 +327,21 @@ function usableRoute(
   body: Record<string, unknown>,
 ): UsableRoute {
   const allowed = allowedTargets(c.get("principal"), route.targets, route.asked);
-  const speaking = allowed.filter(
-    (target) => passthroughBaseUrl(target.provider, call.dialect) !== undefined,
-  );
+  const speaks = (target: RouteTarget): boolean =>
+    passthroughBaseUrl(target.provider, call.dialect) !== undefined;
+  const speaking = allowed.filter(speaks);
   if (speaking.length === allowed.length)
     return { route: { ...route, targets: allowed }, translation: undefined };
+  // A count goes only where the model's tokens can be counted: never a generation in its place.
+  const reachable = call.count
+    ? allowed.filter((target) => speaks(target) || countsTokens(target.provider))
+    : allowed;
+  const [first] = allowed;
+  if (first !== undefined && !reachable.includes(first))
+    throw countingUnavailable(route.asked, first.provider);
   try {
-    const translation = parseDialectRequest(call.dialect, body, call.gemini);
-    return { route: { ...route, targets: allowed }, translation };
+    const translation = parseDialectRequest(call.dialect, body, call.gemini, { count: call.count });
+    return { route: { ...route, targets: reachable }, translation };
   } catch (error) {
     if (speaking.length === 0) throw error;
     return { route: { ...route, targets: speaking }, translation: undefined };
@@ -377,24 +382,54 @@ export function describeFallbacks(attempts: readonly FallbackAttempt[]): string 
   return attempts.map((attempt) => `${attempt.provider}=${attempt.kind}`).join(", ");
 }
 
-function failureHeaders(error: unknown): Record<string, string> {
-  if (!(error instanceof FallbackExhaustedError)) {
-    const provider =
-      typeof error === "object" && error !== null && "provider" in error ? error.provider : undefined;
-    return typeof provider === "string" ? { "x-aio-provider": provider } : {};
-  }
-  const last = error.attempts.at(-1);
-  const skipped = error.attempts.slice(0, -1);
-  return {
-    ...(last ? { "x-aio-provider": last.provider } : {}),
-    ...(skipped.length > 0 ? { "x-aio-fallbacks": describeFallbacks(skipped) } : {}),
-  };
+/**
+ * `x-aio-overhead-ms` on an answer about to leave, and the overhead metric: the time since the
+ * request arrived less the time spent inside the route's policies — waiting on providers, and on
+ * the policy's own waits (retry backoff, a bulkhead's queue), none of which is the hub's work.
+ */
+export function stampOverhead(
+  c: Context<ServerEnv>,
+  metrics: GatewayMetrics,
+  dialect: Dialect,
+  headers: Record<string, string>,
+): void {
+  const overheadMs = performance.now() - c.get("started") - (c.get("waitedMs") ?? 0);
+  headers["x-aio-overhead-ms"] = overheadMs.toFixed(3);
+  metrics.overhead.observe({ dialect }, overheadMs / 1000);
 }
 
-async function readAll(body: AsyncIterator<Buffer>): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for (let next = await body.next(); next.done !== true; next = await body.next()) chunks.push(next.value);
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+/** Whether a passed-through answer is a stream (relayed as it comes) rather than one JSON body. */
+function streamedAnswer(call: DialectCall, upstream: UpstreamResponse): boolean {
+  if (!call.sse) return true;
+  const type = upstream.headers["content-type"];
+  return typeof type === "string" && type.includes("event-stream");
+}
+
+/**
+ * The provider's whole answer; a body that breaks off, or is labelled JSON and does not parse, is
+ * the provider failing (a `protocol` error: 502, counted on its breaker, the next target tried).
+ */
+async function wholeAnswer(provider: string, upstream: UpstreamResponse): Promise<Buffer> {
+  let whole: Buffer;
+  try {
+    whole = await readWhole(upstream.body);
+  } catch (error) {
+    throw fromTransportError(provider, error);
+  }
+  const type = upstream.headers["content-type"];
+  if (typeof type === "string" && type.includes("json")) {
+    try {
+      JSON.parse(whole.toString("utf8"));
+    } catch {
+      throw new ProviderError({
+        kind: "protocol",
+        provider,
+        status: upstream.status,
+        message: `${provider} sent a response that is not JSON (HTTP ${upstream.status})`,
+      });
+    }
+  }
+  return whole;
 }
 
 /** The provider's whole answer, collected from its events (cheaper than an async iterator). */

@@ -4,7 +4,6 @@
 // deferred for a streamed answer until its last byte.
 import type { Context } from "hono";
 import type { Traffic, TrafficFallback } from "../observability/traffic.ts";
-import { FallbackExhaustedError } from "../resilience/errors.ts";
 import { answerStatus, type ServerEnv } from "./context.ts";
 
 /** What the relay learns about one gateway call while it runs. */
@@ -39,23 +38,6 @@ export function startGatewayCall(c: Context<ServerEnv>, model: string): GatewayC
   };
   c.set("gatewayCall", call);
   return call;
-}
-
-/** Who failed the call, when every target did (or the only one did). */
-export function noteGatewayFailure(call: GatewayCall, error: unknown): void {
-  if (error instanceof FallbackExhaustedError) {
-    call.provider = error.attempts.at(-1)?.provider ?? "";
-    call.fallbacks = error.attempts.slice(0, -1);
-    return;
-  }
-  if (
-    typeof error === "object" &&
-    error !== null &&
-    "provider" in error &&
-    typeof error.provider === "string"
-  ) {
-    call.provider = error.provider;
-  }
 }
 
 /** The answer has ended (completely, or cut): its tokens are known. */

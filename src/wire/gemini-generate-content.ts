@@ -63,8 +63,12 @@ export const geminiGenerationConfigSchema = z.looseObject({
     .optional(),
 });
 
+/** A turn of the conversation: Gemini takes only these two roles (a system prompt is systemInstruction). */
+export const geminiTurnSchema = geminiContentSchema.extend({ role: z.enum(["user", "model"]).optional() });
+export type GeminiTurn = z.infer<typeof geminiTurnSchema>;
+
 export const geminiGenerateContentRequestSchema = z.looseObject({
-  contents: z.array(geminiContentSchema).min(1, "contents is not specified"),
+  contents: z.array(geminiTurnSchema).min(1, "contents is not specified"),
   systemInstruction: geminiContentSchema.optional(),
   generationConfig: geminiGenerationConfigSchema.optional(),
   tools: z.array(geminiToolSchema).optional(),

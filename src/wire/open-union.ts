@@ -45,7 +45,7 @@ function describeIssue(issue: z.core.$ZodIssue, prefix: readonly PropertyKey[]):
       .sort((left, right) => right.path.length - left.path.length)[0];
     if (deepest !== undefined) return describeIssue(deepest, path);
   }
-  return `${where(path)}${issue.message.replace(/^Invalid input: /, "")}`;
+  return `${where(path)}${issue.message.replace(/^Invalid (input|option): /, "")}`;
 }
 
 function where(path: readonly PropertyKey[]): string {

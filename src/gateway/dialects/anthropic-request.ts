@@ -1,6 +1,7 @@
 // An Anthropic Messages request body as a chat request, for a target that speaks another API.
 // What the chat vocabulary cannot carry is refused with a 400 naming the field; docs/translation.md
 // lists every feature and what happens to it.
+import { z } from "zod";
 import type { ChatContentPart, ChatMessage, ChatRequest, ChatToolChoice } from "../../providers/chat.ts";
 import {
   type AnthropicKnownRequestBlock,
@@ -10,14 +11,65 @@ import {
   anthropicMessagesRequestSchema,
   isKnownAnthropicRequestBlock,
 } from "../../wire/anthropic-messages.ts";
-import { parseBody, untranslatable } from "./request-errors.ts";
+import { parseBody, refuseUnknownFields, requireTurns, untranslatable } from "./request-errors.ts";
 import { type TranslatedRequest, userContent } from "./translated-request.ts";
 
 const DIALECT = "Anthropic Messages";
 
+/**
+ * A count_tokens request: a message's fields without the generation settings, which count_tokens
+ * does not need (and a client may still send).
+ */
+const countTokensRequestSchema = anthropicMessagesRequestSchema.extend({
+  max_tokens: z.number().int().positive().optional(),
+});
+type AnthropicCountableRequest = z.infer<typeof countTokensRequestSchema>;
+
+/** Fields refused: what they ask for happens at Anthropic alone. */
+const UNTRANSLATABLE_FIELDS = ["container", "mcp_servers", "output_format"] as const;
+
+/** Fields of the Messages API this translation reads, refuses or may ignore. */
+const KNOWN_FIELDS: ReadonlySet<string> = new Set([
+  ...UNTRANSLATABLE_FIELDS,
+  "model",
+  "messages",
+  "max_tokens",
+  "system",
+  "stream",
+  "temperature",
+  "top_p",
+  "top_k",
+  "stop_sequences",
+  "thinking",
+  "tools",
+  "tool_choice",
+  "output_config",
+  "context_management",
+  // Bookkeeping, routing and caching hints that do not change the answer.
+  "metadata",
+  "service_tier",
+  "inference_geo",
+  "speed",
+  "cache_control",
+  "user_profile_id",
+  "workspace_id",
+  "diagnostics",
+]);
+
+/** What the Messages API calls the fields other dialects' clients send by mistake. */
+const HINTS = {
+  max_completion_tokens: "use max_tokens",
+  stop: "use stop_sequences",
+  systemInstruction: "use system",
+};
+
 /** Throws AppError("usage") for a malformed body or a feature another provider cannot be given. */
-export function parseAnthropicRequest(body: unknown): TranslatedRequest {
-  const wire = parseBody(anthropicMessagesRequestSchema, body);
+export function parseAnthropicRequest(body: unknown, options: { count?: boolean } = {}): TranslatedRequest {
+  const wire = parseBody<AnthropicCountableRequest>(
+    options.count === true ? countTokensRequestSchema : anthropicMessagesRequestSchema,
+    body,
+  );
+  refuseUnknownFields(wire, KNOWN_FIELDS, DIALECT, HINTS);
   refuseUntranslatableFields(wire);
   const systems = wire.system === undefined ? [] : [systemText(wire.system, "system")];
   const messages: ChatMessage[] = [];
@@ -33,10 +85,15 @@ export function parseAnthropicRequest(body: unknown): TranslatedRequest {
     if (message.role === "assistant") messages.push(assistantMessage(blocks, toolNames, where));
     else messages.push(...userMessages(blocks, toolNames, where));
   }
+  requireTurns(
+    messages,
+    "messages",
+    "no user or assistant message to answer (system messages join the system prompt)",
+  );
   const chat: ChatRequest = {
     model: wire.model,
     messages,
-    maxOutputTokens: wire.max_tokens,
+    ...(wire.max_tokens === undefined ? {} : { maxOutputTokens: wire.max_tokens }),
     ...(systems.length === 0 ? {} : { system: systems.join("\n\n") }),
     ...(wire.temperature === undefined ? {} : { temperature: wire.temperature }),
     ...(wire.top_p === undefined ? {} : { topP: wire.top_p }),
@@ -61,8 +118,8 @@ export function parseAnthropicRequest(body: unknown): TranslatedRequest {
  * `output_config.effort` and `context_management` with clear_thinking edits on every call: effort is
  * a hint each provider settles for itself, and clearing earlier thinking only shortens the context.
  */
-function refuseUntranslatableFields(wire: AnthropicMessagesRequest): void {
-  for (const field of ["container", "mcp_servers", "output_format"]) {
+function refuseUntranslatableFields(wire: AnthropicCountableRequest): void {
+  for (const field of UNTRANSLATABLE_FIELDS) {
     if (wire[field] !== undefined && wire[field] !== null) throw untranslatable(field, DIALECT);
   }
   for (const key of Object.keys(wire.output_config ?? {})) {

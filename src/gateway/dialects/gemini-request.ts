@@ -14,7 +14,7 @@ import {
   type GeminiGenerateContentRequest,
   geminiGenerateContentRequestSchema,
 } from "../../wire/gemini-generate-content.ts";
-import { parseBody, untranslatable } from "./request-errors.ts";
+import { parseBody, refuseUnknownFields, requireTurns, untranslatable } from "./request-errors.ts";
 import { type TranslatedRequest, userContent } from "./translated-request.ts";
 
 const DIALECT = "Gemini generateContent";
@@ -33,7 +33,26 @@ const UNTRANSLATABLE_SETTINGS = [
   "responseJsonSchema",
 ] as const;
 
-/** Throws AppError("usage") for a malformed body or a feature another provider cannot be given. */
+/** Fields of generateContent this translation reads, refuses or may ignore. */
+const KNOWN_FIELDS: ReadonlySet<string> = new Set([
+  "model",
+  "contents",
+  "systemInstruction",
+  "generationConfig",
+  "tools",
+  "toolConfig",
+  "cachedContent",
+  // Google's own content filter thresholds: other providers filter by their own rules.
+  "safetySettings",
+]);
+
+/** What generateContent calls the fields other dialects' clients send by mistake. */
+const HINTS = {
+  messages: "the conversation is contents",
+  system: "use systemInstruction",
+  max_tokens: "use generationConfig.maxOutputTokens",
+};
+
 /** Gemini names the model and whether to stream in the URL, not the body. */
 export interface GeminiCall {
   model: string;
@@ -42,11 +61,14 @@ export interface GeminiCall {
   sse?: boolean;
 }
 
+/** Throws AppError("usage") for a malformed body or a feature another provider cannot be given. */
 export function parseGeminiRequest(body: unknown, call: GeminiCall): TranslatedRequest {
-  const wire = parseBody(geminiGenerateContentRequestSchema, body);
+  const wire = parseBody(geminiGenerateContentRequestSchema, camelCased(body));
+  refuseUnknownFields(wire, KNOWN_FIELDS, DIALECT, HINTS);
   refuseUntranslatableFields(wire);
   const calls = new ToolCallIds();
   const messages = wire.contents.flatMap((content, index) => messagesOf(content, `contents.${index}`, calls));
+  requireTurns(messages, "contents", "no part to answer");
   const config = wire.generationConfig;
   const thinking = config?.thinkingConfig;
   const system =
@@ -79,6 +101,29 @@ export function parseGeminiRequest(body: unknown, call: GeminiCall): TranslatedR
     includeUsage: false,
     omitReasoning: false,
   };
+}
+
+/**
+ * The body with Gemini's snake_case spellings (`system_instruction`, `generation_config.max_output_tokens`),
+ * which the API takes as well as camelCase, in camelCase: at the top and in the generation settings,
+ * whose keys are all Gemini's own (deeper down, keys such as a tool's parameters are the client's).
+ */
+function camelCased(body: unknown): unknown {
+  if (!isRecord(body)) return body;
+  const top = camelKeys(body);
+  const config = top.generationConfig;
+  if (!isRecord(config)) return top;
+  const settings = camelKeys(config);
+  if (isRecord(settings.thinkingConfig)) settings.thinkingConfig = camelKeys(settings.thinkingConfig);
+  return { ...top, generationConfig: settings };
+}
+
+function camelKeys(record: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const converted: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(record)) {
+    converted[key.replace(/_([a-z])/g, (_match, letter: string) => letter.toUpperCase())] = value;
+  }
+  return converted;
 }
 
 function refuseUntranslatableFields(wire: GeminiGenerateContentRequest): void {

@@ -15,7 +15,7 @@ import {
   type OpenAiUserPart,
   openAiChatRequestSchema,
 } from "../../wire/openai-chat-completions.ts";
-import { parseBody, untranslatable } from "./request-errors.ts";
+import { parseBody, refuseUnknownFields, requireTurns, untranslatable } from "./request-errors.ts";
 import { type TranslatedRequest, userContent } from "./translated-request.ts";
 
 const DIALECT = "OpenAI Chat Completions";
@@ -34,11 +34,60 @@ const UNTRANSLATABLE_FIELDS = [
   "web_search_options",
   "functions",
   "function_call",
+  "verbosity",
+  "moderation",
+  // Z.ai's own settings.
+  "do_sample",
+  "watermark_enabled",
+  "sensitive_word_check",
+  "meta",
 ] as const;
+
+/** Fields of the API (OpenAI's, Z.ai's and Moonshot's) this translation reads, refuses or may ignore. */
+const KNOWN_FIELDS: ReadonlySet<string> = new Set([
+  ...UNTRANSLATABLE_FIELDS,
+  "model",
+  "messages",
+  "max_tokens",
+  "max_completion_tokens",
+  "temperature",
+  "top_p",
+  "stop",
+  "n",
+  "stream",
+  "stream_options",
+  "tools",
+  "tool_choice",
+  "parallel_tool_calls",
+  "response_format",
+  "reasoning_effort",
+  "thinking",
+  // Bookkeeping and caching hints that do not change the answer: no other provider needs them.
+  "metadata",
+  "store",
+  "user",
+  "safety_identifier",
+  "service_tier",
+  "prompt_cache_key",
+  "prompt_cache_options",
+  "prompt_cache_retention",
+  "request_id",
+  "user_id",
+  // Z.ai: stream tool-call arguments as they come, which a translated stream does anyway.
+  "tool_stream",
+]);
+
+/** What OpenAI's API calls the fields other dialects' clients send by mistake. */
+const HINTS = {
+  system: "the system prompt is a message with role system",
+  max_output_tokens: "use max_completion_tokens",
+  stop_sequences: "use stop",
+};
 
 /** Throws AppError("usage") for a malformed body or a feature another provider cannot be given. */
 export function parseOpenAiRequest(body: unknown): TranslatedRequest {
   const wire = parseBody(openAiChatRequestSchema, body);
+  refuseUnknownFields(wire, KNOWN_FIELDS, DIALECT, HINTS);
   refuseUntranslatableFields(wire);
   const systems: string[] = [];
   const messages: ChatMessage[] = [];
@@ -65,6 +114,11 @@ export function parseOpenAiRequest(body: unknown): TranslatedRequest {
       });
     }
   }
+  requireTurns(
+    messages,
+    "messages",
+    "no user, assistant or tool message to answer (system messages are instructions)",
+  );
   const maxOutputTokens = wire.max_completion_tokens ?? wire.max_tokens ?? undefined;
   const thinking = thinkingOf(wire);
   const chat: ChatRequest = {

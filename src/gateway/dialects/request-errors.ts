@@ -1,5 +1,6 @@
-// The two ways a translated request is refused, both HTTP 400: a body that is not the dialect's
-// shape, and a feature the chat vocabulary between dialects cannot carry (never silently dropped).
+// The ways a translated request is refused, all HTTP 400: a body that is not the dialect's shape
+// (a field the dialect does not have included), and a feature the chat vocabulary between dialects
+// cannot carry (never silently dropped).
 import type { ZodType } from "zod";
 import { AppError } from "../../errors.ts";
 import { describeWireIssue } from "../../wire/open-union.ts";
@@ -20,4 +21,32 @@ export function untranslatable(what: string, dialect: string): AppError {
     "usage",
     `${what} cannot be translated for a provider of another API: remove it, or ask for a model served through the ${dialect} API`,
   );
+}
+
+/**
+ * Refuses a top-level field that is not one of the dialect's `known` fields: translated, nothing
+ * would read it, so a field of another dialect (OpenAI's request with Anthropic's `system`) would
+ * vanish without a word. `hints` says what the dialect calls a field that belongs to another.
+ */
+export function refuseUnknownFields(
+  body: Readonly<Record<string, unknown>>,
+  known: ReadonlySet<string>,
+  dialect: string,
+  hints: Readonly<Record<string, string>> = {},
+): void {
+  for (const field in body) {
+    if (known.has(field)) continue;
+    const hint = Object.hasOwn(hints, field) ? ` (${hints[field]})` : "";
+    throw new AppError(
+      "usage",
+      `invalid request body: ${field}: not a field of ${dialect} requests${hint}; remove it`,
+    );
+  }
+}
+
+/** Refuses a conversation left with nothing to answer (only system messages, or no parts). */
+export function requireTurns(messages: readonly unknown[], field: string, what: string): void {
+  if (messages.length === 0) {
+    throw new AppError("usage", `invalid request body: ${field}: ${what}`);
+  }
 }

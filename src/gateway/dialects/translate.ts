@@ -29,22 +29,38 @@ export interface DialectRequest extends TranslatedRequest {
 }
 
 /**
- * Parses and checks a request body of `dialect` (Gemini's model and streaming come from the URL).
+ * Parses and checks a request body of `dialect` (Gemini's model and streaming come from the URL);
+ * `count` for a token-counting request, which has no generation settings.
  * Throws AppError("usage") — HTTP 400 — naming the field for a malformed body, and for a feature no
  * provider of another dialect can be given.
  */
-export function parseDialectRequest(dialect: Dialect, body: unknown, gemini?: GeminiCall): DialectRequest {
+export function parseDialectRequest(
+  dialect: Dialect,
+  body: unknown,
+  gemini?: GeminiCall,
+  options: { count?: boolean } = {},
+): DialectRequest {
   switch (dialect) {
     case "anthropic":
-      return { dialect, ...parseAnthropicRequest(body) };
+      return { dialect, ...parseAnthropicRequest(body, options) };
     case "openai":
       return { dialect, ...parseOpenAiRequest(body) };
-    case "gemini":
+    case "gemini": {
       if (gemini === undefined) {
         throw new Error("a Gemini request needs its model and streaming from the URL");
       }
-      return { dialect, ...parseGeminiRequest(body, gemini) };
+      // countTokens takes `contents` alone, or the whole request as `generateContentRequest`.
+      const whole =
+        options.count === true && isRecord(body) && isRecord(body.generateContentRequest)
+          ? body.generateContentRequest
+          : body;
+      return { dialect, ...parseGeminiRequest(whole, gemini) };
+    }
   }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** The answer body of a non-streamed request, as JSON of the request's dialect. */
@@ -91,7 +107,7 @@ export interface TranslationTarget {
 }
 
 export interface TranslationOptions {
-  /** The model name the answer reports; the name the client asked for keeps clients' checks happy. */
+  /** The model name the answer reports: the hub gives the model that answered (see translation.md). */
   reportedModel: string;
   signal?: AbortSignal | undefined;
   /** Called once the provider's answer is complete, with its usage: for accounting and metrics. */

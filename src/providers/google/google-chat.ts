@@ -2,9 +2,9 @@
 // GenerateContentResponse chunk and the stream has no end marker: it ends when the body does.
 
 import {
-  type GeminiContent,
   type GeminiGenerateContentRequest,
   type GeminiPart,
+  type GeminiTurn,
   type GeminiUsageMetadata,
   geminiErrorEnvelopeSchema,
   geminiGenerateContentResponseSchema,
@@ -79,7 +79,7 @@ function geminiFunctionCalling(choice: ChatToolChoice): Record<string, unknown> 
   return { mode: "ANY", allowedFunctionNames: [choice.name] };
 }
 
-function wireContent(message: ChatMessage, baseUrl: string): GeminiContent {
+function wireContent(message: ChatMessage, baseUrl: string): GeminiTurn {
   if (message.role === "tool") {
     return {
       role: "user",

@@ -382,3 +382,86 @@ describe("Gemini generateContent requests", () => {
     );
   });
 });
+
+describe("a request checked against its own dialect before translation", () => {
+  test("a field of another dialect is refused by name, with what this dialect calls it", () => {
+    const hello = [{ role: "user", content: "hi" }];
+    refused(
+      () => parseDialectRequest("openai", { model: "m", system: "be brief", messages: hello }),
+      /^invalid request body: system: not a field of OpenAI Chat Completions requests \(the system prompt is a message with role system\)/,
+    );
+    refused(
+      () => parseDialectRequest("anthropic", { model: "m", max_tokens: 9, stop: ["x"], messages: hello }),
+      /stop: not a field of Anthropic Messages requests \(use stop_sequences\)/,
+    );
+    refused(
+      () =>
+        parseDialectRequest(
+          "gemini",
+          { messages: hello, contents: [{ role: "user", parts: [{ text: "hi" }] }] },
+          { model: "m", stream: false },
+        ),
+      /messages: not a field of Gemini generateContent requests \(the conversation is contents\)/,
+    );
+    // Bookkeeping fields of the dialect itself are no mistake.
+    const kept = parseDialectRequest("openai", { model: "m", user: "u1", store: false, messages: hello });
+    assert.equal(kept.chat.messages.length, 1);
+  });
+
+  test("a conversation with nothing to answer, and a Gemini role that is neither user nor model, are refused", () => {
+    refused(
+      () =>
+        parseDialectRequest("anthropic", {
+          model: "m",
+          max_tokens: 9,
+          messages: [{ role: "system", content: "be brief" }],
+        }),
+      /messages: no user or assistant message to answer/,
+    );
+    refused(
+      () => parseDialectRequest("openai", { model: "m", messages: [{ role: "developer", content: "x" }] }),
+      /messages: no user, assistant or tool message to answer/,
+    );
+    refused(
+      () =>
+        parseDialectRequest(
+          "gemini",
+          { contents: [{ role: "wizard", parts: [{ text: "hi" }] }] },
+          { model: "m", stream: false },
+        ),
+      /contents\.0\.role: expected one of "user"\|"model"/,
+    );
+  });
+
+  test("Gemini's snake_case spellings are read as its camelCase ones", () => {
+    const parsed = parseDialectRequest(
+      "gemini",
+      {
+        contents: [{ role: "user", parts: [{ text: "hi" }] }],
+        system_instruction: { parts: [{ text: "Be brief." }] },
+        generation_config: { max_output_tokens: 64, thinking_config: { include_thoughts: true } },
+      },
+      { model: "m", stream: false },
+    );
+    assert.equal(parsed.chat.system, "Be brief.");
+    assert.equal(parsed.chat.maxOutputTokens, 64);
+    assert.equal(parsed.chat.thinking, true);
+  });
+
+  test("a count request needs no max_tokens, and Gemini's may wrap the whole request", () => {
+    const counted = parseDialectRequest(
+      "anthropic",
+      { model: "m", messages: [{ role: "user", content: "hi" }] },
+      undefined,
+      { count: true },
+    );
+    assert.equal(counted.chat.maxOutputTokens, undefined);
+    const wrapped = parseDialectRequest(
+      "gemini",
+      { generateContentRequest: { contents: [{ role: "user", parts: [{ text: "hi" }] }] } },
+      { model: "m", stream: false },
+      { count: true },
+    );
+    assert.deepEqual(wrapped.chat.messages, [{ role: "user", content: "hi" }]);
+  });
+});
