@@ -14,6 +14,7 @@ import { type LaunchSession, prepareLaunch } from "../runtimes/prepare-launch.ts
 import type { Runtime, SessionManager, SessionStatus } from "../runtimes/runtime.ts";
 import { selectRuntime } from "../runtimes/select.ts";
 import type { SandboxSpec } from "../sandbox/spec.ts";
+import { modeProblems } from "./config-references.ts";
 // Only types from context.ts: it loads the schema library, which the launch path avoids.
 import type { CliContext } from "./context.ts";
 import { reportFailure } from "./report-error.ts";
@@ -65,7 +66,7 @@ export async function launchFromArgv(argv: readonly string[]): Promise<number | 
   if (mode === undefined || !Object.hasOwn(BUILTIN_MODES, mode)) return undefined;
   const paths = resolvePaths({ configFile: options.config });
   try {
-    const loaded = await loadConfigCached(paths);
+    const loaded = await loadConfigCached(paths, modeProblems);
     const context: CliContext = { options, paths, config: () => loaded };
     return await launch(context, mode, argv.slice(index + 1));
   } catch (error) {
