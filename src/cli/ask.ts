@@ -58,7 +58,10 @@ async function runAsk(prompt: string, options: AskOptions, command: Command): Pr
     throw new AppError("usage", "ask needs --model <model> or --provider <id>");
   }
   if (prompt.trim() === "") {
-    throw new AppError("usage", 'the prompt is empty: say what to ask, e.g. ask --provider zai "explain this error"');
+    throw new AppError(
+      "usage",
+      'the prompt is empty: say what to ask, e.g. ask --provider zai "explain this error"',
+    );
   }
   const context = cliContext(command);
   const { config } = context.config();
