@@ -57,6 +57,12 @@ async function runAsk(prompt: string, options: AskOptions, command: Command): Pr
   if (options.provider === undefined && options.model === undefined) {
     throw new AppError("usage", "ask needs --model <model> or --provider <id>");
   }
+  if (prompt.trim() === "") {
+    throw new AppError(
+      "usage",
+      'the prompt is empty: say what to ask, e.g. ask --provider zai "explain this error"',
+    );
+  }
   const context = cliContext(command);
   const { config } = context.config();
   // A one-shot command says itself what matters (each fallback, the final error) in plain lines; the

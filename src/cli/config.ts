@@ -3,13 +3,13 @@ import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { stringify } from "yaml";
 import { z } from "zod";
-import { type ConfigProblem, checkConfig, formatProblem } from "../config/load.ts";
-import { type Config, configSchema } from "../config/schema/index.ts";
+import { type ConfigCheck, type ConfigProblem, checkConfig, formatProblem } from "../config/load.ts";
+import type { Paths } from "../config/paths.ts";
+import { configSchema } from "../config/schema/index.ts";
 import { missingBreakerRedis } from "../config/shared-state.ts";
-import { AppError, isAppError } from "../errors.ts";
-import { modeNames, resolveMode } from "../modes/registry.ts";
+import { AppError } from "../errors.ts";
 import { redactValue } from "../observability/logger.ts";
-import { resolveProvider } from "../providers/registry.ts";
+import { modeProblems } from "./config-references.ts";
 import { cliContext, print, printJson } from "./context.ts";
 
 export function registerConfigCommands(program: Command): void {
@@ -21,8 +21,7 @@ export function registerConfigCommands(program: Command): void {
     .option("--json", "print JSON: the file, whether it exists, and every problem")
     .action((options: { json?: boolean }, command: Command) => {
       const { paths } = cliContext(command);
-      const check = checkConfig(paths.configFile, { mustExist: paths.configNamed });
-      const problems = check.ok ? crossReferenceProblems(check.loaded.config) : check.problems;
+      const { check, problems } = checkConfigHere(paths);
       if (options.json) {
         printJson({
           file: paths.configFile,
@@ -67,36 +66,15 @@ export function registerConfigCommands(program: Command): void {
     .action(() => printJson(configJsonSchema()));
 }
 
-/** Problems the schema cannot see alone: modes naming unknown providers, custom providers without `extends`. */
-export function crossReferenceProblems(config: Config): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  for (const id of Object.keys(config.providers)) {
-    try {
-      resolveProvider(config, id);
-    } catch (error) {
-      problems.push({
-        path: `providers.${id}`,
-        message: isAppError(error) ? stripPath(error.message) : String(error),
-      });
-    }
-  }
-  for (const name of modeNames(config)) {
-    try {
-      resolveMode(config, name);
-    } catch (error) {
-      problems.push({
-        path: `modes.${name}`,
-        message: isAppError(error) ? stripPath(error.message) : String(error),
-      });
-    }
-  }
-  const noRedis = missingBreakerRedis(config);
-  if (noRedis !== undefined) problems.push({ path: "resilience.store", message: noRedis });
-  return problems;
-}
-
-function stripPath(message: string): string {
-  return message.replace(/^(providers|modes)\.[a-z0-9-]+: /, "");
+/**
+ * Every problem `config check` and `doctor` report: the file's own (what any command would stop on)
+ * and, once it loads, what the environment this command runs in adds (breakers on a Redis named nowhere).
+ */
+export function checkConfigHere(paths: Paths): { check: ConfigCheck; problems: ConfigProblem[] } {
+  const check = checkConfig(paths.configFile, { mustExist: paths.configNamed, references: modeProblems });
+  if (!check.ok) return { check, problems: check.problems };
+  const noRedis = missingBreakerRedis(check.loaded.config);
+  return { check, problems: noRedis === undefined ? [] : [{ path: "resilience.store", message: noRedis }] };
 }
 
 export function configJsonSchema(): unknown {

@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { type LoadedConfig, loadConfig } from "../config/load.ts";
 import { type Paths, resolvePaths } from "../config/paths.ts";
 import type { RuntimeChoice } from "../config/schema/index.ts";
+import { modeProblems } from "./config-references.ts";
 
 export interface GlobalOptions {
   config?: string;
@@ -27,7 +28,7 @@ export function cliContext(command: Command): CliContext {
     options,
     paths,
     config: () => {
-      loaded ??= loadConfig(paths.configFile, { mustExist: paths.configNamed });
+      loaded ??= loadConfig(paths.configFile, { mustExist: paths.configNamed, references: modeProblems });
       return loaded;
     },
   };

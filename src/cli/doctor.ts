@@ -3,7 +3,7 @@
 import { readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
-import { checkConfig, formatProblem } from "../config/load.ts";
+import { formatProblem } from "../config/load.ts";
 import { modeStateDir, type Paths } from "../config/paths.ts";
 import type { AssistantCli, Config, RuntimeChoice } from "../config/schema/index.ts";
 import { isAppError } from "../errors.ts";
@@ -21,7 +21,7 @@ import { AUTO_ORDER, probeRuntimes } from "../runtimes/select.ts";
 import { buildSandboxSpec } from "../sandbox/build-spec.ts";
 import { inspectWorkspace } from "../sandbox/workspace-check.ts";
 import { readCliVersion } from "./clis.ts";
-import { crossReferenceProblems } from "./config.ts";
+import { checkConfigHere } from "./config.ts";
 import { cliContext, print, printJson } from "./context.ts";
 import { credentialStatus, type ModeCredentialStatus } from "./modes.ts";
 import { withProgress } from "./progress.ts";
@@ -302,8 +302,7 @@ function dedupe(checks: readonly DoctorCheck[]): DoctorCheck[] {
 }
 
 function configChecks(paths: Paths, checks: DoctorCheck[]): Config | undefined {
-  const check = checkConfig(paths.configFile, { mustExist: paths.configNamed });
-  const problems = check.ok ? crossReferenceProblems(check.loaded.config) : check.problems;
+  const { check, problems } = checkConfigHere(paths);
   for (const problem of problems) {
     checks.push({ status: "fail", topic: "config", message: formatProblem(paths.configFile, problem) });
   }

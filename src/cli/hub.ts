@@ -35,8 +35,10 @@ export function registerHubCommands(program: Command): void {
     .option("--json", 'print {"running","url","pid","startedAt"}')
     .action(async (options: { json?: boolean }, command: Command) => {
       const running = await runningHub(cliContext(command).paths);
-      if (options.json) printJson({ running: running !== undefined, ...running });
-      else print(running ? `hub running at ${running.url} (pid ${running.pid})` : "hub not running");
+      if (options.json) {
+        const { url, pid, startedAt } = running ?? {};
+        printJson({ running: running !== undefined, url, pid, startedAt });
+      } else print(running ? `hub running at ${running.url} (pid ${running.pid})` : "hub not running");
       if (running === undefined) process.exitCode = 3;
     });
 }

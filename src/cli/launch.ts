@@ -7,13 +7,16 @@ import { loadConfigCached } from "../config/load-cached.ts";
 import { modeStateDir, type Paths, resolvePaths } from "../config/paths.ts";
 import type { Config, RuntimeChoice } from "../config/schema/index.ts";
 import { AppError } from "../errors.ts";
+import type { LocalHub } from "../hub/local-hub.ts";
 import type { HubSession } from "../hub/session-tokens.ts";
 import { BUILTIN_MODES } from "../modes/definitions.ts";
 import { modeNames, type ResolvedMode, resolveMode } from "../modes/registry.ts";
+import { findCredential, requireCredential } from "../providers/credentials.ts";
 import { type LaunchSession, prepareLaunch } from "../runtimes/prepare-launch.ts";
 import type { Runtime, SessionManager, SessionStatus } from "../runtimes/runtime.ts";
 import { selectRuntime } from "../runtimes/select.ts";
 import type { SandboxSpec } from "../sandbox/spec.ts";
+import { modeProblems } from "./config-references.ts";
 // Only types from context.ts: it loads the schema library, which the launch path avoids.
 import type { CliContext } from "./context.ts";
 import { reportFailure } from "./report-error.ts";
@@ -65,7 +68,7 @@ export async function launchFromArgv(argv: readonly string[]): Promise<number | 
   if (mode === undefined || !Object.hasOwn(BUILTIN_MODES, mode)) return undefined;
   const paths = resolvePaths({ configFile: options.config });
   try {
-    const loaded = await loadConfigCached(paths);
+    const loaded = await loadConfigCached(paths, modeProblems);
     const context: CliContext = { options, paths, config: () => loaded };
     return await launch(context, mode, argv.slice(index + 1));
   } catch (error) {
@@ -125,7 +128,7 @@ async function prepare(
     openSession(context, config, mode, runtime),
 ): Promise<{ spec: SandboxSpec; runtime: Runtime; session?: LaunchSession }> {
   const viaHub = context.options.viaHub ?? mode.viaHub;
-  const hub = viaHub ? { url: await hubUrlFor(context), openSession: open } : undefined;
+  const hub = viaHub ? { url: await hubUrlFor(context, mode), openSession: open } : undefined;
   return prepareLaunch(
     {
       paths: context.paths,
@@ -141,17 +144,47 @@ async function prepare(
   );
 }
 
-/** The home's hub, started in the background (with one line saying so) when none answers. */
-async function hubUrlFor(context: CliContext): Promise<string> {
-  const { ensureHub } = await import("../hub/local-hub.ts");
+/**
+ * The home's hub, started in the background (with one line saying so) when none answers. Refused
+ * first, as a launch without the hub would be, when the hub has no key for the mode's provider:
+ * it would answer each request 503, which Claude Code retries for minutes in silence.
+ */
+async function hubUrlFor(context: CliContext, mode: ResolvedMode): Promise<string> {
+  const { ensureHub, recordedHub } = await import("../hub/local-hub.ts");
+  const before = recordedHub(context.paths);
+  requireHubCredential(context.paths, mode, before);
   // Socket activation: the launch goes on while the hub loads; should the hub die at start, one line says so.
   const { hub, started } = await ensureHub({
     paths: context.paths,
     activate: context.config().config.server,
     onLateFailure: (line) => warn(line),
   });
+  // Another launch may have started a hub meanwhile, with its own environment.
+  if (!started && hub.pid !== before?.pid) requireHubCredential(context.paths, mode, hub);
   if (started) process.stderr.write(`ai-orchestrator: started the hub at ${hub.url} (pid ${hub.pid})\n`);
   return hub.url;
+}
+
+/**
+ * Whether the hub can reach the mode's provider, told without asking it (it may still be loading):
+ * a hub started by this launch has this environment; a running one recorded the names of its
+ * variables; both read the home's stored keys.
+ */
+function requireHubCredential(paths: Paths, mode: ResolvedMode, hub: LocalHub | undefined): void {
+  // No hub yet: the one this launch starts inherits this environment.
+  if (hub === undefined) {
+    requireCredential(mode.provider, paths, process.env);
+    return;
+  }
+  // Started by an older version, which recorded no names: it cannot be told.
+  if (hub.envNames === undefined) return;
+  const hubEnv = Object.fromEntries(hub.envNames.map((name) => [name, "set"]));
+  if (findCredential(mode.provider, paths, hubEnv) !== undefined) return;
+  requireCredential(mode.provider, paths, process.env);
+  throw new AppError(
+    "credential",
+    `the running hub (pid ${hub.pid}) was started without ${mode.provider.credentialEnv.join(" or ")}: run \`ai-orchestrator login ${mode.provider.id}\` (the hub reads stored keys when it needs them), or \`ai-orchestrator hub stop\` and launch again to start it with this environment`,
+  );
 }
 
 /** A session token for this run, bound to the mode and its provider chain: the sandbox's only credential. */

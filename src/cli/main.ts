@@ -1,10 +1,13 @@
 // The ai-orchestrator command line. Orchestrator options come before the mode name; everything
 // after it goes to the assistant untouched. Each command group lives in its own file.
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { AppError } from "../errors.ts";
+import { isMode } from "../modes/registry.ts";
 import { registerAskCommand } from "./ask.ts";
 import { registerAuditCommands } from "./audit.ts";
 import { registerCliCommands } from "./clis.ts";
 import { registerConfigCommands } from "./config.ts";
+import { cliContext } from "./context.ts";
 import { registerCredentialCommands } from "./credentials.ts";
 import { registerDoctorCommands } from "./doctor.ts";
 import { registerFilesCommands } from "./files.ts";
@@ -73,18 +76,49 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerMcpCommand(program);
   registerLaunch(program);
+  registerHelpCommand(program);
   groupCommands(program);
-  // An explicit help command: the program's own action takes a mode name, which would otherwise take `help` too.
   program.commandsGroup(COMMAND_GROUPS[0]?.[0] ?? "Commands:");
-  program.helpCommand("help [command]", "show help for a command").helpCommand(true);
   program.addHelpText("after", LAUNCH_HELP);
 
   return program;
 }
 
+/**
+ * An explicit `help [command...]`: the program's own action takes a mode name, which would otherwise
+ * take `help` too; and commander's own help command answers an unknown name with the whole help and
+ * no word on what was wrong.
+ */
+function registerHelpCommand(program: Command): void {
+  program.helpCommand(false);
+  program
+    .command("help [command...]")
+    .description("show help for a command")
+    .action((words: string[], _options: unknown, command: Command) => {
+      let target = program;
+      for (const [index, word] of words.entries()) {
+        const next = target.commands.find((child) => child.name() === word || child.aliases().includes(word));
+        if (next !== undefined) {
+          target = next;
+          continue;
+        }
+        // `help glm`: a mode is launched by the program itself, whose help says how.
+        if (index === 0 && isMode(cliContext(command).config().config, word)) break;
+        throw new AppError(
+          "usage",
+          `unknown command "${words.slice(0, index + 1).join(" ")}": run \`ai-orchestrator help\` for the commands, \`ai-orchestrator modes\` for the modes`,
+        );
+      }
+      target.outputHelp();
+    });
+}
+
 /** Which heading each command is listed under in `--help`; commands not named here go under "Other". */
 const COMMAND_GROUPS: readonly (readonly [string, readonly string[]])[] = [
-  ["Getting started:", ["init", "login", "logout", "install-clis", "doctor", "shell-init", "completion"]],
+  [
+    "Getting started:",
+    ["init", "login", "logout", "install-clis", "doctor", "shell-init", "completion", "help"],
+  ],
   ["Modes and their state:", ["modes", "status", "reset", "restore", "image"]],
   [
     "Hub (chat and files across providers):",

@@ -3,7 +3,7 @@
 // Loading the YAML parser and the schema library costs more than the rest of a launch together.
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { LoadedConfig } from "./load.ts";
+import type { CheckOptions, LoadedConfig } from "./load.ts";
 import type { Paths } from "./paths.ts";
 import type { Config } from "./schema/index.ts";
 
@@ -12,7 +12,10 @@ interface CacheEntry {
   loaded: { config: Config; file: string | undefined };
 }
 
-export async function loadConfigCached(paths: Paths): Promise<LoadedConfig> {
+export async function loadConfigCached(
+  paths: Paths,
+  references?: CheckOptions["references"],
+): Promise<LoadedConfig> {
   const key = cacheKey(paths.configFile, paths.configNamed);
   const cacheFile = join(paths.runDir, "config-cache.json");
   if (key !== undefined) {
@@ -20,7 +23,10 @@ export async function loadConfigCached(paths: Paths): Promise<LoadedConfig> {
     if (cached && cached.key === key) return cached.loaded;
   }
   const { loadConfig } = await import("./load.ts");
-  const loaded = loadConfig(paths.configFile, { mustExist: paths.configNamed });
+  const loaded = loadConfig(paths.configFile, {
+    mustExist: paths.configNamed,
+    ...(references === undefined ? {} : { references }),
+  });
   // Kept only if the file did not change while it was loaded, so an entry always describes its key's bytes.
   if (key !== undefined && cacheKey(paths.configFile, paths.configNamed) === key)
     writeCache(cacheFile, { key, loaded });

@@ -1,6 +1,6 @@
 // Reads config.yaml, validates it, and describes every problem by its path with a fix.
 import { readFileSync } from "node:fs";
-import { isNode, LineCounter, parseDocument } from "yaml";
+import { type Document, isMap, isNode, isScalar, LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { AppError } from "../errors.ts";
 import { type Config, configSchema } from "./schema/index.ts";
@@ -25,6 +25,11 @@ export type ConfigCheck =
 export interface CheckOptions {
   /** The file was named explicitly (--config, AI_ORCHESTRATOR_CONFIG): a typo must not mean "defaults apply". */
   mustExist?: boolean;
+  /**
+   * Checks that need more than the file: a mode resolved against the provider registry, say. Run
+   * once the schema passes; each problem is reported with its line like the schema's own.
+   */
+  references?: (config: Config) => ConfigProblem[];
 }
 
 /** Validates the file (or the defaults, when it does not exist) and returns every problem found. */
@@ -71,16 +76,15 @@ export function checkConfig(file: string, options: CheckOptions = {}): ConfigChe
 
   const raw: unknown = document.toJS() ?? {};
   const result = configSchema.safeParse(raw);
-  if (result.success) return { ok: true, loaded: { config: result.data, file } };
-
-  const problems = result.error.issues
-    .flatMap((issue) => describeIssue(issue))
-    .map((problem) => {
-      const node = problem.path ? document.getIn(problem.path.split("."), true) : undefined;
-      const offset = isNode(node) ? node.range?.[0] : undefined;
-      return offset === undefined ? problem : { ...problem, line: lineCounter.linePos(offset).line };
-    });
-  return { ok: false, file, problems };
+  const problems = result.success
+    ? (options.references?.(result.data) ?? [])
+    : result.error.issues.flatMap((issue) => describeIssue(issue));
+  if (result.success && problems.length === 0) return { ok: true, loaded: { config: result.data, file } };
+  const located = problems.map((problem) => {
+    const offset = problem.path ? offsetOf(document, problem.path.split(".")) : undefined;
+    return offset === undefined ? problem : { ...problem, line: lineCounter.linePos(offset).line };
+  });
+  return { ok: false, file, problems: located };
 }
 
 /** Loads the configuration or throws one AppError naming the first problem and the fix. */
@@ -93,6 +97,18 @@ export function loadConfig(file: string, options: CheckOptions = {}): LoadedConf
     "config",
     `${formatProblem(check.file, first ?? { path: "", message: "is invalid" })}${more}; run \`ai-orchestrator config check\` to see every problem`,
   );
+}
+
+/** Where a key is written (its name, for an entry of a map; the item, in a list). */
+function offsetOf(document: Document, path: string[]): number | undefined {
+  const parent = document.getIn(path.slice(0, -1), true);
+  const last = path.at(-1);
+  if (isMap(parent)) {
+    const pair = parent.items.find((item) => isScalar(item.key) && String(item.key.value) === last);
+    if (isNode(pair?.key)) return pair.key.range?.[0];
+  }
+  const node = document.getIn(path, true);
+  return isNode(node) ? node.range?.[0] : undefined;
 }
 
 export function formatProblem(file: string, problem: ConfigProblem): string {

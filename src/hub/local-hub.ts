@@ -26,6 +26,12 @@ export interface LocalHub {
   pid: number;
   url: string;
   startedAt: string;
+  /**
+   * The names (never the values) of the variables set in the environment the hub was started with:
+   * a launcher tells from them, and the stored keys, whether the hub has a provider's key. Absent
+   * in a state written by an older version.
+   */
+  envNames?: readonly string[];
 }
 
 export interface LocalHubFiles {
@@ -82,6 +88,12 @@ export async function runningHub(paths: Paths, waitMs = 2_000): Promise<LocalHub
   const hub = readState(localHubFiles(paths).state);
   if (hub === undefined || !isAlive(hub.pid)) return undefined;
   return (await answers(hub.url, waitMs)) ? hub : undefined;
+}
+
+/** The hub this home's state file names, if its process lives (not asked whether it answers: no wait). */
+export function recordedHub(paths: Paths): LocalHub | undefined {
+  const hub = readState(localHubFiles(paths).state);
+  return hub !== undefined && isAlive(hub.pid) ? hub : undefined;
 }
 
 /** The home's hub, started if none runs; `started` says whether this call started it. */
@@ -179,7 +191,7 @@ function activateHub(
       `the hub could not be started (${options.command?.executable ?? process.execPath})`,
     );
   }
-  const hub = { pid: child.pid, url: `http://${host}:${bound.port}`, startedAt: new Date().toISOString() };
+  const hub = hubState(options, child.pid, `http://${host}:${bound.port}`);
   writeFileSync(files.state, `${JSON.stringify(hub)}\n`, { mode: 0o600 });
   const accepted: Socket[] = [];
   socket.on("connection", (client: Socket) => accepted.push(client));
@@ -238,7 +250,7 @@ async function spawnHub(options: StartOptions, files: LocalHubFiles, deadline: n
       const text = output.read();
       const url = /listening on (\S+)/.exec(text)?.[1];
       if (url !== undefined && child.pid !== undefined) {
-        const hub = { pid: child.pid, url, startedAt: new Date().toISOString() };
+        const hub = hubState(options, child.pid, url);
         writeFileSync(files.state, `${JSON.stringify(hub)}\n`, { mode: 0o600 });
         return hub;
       }
@@ -256,6 +268,12 @@ async function spawnHub(options: StartOptions, files: LocalHubFiles, deadline: n
   } finally {
     watcher?.close();
   }
+}
+
+function hubState(options: StartOptions, pid: number, url: string): LocalHub {
+  const env = options.env ?? process.env;
+  const envNames = Object.keys(env).filter((name) => env[name]?.trim());
+  return { pid, url, startedAt: new Date().toISOString(), envNames };
 }
 
 /** `serve`, detached, its output appended to the log; `activated` opens the IPC channel for its socket. */
@@ -388,7 +406,13 @@ function readState(file: string): LocalHub | undefined {
       typeof value.url === "string"
     ) {
       const startedAt = "startedAt" in value && typeof value.startedAt === "string" ? value.startedAt : "";
-      return { pid: value.pid, url: value.url, startedAt };
+      const envNames =
+        "envNames" in value &&
+        Array.isArray(value.envNames) &&
+        value.envNames.every((name) => typeof name === "string")
+          ? value.envNames.map(String)
+          : undefined;
+      return { pid: value.pid, url: value.url, startedAt, ...(envNames === undefined ? {} : { envNames }) };
     }
   } catch {
     // No hub, or a state file cut short: either way no hub is known.

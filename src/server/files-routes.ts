@@ -72,6 +72,13 @@ export function filesRoutes(options: FilesRoutesOptions): Hono {
       .flatMap((value) => (typeof value === "string" ? value.split(",") : []))
       .map((provider) => provider.trim())
       .filter(Boolean);
+    // The form's own field, not the CLI's --to, which FileService's own message would name.
+    if (providers.length === 0) {
+      throw new AppError(
+        "usage",
+        "no `providers` field in the form; name at least one provider, e.g. providers=moonshot,google",
+      );
+    }
     for (const provider of providers) checkProvider(accessOf(c), provider);
     const purpose = form.get("purpose");
     const directory = await mkdtemp(join(tmpdir(), "aio-upload-"));

@@ -89,6 +89,21 @@ describe("ask", () => {
     assert.equal(neither.stderr, "ai-orchestrator: ask needs --model <model> or --provider <id>\n");
   });
 
+  it("an empty or blank prompt is refused in one line before anything is sent", async (t) => {
+    setup(t);
+    simulators.clearRequests();
+    for (const prompt of ["", "  \n\t"]) {
+      const result = await runCli(["ask", "--provider", "zai", prompt], { env: env("zai") });
+      assert.equal(result.code, 2, JSON.stringify(prompt));
+      assert.equal(result.stdout, "");
+      assert.equal(
+        result.stderr,
+        'ai-orchestrator: the prompt is empty: say what to ask, e.g. ask --provider zai "explain this error"\n',
+      );
+    }
+    assert.equal(simulators.requests().length, 0, "nothing reached the provider");
+  });
+
   it("once a provider's circuit is open, --json names the provider, its last status and the wait; stderr stays clean", async (t) => {
     setup(t);
     const providers = {

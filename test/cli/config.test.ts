@@ -87,8 +87,68 @@ test("config check catches a mode that names an unknown provider and a custom pr
     result.stderr,
     /providers\.mystery: a custom provider needs `extends: anthropic\|google\|zai\|moonshot`/,
   );
-  assert.match(result.stderr, /modes\.odd: unknown provider "nowhere"/);
+  assert.match(result.stderr, /config\.yaml:7: modes\.odd\.provider: unknown provider "nowhere"/);
 });
+
+// Each of these validated clean and then failed in whichever command first used the reference.
+const BROKEN_REFERENCES: { name: string; yaml: string[]; line: RegExp }[] = [
+  {
+    name: "a fallback chain naming an unknown provider",
+    yaml: ["resilience:", "  fallbacks:", "    zai: [nope]"],
+    line: /config\.yaml:3: resilience\.fallbacks\.zai\.0: unknown provider "nope"; known providers: anthropic, google, zai, moonshot/,
+  },
+  {
+    name: "a gateway alias whose target names an unknown provider",
+    yaml: ["gateway:", "  models:", "    coder:", '      target: "nope/x"'],
+    line: /config\.yaml:4: gateway\.models\.coder\.target: unknown provider "nope"/,
+  },
+  {
+    name: "a gateway alias whose fallback names an unknown provider",
+    yaml: [
+      "gateway:",
+      "  models:",
+      "    coder:",
+      "      target: zai/glm-4.6",
+      "      fallbacks: [zai/glm-4.5-air, nope/y]",
+    ],
+    line: /config\.yaml:5: gateway\.models\.coder\.fallbacks\.1: unknown provider "nope"/,
+  },
+  {
+    name: "a store URL of another database",
+    yaml: ["store:", "  url: mysql://admin:hunter2@db.example/aio"],
+    line: /config\.yaml:2: store\.url: is neither a file path nor a postgres:\/\/ URL; give a SQLite file path/,
+  },
+  {
+    name: "a mode whose CLI cannot talk to its provider",
+    yaml: ["modes:", "  odd:", "    cli: gemini", "    provider: zai"],
+    line: /config\.yaml:2: modes\.odd: the gemini CLI only speaks to a google provider, not zai/,
+  },
+];
+
+for (const broken of BROKEN_REFERENCES) {
+  test(`config check, doctor and every command refuse ${broken.name}, with its line`, async (t) => {
+    const home = temporaryHome(t);
+    const env = { ...process.env, AI_ORCHESTRATOR_HOME: home, ZAI_API_KEY: "" };
+    writeFileSync(join(home, "config.yaml"), `${broken.yaml.join("\n")}\n`);
+    const check = await runCli(["config", "check"], { env });
+    assert.equal(check.code, 2, check.stdout);
+    assert.match(check.stderr, broken.line);
+    const doctor = await runCli(["doctor"], { env });
+    assert.notEqual(doctor.code, 0);
+    assert.match(doctor.stdout, new RegExp(`FAIL +config: .*${broken.line.source}`));
+    for (const args of [
+      ["keys", "list"],
+      ["files", "list"],
+      ["ask", "--model", "glm-4.6", "hello"],
+    ]) {
+      const used = await runCli(args, { env });
+      assert.equal(used.code, 2, `${args.join(" ")}: ${used.stderr}`);
+      assert.match(used.stderr, broken.line, args.join(" "));
+      assert.equal(used.stderr.trim().split("\n").length, 1, args.join(" "));
+    }
+    assert.doesNotMatch(check.stderr + doctor.stdout, /hunter2/, "a password in a URL is never shown");
+  });
+}
 
 test("config check catches breakers on Redis with no Redis named, and passes once redis.url names one", async (t) => {
   const home = temporaryHome(t);

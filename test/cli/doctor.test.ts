@@ -138,7 +138,10 @@ test("doctor fails on a broken config with the problem's line, and no stack trac
   writeFileSync(join(home, "config.yaml"), "modes:\n  glm:\n    provider: nowhere\n");
   const result = await runCli(["doctor", "--workspace", temporaryHome(t)], { env: homeEnv(home, WITH_CLIS) });
   assert.equal(result.code, 1);
-  assert.match(failLines(result.stdout).join("\n"), /config\.yaml.*modes\.glm: unknown provider "nowhere"/);
+  assert.match(
+    failLines(result.stdout).join("\n"),
+    /config\.yaml:3: modes\.glm\.provider: unknown provider "nowhere"/,
+  );
   assert.equal(result.stderr.trim().split("\n").length, 1);
   assert.doesNotMatch(result.stdout + result.stderr, /at .*\.(js|ts):\d+/);
 });

@@ -2,7 +2,7 @@
 // problem and the fix, a non-zero exit, no stack trace. The runs that succeed are in test/e2e.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { BIN, runCli } from "../support/cli.ts";
@@ -91,6 +91,46 @@ test("a missing CLI is one line saying how to install it, and exit 127", async (
   const gemini = await runCli(["--runtime", "process", "gemini", "-p", "hi"], { env, cwd: workspace });
   assert.equal(gemini.code, 127);
   assertOneLine(gemini.stderr, /gemini \(Gemini CLI\) not found/);
+});
+
+test("--via-hub without the provider's key is refused at once with the launch's own line, and starts no hub", async (t) => {
+  const { home, workspace } = sandboxFixture(t);
+  writeFileSync(join(home, "config.yaml"), "server: { port: 0 }\n");
+  const result = await runCli(["--via-hub", "--runtime", "process", "claude", "-p", "hello"], {
+    env: bareEnv(home),
+    cwd: workspace,
+  });
+  assert.equal(result.code, 1);
+  assertOneLine(
+    result.stderr,
+    /^ai-orchestrator: ANTHROPIC_API_KEY is not set: run `ai-orchestrator login anthropic` or export it$/,
+  );
+  assert.equal(existsSync(join(home, "run", "hub.json")), false, "no hub was started for a launch refused");
+});
+
+test("--via-hub into a running hub started without the key is refused, naming the hub; a stored key lets it through", async (t) => {
+  const { home, workspace } = sandboxFixture(t);
+  writeFileSync(join(home, "config.yaml"), "server: { port: 0 }\n");
+  const started = await runCli(["hub", "start"], { env: bareEnv(home) });
+  assert.equal(started.code, 0, started.stderr);
+  try {
+    const env = { ...bareEnv(home), ZAI_API_KEY: "zai-key-in-this-shell-only" };
+    const args = ["--via-hub", "--runtime", "process", "glm", "-p", "hello"];
+    const refused = await runCli(args, { env, cwd: workspace });
+    assert.equal(refused.code, 1);
+    assertOneLine(
+      refused.stderr,
+      /^ai-orchestrator: the running hub \(pid \d+\) was started without ZAI_API_KEY: run `ai-orchestrator login zai` .*`ai-orchestrator hub stop`/,
+    );
+    const login = await runCli(["login", "zai"], { env: bareEnv(home), input: "zai-key-stored\n" });
+    assert.equal(login.code, 0, login.stderr);
+    // Past the check: the launch goes on to the assistant, which this PATH does not have.
+    const through = await runCli(args, { env, cwd: workspace });
+    assert.equal(through.code, 127, through.stderr);
+    assert.match(through.stderr, /claude \(Claude Code\) not found/);
+  } finally {
+    await runCli(["hub", "stop"], { env: bareEnv(home) });
+  }
 });
 
 test("the assistant gets every argument after the mode untouched, a leading -- dropped, and its exit code is ours", async (t) => {

@@ -11,3 +11,28 @@ test("a usage mistake in a subcommand is one named line and exit 2, like a top-l
     assert.doesNotMatch(result.stderr, /\n\s+at /, "no stack trace");
   }
 });
+
+test("help names an unknown command in one line and exits 2, and still helps with commands and modes", async (t) => {
+  const env = { ...process.env, AI_ORCHESTRATOR_HOME: temporaryHome(t) };
+  for (const args of [
+    ["help", "nosuch"],
+    ["help", "files", "nosuch"],
+  ]) {
+    const result = await runCli(args, { env });
+    assert.equal(result.code, 2, args.join(" "));
+    assert.equal(result.stdout, "", `${args.join(" ")}: no help text instead of the error`);
+    assert.equal(
+      result.stderr,
+      `ai-orchestrator: unknown command "${args.slice(1).join(" ")}": run \`ai-orchestrator help\` for the commands, \`ai-orchestrator modes\` for the modes\n`,
+    );
+  }
+  const files = await runCli(["help", "files", "list"], { env });
+  assert.equal(files.code, 0);
+  assert.match(files.stdout, /^Usage: ai-orchestrator files list/);
+  const mode = await runCli(["help", "glm"], { env });
+  assert.equal(mode.code, 0);
+  assert.match(mode.stdout, /Launching a mode:/);
+  const all = await runCli(["help"], { env });
+  assert.equal(all.code, 0);
+  assert.match(all.stdout, /help \[command\.\.\.\] +show help for a command/);
+});

@@ -57,7 +57,7 @@ test("`help [command]` shows help instead of taking help for a mode; --help is g
   ]) {
     assert.match(help.stdout, new RegExp(`^${heading.replace(/[()]/g, "\\$&")}$`, "m"));
   }
-  assert.match(help.stdout, /^ {2}help \[command\] +show help for a command$/m);
+  assert.match(help.stdout, /^ {2}help \[command\.\.\.\] +show help for a command$/m);
   assert.match(help.stdout, /every argument after the mode name goes to the\s+assistant untouched/);
   assert.match(help.stdout, /<mode> start\|stop\|restart\|status\|logs/);
   for (const runtime of ["auto", "docker", "bwrap", "process"]) {

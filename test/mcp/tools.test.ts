@@ -125,6 +125,14 @@ test("a thread at its turn limit is refused with what to do, and nothing is sent
 test("bad input is a tool error naming the problem, never a protocol failure", async () => {
   assert.match(await toolError("chat", { prompt: 42 }), /prompt/);
   assert.match(
+    await toolError("chat", { prompt: " \n\t", model: "glm-4.6" }),
+    /prompt.*is empty: say what to ask/s,
+  );
+  assert.match(
+    await toolError("consensus", { prompt: "", models: ["glm-4.6", "kimi-k2.5"] }),
+    /prompt.*is empty: say what to ask/s,
+  );
+  assert.match(
     await toolError("chat", { prompt: "hi", model: "nonesuch-1" }),
     /unknown model "nonesuch-1".*provider\/model/,
   );

@@ -112,7 +112,11 @@ describe("/v1/files", () => {
     world.simulators.clearRequests();
     const cases: [RequestInit, number, RegExp][] = [
       [{ method: "POST", body: form({ providers: "moonshot" }) }, 400, /no `file` part/],
-      [{ method: "POST", body: form({ file: ["a.txt", "x"] }) }, 400, /name at least one provider/],
+      [
+        { method: "POST", body: form({ file: ["a.txt", "x"] }) },
+        400,
+        /^no `providers` field in the form; name at least one provider, e\.g\. providers=moonshot,google$/,
+      ],
       [
         { method: "POST", body: form({ file: ["a.txt", "x"], providers: "nosuch" }) },
         400,

@@ -13,8 +13,11 @@ import { progressOf } from "../progress.ts";
 import { checkPromptSize, MCP_ACTOR, type ToolContext, workspaceFile } from "../tool-context.ts";
 import { guarded, textResult } from "../tool-result.ts";
 
+/** A prompt with something in it: a blank one would be sent, and paid for, as it is. */
+export const promptText = z.string().regex(/\S/, "is empty: say what to ask");
+
 export const chatInput = z.object({
-  prompt: z.string().min(1).describe("The question or task."),
+  prompt: promptText.describe("The question or task."),
   model: z
     .string()
     .min(1)

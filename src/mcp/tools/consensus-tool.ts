@@ -7,10 +7,10 @@ import { threadMessages } from "../conversations.ts";
 import { progressOf } from "../progress.ts";
 import { checkPromptSize, type ToolContext } from "../tool-context.ts";
 import { describeFailure, guarded, textResult, toolError } from "../tool-result.ts";
-import { describeFallbacks } from "./chat-tool.ts";
+import { describeFallbacks, promptText } from "./chat-tool.ts";
 
 export const consensusInput = z.object({
-  prompt: z.string().min(1),
+  prompt: promptText,
   models: z.array(z.string().min(1)).min(2).max(8).describe("2-8 models, asked in parallel."),
   continuation_id: z.string().min(1).max(200).optional(),
   synthesis_model: z.string().min(1).optional().describe("Model that weighs the answers into one."),
