@@ -21,6 +21,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Paths } from "../config/paths.ts";
 import { AppError } from "../errors.ts";
 import { isLoopback } from "../server/listen.ts";
+import { leanHubStart } from "./hub-process.ts";
 
 export interface LocalHub {
   pid: number;
@@ -283,9 +284,12 @@ function spawnServe(
   serveArgs: readonly string[],
   activated: boolean,
 ): ChildProcess {
+  const env = options.env ?? process.env;
+  // Started lean from the first: bin/ would otherwise start the hub's node a second time to add them.
+  const lean = options.command === undefined ? leanHubStart(process.execArgv, env) : undefined;
   const command = options.command ?? {
     executable: process.execPath,
-    args: [...process.execArgv, process.argv[1] ?? ""],
+    args: [...(lean?.nodeArgs ?? process.execArgv), process.argv[1] ?? ""],
   };
   const log = openSync(files.log, "a", 0o600);
   try {
@@ -298,7 +302,7 @@ function spawnServe(
         cwd: options.paths.home,
         stdio: activated ? ["ignore", log, log, "ipc"] : ["ignore", log, log],
         env: {
-          ...(options.env ?? process.env),
+          ...(lean?.env ?? env),
           AI_ORCHESTRATOR_HOME: options.paths.home,
           ...(activated ? { [SOCKET_FROM_PARENT_ENV]: "1" } : {}),
         },
