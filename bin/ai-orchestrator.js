@@ -46,9 +46,10 @@ const argv = process.argv.slice(2);
 const serving = commandOf(argv) === "serve";
 if (serving) {
   // The hub reads its heap limits only at process start: it becomes itself again, once, with them
-  // (same pid, so signals and the exit code stay its own), unless a heap flag was given already.
+  // (same pid, so signals and the exit code stay its own), unless a heap flag was given already, or
+  // a parent's IPC channel would be lost (whoever starts serve so gives the flags: src/hub/local-hub.ts).
   const { leanHubStart } = await import("../dist/hub/hub-process.js");
-  const lean = process.execve && leanHubStart(process.execArgv, process.env);
+  const lean = process.execve && !process.channel && leanHubStart(process.execArgv, process.env);
   if (lean) {
     try {
       process.execve(

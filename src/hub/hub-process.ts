@@ -22,22 +22,23 @@ const HEAP_FLAG =
   /^--(max-semi-space-size|min-semi-space-size|max-old-space-size|max-heap-size|initial-heap-size|initial-old-space-size)(=|$)/;
 
 /** Whether node's own arguments or NODE_OPTIONS already set a heap size (the person's choice wins). */
-export function heapFlagsGiven(execArgv: readonly string[], nodeOptions: string | undefined): boolean {
-  const words = [...execArgv, ...(nodeOptions ?? "").split(/\s+/)];
+export function heapFlagsGiven(nodeArgs: readonly string[], nodeOptions: string | undefined): boolean {
+  const words = [...nodeArgs, ...(nodeOptions ?? "").split(/\s+/)];
   return words.some((word) => HEAP_FLAG.test(word.replaceAll("_", "-")));
 }
 
 /**
- * The node arguments and environment a hub process starts with, or undefined when the heap flags
- * were given already (by a person, or by this very function before a re-exec).
+ * The arguments and environment a hub process starts with: `nodeArgs` (node's own arguments, and
+ * the script after them if wanted) with the heap flags in front; undefined when they hold a heap flag
+ * already (a person's, or this function's before a re-exec), or NODE_OPTIONS does.
  */
 export function leanHubStart(
-  execArgv: readonly string[],
+  nodeArgs: readonly string[],
   env: NodeJS.ProcessEnv,
 ): { nodeArgs: string[]; env: NodeJS.ProcessEnv } | undefined {
-  if (heapFlagsGiven(execArgv, env.NODE_OPTIONS)) return undefined;
+  if (heapFlagsGiven(nodeArgs, env.NODE_OPTIONS)) return undefined;
   return {
-    nodeArgs: [...HUB_NODE_FLAGS, ...execArgv],
+    nodeArgs: [...HUB_NODE_FLAGS, ...nodeArgs],
     env: { [MALLOC_ARENAS.name]: MALLOC_ARENAS.value, ...env },
   };
 }

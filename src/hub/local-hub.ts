@@ -284,13 +284,14 @@ function spawnServe(
   serveArgs: readonly string[],
   activated: boolean,
 ): ChildProcess {
-  const env = options.env ?? process.env;
-  // Started lean from the first: bin/ would otherwise start the hub's node a second time to add them.
-  const lean = options.command === undefined ? leanHubStart(process.execArgv, env) : undefined;
-  const command = options.command ?? {
+  // Started lean from the first: bin/ would otherwise re-execute the hub's node to add them, and an
+  // activated hub's IPC channel does not survive that.
+  const given = options.command ?? {
     executable: process.execPath,
-    args: [...(lean?.nodeArgs ?? process.execArgv), process.argv[1] ?? ""],
+    args: [...process.execArgv, process.argv[1] ?? ""],
   };
+  const lean = leanHubStart(given.args, options.env ?? process.env);
+  const command = lean ? { ...given, args: [...lean.nodeArgs] } : given;
   const log = openSync(files.log, "a", 0o600);
   try {
     return spawn(
@@ -302,7 +303,7 @@ function spawnServe(
         cwd: options.paths.home,
         stdio: activated ? ["ignore", log, log, "ipc"] : ["ignore", log, log],
         env: {
-          ...(lean?.env ?? env),
+          ...(lean?.env ?? options.env ?? process.env),
           AI_ORCHESTRATOR_HOME: options.paths.home,
           ...(activated ? { [SOCKET_FROM_PARENT_ENV]: "1" } : {}),
         },
