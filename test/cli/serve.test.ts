@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { describe, it } from "node:test";
 import { HUB_NODE_FLAGS } from "../../src/hub/hub-process.ts";
+import { isAlive } from "../../src/hub/local-hub.ts";
 import { BIN, runCli, temporaryHome } from "../support/cli.ts";
 import { pick } from "../support/hub.ts";
 import { homeEnv } from "./home-env.ts";
@@ -131,11 +132,16 @@ describe("serve's heap", { skip: process.platform !== "linux" && "reads /proc" }
     const start = await runCli(["hub", "start"], { env });
     assert.equal(start.code, 0, start.stderr);
     const pid = Number(/\(pid (\d+),/.exec(start.stdout)?.[1]);
-    t.after(() => runCli(["hub", "stop"], { env }));
+    // Ended by pid if the test fails before `hub stop`: the home is gone by then.
+    t.after(() => {
+      if (isAlive(pid)) process.kill(pid, "SIGKILL");
+    });
     const argv = commandLine(pid);
     assert.ok(argv.includes("serve"), argv.join(" "));
     for (const flag of HUB_NODE_FLAGS)
       assert.equal(argv.filter((word) => word === flag).length, 1, argv.join(" "));
     assert.ok(environment(pid).includes("MALLOC_ARENA_MAX=1"));
+    const stop = await runCli(["hub", "stop"], { env });
+    assert.equal(stop.stdout, `hub stopped (pid ${pid})\n`);
   });
 });
