@@ -42,6 +42,26 @@ if (major < 24) {
   process.exit(code ?? 1);
 }
 
+const argv = process.argv.slice(2);
+const serving = commandOf(argv) === "serve";
+if (serving) {
+  // The hub reads its heap limits only at process start: it becomes itself again, once, with them
+  // (same pid, so signals and the exit code stay its own), unless a heap flag was given already, or
+  // a parent's IPC channel would be lost (whoever starts serve so gives the flags: src/hub/local-hub.ts).
+  const { leanHubStart } = await import("../dist/hub/hub-process.js");
+  const lean = process.execve && !process.channel && leanHubStart(process.execArgv, process.env);
+  if (lean) {
+    try {
+      process.execve(
+        process.execPath,
+        [process.execPath, ...lean.nodeArgs, process.argv[1], ...argv],
+        lean.env,
+      );
+    } catch (error) {
+      process.stderr.write(`ai-orchestrator: warning: serving without heap limits (${error.message})\n`);
+    }
+  }
+}
 module.enableCompileCache?.();
 // Output cut off by a reader that has read enough (`ai-orchestrator modes | head -1`) ends the
 // command quietly, as any Unix filter does, instead of with a stack trace.
@@ -51,14 +71,34 @@ for (const stream of [process.stdout, process.stderr]) {
     process.exit(typeof process.exitCode === "number" ? process.exitCode : 0);
   });
 }
-const argv = process.argv.slice(2);
-// Launching a mode is the hot path: it loads only what launching needs, not every command, as one
-// bundled file (scripts/finish-dist.ts, part of `npm run build`).
-const { launchFromArgv } = await import("../dist/cli/launch.bundle.js");
-const launched = await launchFromArgv(argv);
-if (launched !== undefined) {
-  process.exitCode = launched;
+if (serving) {
+  // The hub loads only what serving needs, not every command.
+  const { serveMain } = await import("../dist/cli/serve.js");
+  process.exitCode = await serveMain(argv);
 } else {
-  const { main } = await import("../dist/cli/main.js");
-  process.exitCode = await main(argv);
+  await launchOrRun(argv);
+}
+
+/** The command word after the global options (`--config F`, `--runtime R`, `--via-hub`), if any. */
+function commandOf(words) {
+  for (let index = 0; index < words.length; index += 1) {
+    const word = words[index];
+    if (word === "--config" || word === "--runtime") index += 1;
+    else if (!(word === "--via-hub" || word.startsWith("--config=") || word.startsWith("--runtime=")))
+      return word;
+  }
+  return undefined;
+}
+
+async function launchOrRun(argv) {
+  // Launching a mode is the hot path: it loads only what launching needs, not every command, as one
+  // bundled file (scripts/finish-dist.ts, part of `npm run build`).
+  const { launchFromArgv } = await import("../dist/cli/launch.bundle.js");
+  const launched = await launchFromArgv(argv);
+  if (launched !== undefined) {
+    process.exitCode = launched;
+  } else {
+    const { main } = await import("../dist/cli/main.js");
+    process.exitCode = await main(argv);
+  }
 }

@@ -1,6 +1,6 @@
 // The ai-orchestrator command line. Orchestrator options come before the mode name; everything
 // after it goes to the assistant untouched. Each command group lives in its own file.
-import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import type { Command } from "commander";
 import { AppError } from "../errors.ts";
 import { isMode } from "../modes/registry.ts";
 import { registerAskCommand } from "./ask.ts";
@@ -17,42 +17,16 @@ import { registerKeyCommands } from "./keys.ts";
 import { registerLaunch } from "./launch.ts";
 import { registerMcpCommand } from "./mcp.ts";
 import { registerModeCommands } from "./modes.ts";
+import { baseProgram, runProgram } from "./program.ts";
 import { registerProvidersCommands } from "./providers.ts";
-import { reportFailure } from "./report-error.ts";
 import { registerServeCommand } from "./serve.ts";
 import { registerCompletionCommand, registerShellCommands } from "./shell.ts";
 import { registerSimulateCommand } from "./simulate.ts";
 import { registerStateCommands } from "./state.ts";
 import { registerStatusCommand } from "./status.ts";
 
-const RUNTIMES = ["auto", "process", "bwrap", "docker"];
-
 export function buildProgram(): Command {
-  const program = new Command("ai-orchestrator")
-    .description(
-      "Run AI coding assistants in sealed per-mode sandboxes, and route chat and files across providers.",
-    )
-    .version(VERSION, "-V, --version")
-    .option("--config <file>", "config file (default: $AI_ORCHESTRATOR_HOME/config.yaml)")
-    .addOption(
-      new Option("--runtime <name>", "sandbox runtime for this run").argParser((value) => {
-        if (!RUNTIMES.includes(value))
-          throw new InvalidArgumentError(`must be one of ${RUNTIMES.join(", ")}`);
-        return value;
-      }),
-    )
-    .option("--via-hub", "give the sandbox a short-lived hub session token instead of the provider key")
-    .enablePositionalOptions()
-    .passThroughOptions()
-    .showSuggestionAfterError(true)
-    // Set before any subcommand is added: subcommands copy these settings when they are created,
-    // so their usage errors also end up in reportError (exit 2) instead of commander's process.exit.
-    .exitOverride()
-    .configureOutput({
-      writeErr: (text) => process.stderr.write(text),
-      outputError: (text, write) => write(`ai-orchestrator: ${text.replace(/^error: /, "")}`),
-    })
-    .showHelpAfterError("(add --help for usage)");
+  const program = baseProgram();
 
   // -- command groups: each file adds its commands here. The first command of each help group
   // decides where that group is listed, so the getting-started commands come first. --
@@ -153,20 +127,6 @@ Runtimes (--runtime, or runtime: in config.yaml):
 Run \`ai-orchestrator help <command>\` for a command's options.
 `;
 
-const VERSION = "0.1.0";
-
-export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
-  try {
-    await program.parseAsync(argv, { from: "user" });
-    return typeof process.exitCode === "number" ? process.exitCode : 0;
-  } catch (error) {
-    return reportError(error);
-  }
-}
-
-export function reportError(error: unknown): number {
-  // Commander has already printed its message (or the help/version text).
-  if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-  return reportFailure(error);
+export function main(argv: readonly string[]): Promise<number> {
+  return runProgram(buildProgram(), argv);
 }

@@ -19,11 +19,22 @@ import { createServer } from "../server/app.ts";
 import { hasUsableKey } from "../server/auth.ts";
 import { isLoopback, listen } from "../server/listen.ts";
 import { cliContext, print } from "./context.ts";
+import { baseProgram, runProgram } from "./program.ts";
 import { untilSignalled } from "./signals.ts";
 
 interface ServeOptions {
   host?: string;
   port?: number;
+}
+
+/**
+ * `ai-orchestrator [global options] serve ...` as bin/ runs it: the program with `serve` alone, so
+ * the hub's process never loads the other commands (and what they import).
+ */
+export function serveMain(argv: readonly string[]): Promise<number> {
+  const program = baseProgram();
+  registerServeCommand(program);
+  return runProgram(program, argv);
 }
 
 export function registerServeCommand(program: Command): void {
@@ -61,6 +72,8 @@ export function registerServeCommand(program: Command): void {
         await hub.close();
         throw error;
       }
+      // Listened for before `listening on` is printed: a signal sent as soon as it is read drains too.
+      const signalled = untilSignalled();
       logger.info({ url: listening.url }, "hub listening");
       print(`listening on ${listening.url}`);
       // Recovery of interrupted uploads runs once now, then the copies are verified on an interval.
@@ -68,7 +81,7 @@ export function registerServeCommand(program: Command): void {
         hub.files === undefined
           ? undefined
           : startFileMaintenance(hub.files, { intervalMs: config.files.verifyIntervalMs });
-      const signal = await untilSignalled();
+      const signal = await signalled;
       // A second signal while draining ends the process at once.
       process.once("SIGINT", () => process.exit(130));
       process.once("SIGTERM", () => process.exit(143));

@@ -21,6 +21,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Paths } from "../config/paths.ts";
 import { AppError } from "../errors.ts";
 import { isLoopback } from "../server/listen.ts";
+import { leanHubStart } from "./hub-process.ts";
 
 export interface LocalHub {
   pid: number;
@@ -283,10 +284,14 @@ function spawnServe(
   serveArgs: readonly string[],
   activated: boolean,
 ): ChildProcess {
-  const command = options.command ?? {
+  // Started lean from the first: bin/ would otherwise re-execute the hub's node to add them, and an
+  // activated hub's IPC channel does not survive that.
+  const given = options.command ?? {
     executable: process.execPath,
     args: [...process.execArgv, process.argv[1] ?? ""],
   };
+  const lean = leanHubStart(given.args, options.env ?? process.env);
+  const command = lean ? { ...given, args: [...lean.nodeArgs] } : given;
   const log = openSync(files.log, "a", 0o600);
   try {
     return spawn(
@@ -298,7 +303,7 @@ function spawnServe(
         cwd: options.paths.home,
         stdio: activated ? ["ignore", log, log, "ipc"] : ["ignore", log, log],
         env: {
-          ...(options.env ?? process.env),
+          ...(lean?.env ?? options.env ?? process.env),
           AI_ORCHESTRATOR_HOME: options.paths.home,
           ...(activated ? { [SOCKET_FROM_PARENT_ENV]: "1" } : {}),
         },

@@ -1,11 +1,15 @@
 // `ai-orchestrator serve` as a person runs it: the `listening on` line once it accepts requests,
 // health without a key, JSON logs on stderr, exit 0 on SIGTERM; a public address without keys
-// refused with the fix.
+// refused with the fix; serve's heap limits on its process unless a person set their own.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { describe, it } from "node:test";
+import { HUB_NODE_FLAGS } from "../../src/hub/hub-process.ts";
+import { isAlive } from "../../src/hub/local-hub.ts";
 import { BIN, runCli, temporaryHome } from "../support/cli.ts";
 import { pick } from "../support/hub.ts";
 import { homeEnv } from "./home-env.ts";
@@ -64,5 +68,80 @@ describe("serve", () => {
     const result = await runCli(["serve", "--port", "70000"], { env: homeEnv(temporaryHome(t)) });
     assert.equal(result.code, 2);
     assert.match(result.stderr, /must be a port number from 0 to 65535/);
+  });
+});
+
+// The hub's memory stays small and flat only if its node starts with serve's heap limits (they are
+// read once, at process start): bin/ and the background hub's start give them, unless a person did.
+describe("serve's heap", { skip: process.platform !== "linux" && "reads /proc" }, () => {
+  /** `serve` started as a person starts it; resolves once it listens, with the started process. */
+  async function startServe(
+    t: { after(fn: () => void): void },
+    env: NodeJS.ProcessEnv,
+    nodeArgs: readonly string[] = [],
+  ): Promise<ReturnType<typeof spawn>> {
+    const child = spawn(process.execPath, [...nodeArgs, BIN, "serve", "--port", "0"], {
+      env,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    t.after(() => child.kill("SIGKILL"));
+    const [first] = await once(createInterface({ input: child.stdout ?? process.stdin }), "line");
+    assert.match(String(first), /^listening on /);
+    return child;
+  }
+
+  const commandLine = (pid: number): string[] => readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+  const environment = (pid: number): string[] => readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+
+  it("runs with serve's heap limits and one malloc arena, in the process that was started", async (t) => {
+    const env = homeEnv(temporaryHome(t));
+    delete env.NODE_OPTIONS;
+    delete env.MALLOC_ARENA_MAX;
+    const child = await startServe(t, env);
+    const pid = child.pid ?? 0;
+    const argv = commandLine(pid);
+    for (const flag of HUB_NODE_FLAGS)
+      assert.equal(argv.filter((word) => word === flag).length, 1, argv.join(" "));
+    assert.ok(environment(pid).includes("MALLOC_ARENA_MAX=1"));
+    // Same pid as the one started: Ctrl-C reaches the hub itself, and its exit code is the hub's.
+    child.kill("SIGINT");
+    const [code] = await once(child, "exit");
+    assert.equal(code, 0);
+  });
+
+  it("leaves a heap flag of the person's own alone, in NODE_OPTIONS or node's arguments", async (t) => {
+    const env = homeEnv(temporaryHome(t));
+    delete env.MALLOC_ARENA_MAX;
+    const viaOptions = await startServe(t, { ...env, NODE_OPTIONS: "--max-old-space-size=300" });
+    const fromOptions = commandLine(viaOptions.pid ?? 0);
+    assert.ok(!fromOptions.some((word) => word.startsWith("--max-semi-space-size")), fromOptions.join(" "));
+    assert.ok(!environment(viaOptions.pid ?? 0).includes("MALLOC_ARENA_MAX=1"));
+
+    delete env.NODE_OPTIONS;
+    const viaArgs = await startServe(t, env, ["--max-semi-space-size=16"]);
+    const fromArgs = commandLine(viaArgs.pid ?? 0);
+    assert.ok(fromArgs.includes("--max-semi-space-size=16"), fromArgs.join(" "));
+    assert.ok(!fromArgs.some((word) => word.startsWith("--max-old-space-size")), fromArgs.join(" "));
+  });
+
+  it("`hub start` starts the background hub with serve's heap limits", async (t) => {
+    const home = temporaryHome(t);
+    writeFileSync(join(home, "config.yaml"), "server:\n  port: 0\n");
+    const env = homeEnv(home);
+    delete env.NODE_OPTIONS;
+    const start = await runCli(["hub", "start"], { env });
+    assert.equal(start.code, 0, start.stderr);
+    const pid = Number(/\(pid (\d+),/.exec(start.stdout)?.[1]);
+    // Ended by pid if the test fails before `hub stop`: the home is gone by then.
+    t.after(() => {
+      if (isAlive(pid)) process.kill(pid, "SIGKILL");
+    });
+    const argv = commandLine(pid);
+    assert.ok(argv.includes("serve"), argv.join(" "));
+    for (const flag of HUB_NODE_FLAGS)
+      assert.equal(argv.filter((word) => word === flag).length, 1, argv.join(" "));
+    assert.ok(environment(pid).includes("MALLOC_ARENA_MAX=1"));
+    const stop = await runCli(["hub", "stop"], { env });
+    assert.equal(stop.stdout, `hub stopped (pid ${pid})\n`);
   });
 });

@@ -21,6 +21,7 @@ import { join } from "node:path";
 import { after, before, type TestContext, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { resolvePaths } from "../../src/config/paths.ts";
+import { HUB_NODE_FLAGS } from "../../src/hub/hub-process.ts";
 import { localAdminKeyFile } from "../../src/hub/local-admin-key.ts";
 import { ensureHub, isAlive, type LocalHub, localHubFiles } from "../../src/hub/local-hub.ts";
 import { probeBwrap } from "../../src/runtimes/bwrap.ts";
@@ -459,6 +460,9 @@ test("a launch's auto-start goes on before the hub has loaded; a request sent at
   const response = await fetch(new URL("/healthz", hub.url));
   assert.equal(response.status, 200);
   await response.body?.cancel();
+  // Spawned with serve's heap limits: re-executing itself to add them would lose the IPC channel.
+  const argv = readFileSync(`/proc/${hub.pid}/cmdline`, "utf8").split("\0");
+  for (const flag of HUB_NODE_FLAGS) assert.ok(argv.includes(flag), argv.join(" "));
   assert.deepEqual(hubOf(), { url: hub.url, pid: hub.pid, startedAt: "" });
   const stop = await runCli(["hub", "stop"], { env: world.env });
   assert.equal(stop.stdout, `hub stopped (pid ${hub.pid})\n`);
