@@ -296,7 +296,14 @@ function spawnServe(
   try {
     return spawn(
       command.executable,
-      [...command.args, "--config", options.paths.configFile, "serve", ...serveArgs],
+      // A config file named on the launcher's command line is the hub's too; otherwise the hub finds
+      // the home's own (or none: defaults apply) just as the launcher did.
+      [
+        ...command.args,
+        ...(options.paths.configNamed ? ["--config", options.paths.configFile] : []),
+        "serve",
+        ...serveArgs,
+      ],
       {
         detached: true,
         // Not the launcher's workspace: the hub outlives it and must not hold it open.

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { describe, it } from "node:test";
@@ -122,6 +123,30 @@ describe("serve's heap", { skip: process.platform !== "linux" && "reads /proc" }
     const fromArgs = commandLine(viaArgs.pid ?? 0);
     assert.ok(fromArgs.includes("--max-semi-space-size=16"), fromArgs.join(" "));
     assert.ok(!fromArgs.some((word) => word.startsWith("--max-old-space-size")), fromArgs.join(" "));
+  });
+
+  it("`hub start` in a home without config.yaml starts the hub on the defaults", async (t) => {
+    // The defaults listen on 127.0.0.1:8787, the one fixed port here: elsewhere in use, nothing to learn.
+    const probe = createServer();
+    const free = await new Promise<boolean>((resolve) => {
+      probe.once("error", () => resolve(false));
+      probe.listen(8787, "127.0.0.1", () => probe.close(() => resolve(true)));
+    });
+    if (!free) {
+      t.skip("127.0.0.1:8787 is in use");
+      return;
+    }
+    const home = temporaryHome(t);
+    const env = homeEnv(home);
+    const start = await runCli(["hub", "start"], { env });
+    const pid = Number(/\(pid (\d+)/.exec(start.stdout)?.[1]);
+    t.after(() => {
+      if (pid > 0 && isAlive(pid)) process.kill(pid, "SIGKILL");
+    });
+    assert.equal(start.code, 0, start.stderr);
+    assert.match(start.stdout, /^hub started at http:\/\/127\.0\.0\.1:8787 /);
+    const stop = await runCli(["hub", "stop"], { env });
+    assert.equal(stop.stdout, `hub stopped (pid ${pid})\n`);
   });
 
   it("`hub start` starts the background hub with serve's heap limits", async (t) => {

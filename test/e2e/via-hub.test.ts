@@ -431,13 +431,17 @@ function autoStart(paths = world.paths, env = world.env, onLateFailure?: (line: 
 }
 
 /** The `serve` processes of this home's config (read from /proc). */
-function serveProcesses(configFile: string): number[] {
+/** The `serve` processes of the hub of `home` (the launcher starts it with AI_ORCHESTRATOR_HOME set). */
+function serveProcesses(home: string): number[] {
   return readdirSync("/proc")
     .filter((entry) => /^\d+$/.test(entry))
     .filter((pid) => {
       try {
         const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
-        return argv.includes("serve") && argv.includes(configFile) && isAlive(Number(pid));
+        const environ = readFileSync(`/proc/${pid}/environ`, "utf8");
+        return (
+          argv.includes("serve") && environ.includes(`AI_ORCHESTRATOR_HOME=${home}\0`) && isAlive(Number(pid))
+        );
       } catch {
         return false;
       }
@@ -466,7 +470,7 @@ test("a launch's auto-start goes on before the hub has loaded; a request sent at
   assert.deepEqual(hubOf(), { url: hub.url, pid: hub.pid, startedAt: "" });
   const stop = await runCli(["hub", "stop"], { env: world.env });
   assert.equal(stop.stdout, `hub stopped (pid ${hub.pid})\n`);
-  assert.deepEqual(serveProcesses(world.paths.configFile), [], "no hub process is left");
+  assert.deepEqual(serveProcesses(world.paths.home), [], "no hub process is left");
 });
 
 test("two launches starting the hub at the same instant start one hub, and both use it", async () => {
@@ -478,9 +482,9 @@ test("two launches starting the hub at the same instant start one hub, and both 
   const response = await fetch(new URL("/healthz", first.hub.url));
   assert.equal(response.status, 200);
   await response.body?.cancel();
-  assert.deepEqual(serveProcesses(world.paths.configFile), [first.hub.pid], "one hub process");
+  assert.deepEqual(serveProcesses(world.paths.home), [first.hub.pid], "one hub process");
   await runCli(["hub", "stop"], { env: world.env });
-  assert.deepEqual(serveProcesses(world.paths.configFile), []);
+  assert.deepEqual(serveProcesses(world.paths.home), []);
 });
 
 test("two `--via-hub` launchers started at the same instant, as separate processes, start one hub and are both answered", async (t) => {
@@ -499,9 +503,9 @@ test("two `--via-hub` launchers started at the same instant, as separate process
   assert.match(second.stdout, /Simulated Z\.ai reply to: .*Hello from two/);
   const started = `${first.stderr}${second.stderr}`.match(/started the hub at /g) ?? [];
   assert.equal(started.length, 1, `${first.stderr}${second.stderr}`);
-  assert.deepEqual(serveProcesses(world.paths.configFile), [hubOf().pid], "one hub process");
+  assert.deepEqual(serveProcesses(world.paths.home), [hubOf().pid], "one hub process");
   await runCli(["hub", "stop"], { env: world.env });
-  assert.deepEqual(serveProcesses(world.paths.configFile), []);
+  assert.deepEqual(serveProcesses(world.paths.home), []);
 });
 
 test("an auto-started hub that fails at start: one line naming the cause, and a waiting client is refused, not left hanging", async (t) => {
@@ -527,7 +531,7 @@ test("an auto-started hub that fails at start: one line naming the cause, and a 
     /^the hub exited at start \(ai-orchestrator: cannot open the database .*orchestrator\.db.*\); see .*hub\.log$/,
   );
   assert.equal(existsSync(localHubFiles(paths).state), false, "no hub is recorded");
-  assert.deepEqual(serveProcesses(paths.configFile), []);
+  assert.deepEqual(serveProcesses(paths.home), []);
 });
 
 test("`hub start` twice at the same instant starts one hub; `hub stop` leaves no hub process", async () => {
