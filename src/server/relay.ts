@@ -27,6 +27,7 @@ import { type FallbackAttempt, FallbackExhaustedError } from "../resilience/erro
 import { answeredDirectly, type ServerEnv } from "./context.ts";
 import { classifyError, errorStreamEvent } from "./error-response.ts";
 import type { GatewayMetrics } from "./metrics.ts";
+import { readStream } from "./read-stream.ts";
 import { parseJsonObject, readBody } from "./request-body.ts";
 import { endGatewayCall, startGatewayCall } from "./traffic-recorder.ts";
 import { createUsageScanner, type UsageScanner } from "./usage-scanner.ts";
@@ -412,7 +413,7 @@ function streamedAnswer(call: DialectCall, upstream: UpstreamResponse): boolean 
 async function wholeAnswer(provider: string, upstream: UpstreamResponse): Promise<Buffer> {
   let whole: Buffer;
   try {
-    whole = await readWhole(upstream.body);
+    whole = await readStream(upstream.body);
   } catch (error) {
     throw fromTransportError(provider, error);
   }
@@ -430,16 +431,6 @@ async function wholeAnswer(provider: string, upstream: UpstreamResponse): Promis
     }
   }
   return whole;
-}
-
-/** The provider's whole answer, collected from its events (cheaper than an async iterator). */
-function readWhole(body: Readable): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    body.on("data", (chunk: Buffer) => chunks.push(chunk));
-    body.once("error", reject);
-    body.once("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-  });
 }
 
 /**

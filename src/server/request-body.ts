@@ -1,9 +1,9 @@
 // Reading a client's JSON body: the size limit first (413 beyond it, read no further), then the
 // content type and the JSON itself, each refused with a 400 that says what to send instead.
-import type { IncomingMessage } from "node:http";
 import type { Context } from "hono";
 import { AppError } from "../errors.ts";
 import { requestHeader, type ServerEnv } from "./context.ts";
+import { readStream } from "./read-stream.ts";
 
 /** The body as bytes, refusing more than `limit` of them. */
 export async function readBody(c: Context<ServerEnv>, limit: number): Promise<Uint8Array> {
@@ -12,7 +12,7 @@ export async function readBody(c: Context<ServerEnv>, limit: number): Promise<Ui
     if (Number(declared) > limit) throw tooLarge(limit);
     // Under node, straight from its request: Hono's arrayBuffer() copies the bytes once more.
     const incoming = c.env?.incoming;
-    if (incoming !== undefined && !incoming.readableDidRead) return readIncoming(incoming);
+    if (incoming !== undefined && !incoming.readableDidRead) return readStream(incoming);
     return new Uint8Array(await c.req.arrayBuffer());
   }
   // No length given (chunked): count while reading, and stop at the limit.
@@ -32,20 +32,6 @@ export async function readBody(c: Context<ServerEnv>, limit: number): Promise<Ui
     chunks.push(value);
   }
   return Buffer.concat(chunks);
-}
-
-/** A node request's whole body; its declared length, already checked, bounds it. */
-function readIncoming(incoming: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
-    incoming.once("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    incoming.once("error", reject);
-    incoming.once("close", () => {
-      if (!incoming.complete)
-        reject(new Error("the client closed the connection before sending its whole body"));
-    });
-  });
 }
 
 /** The body parsed as a JSON object; anything else is a usage error (HTTP 400). */
