@@ -46,7 +46,8 @@ const REMEMBERED_ROUTES = 256;
 /**
  * resolveRoute for one config that remembers the routes it found: the hub resolves the same few
  * names on every request, and a route depends on the config alone. Names that resolve to nothing
- * are not remembered, nor any beyond the first REMEMBERED_ROUTES (the names come from clients).
+ * are not remembered; the names come from clients, so once REMEMBERED_ROUTES are held it starts
+ * over, and the names in use come back at once while a burst of one-off names is forgotten.
  */
 export function routeResolver(config: Config): (asked: string) => Route {
   const routes = new Map<string, Route>();
@@ -54,7 +55,8 @@ export function routeResolver(config: Config): (asked: string) => Route {
     const known = routes.get(asked);
     if (known !== undefined) return known;
     const route = resolveRoute(config, asked);
-    if (routes.size < REMEMBERED_ROUTES) routes.set(asked, route);
+    if (routes.size >= REMEMBERED_ROUTES) routes.clear();
+    routes.set(asked, route);
     return route;
   };
 }
