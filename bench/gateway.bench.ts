@@ -5,7 +5,6 @@
 // generator each run in their own process on 127.0.0.1.
 // `npm run bench -- gateway`; `npm run bench -- gateway --soak` instead sends 1,000,000 requests
 // through the hub and follows its memory (`--soak-requests=N` for another count).
-import { type ChildProcess, fork } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,13 +14,15 @@ import { type Hub, hubMissing, startHub } from "./gateway/hub.ts";
 import { PORTKEY_VERSION, portkeyHeaders, startPortkey } from "./gateway/portkey.ts";
 import {
   cpuMilliseconds,
+  type LoadGenerator,
   listeningLine,
   residentMegabytes,
   type ServerProcess,
+  startLoadGenerator,
   startServer,
   stopServer,
 } from "./gateway/processes.ts";
-import { type LoadJob, type LoadResult, loadResultSchema, UPSTREAM_REPLY } from "./gateway/protocol.ts";
+import { type LoadJob, type LoadResult, UPSTREAM_REPLY } from "./gateway/protocol.ts";
 
 /**
  * Requests per row (the same for every leg) by number of clients, each after a tenth as many
@@ -89,29 +90,6 @@ function jobFor(leg: Leg, stream: boolean, clients: number, requests: number, wa
 }
 
 // ---- the load generator process -------------------------------------------------------------------
-
-interface LoadGenerator {
-  run: (job: LoadJob) => Promise<LoadResult>;
-  close: () => void;
-}
-
-function startLoadGenerator(): LoadGenerator {
-  const child: ChildProcess = fork(join(import.meta.dirname, "gateway", "load-generator.ts"), {
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  // One job at a time: its answer, or the generator's death, settles it.
-  let pending: { resolve: (result: LoadResult) => void; reject: (error: Error) => void } | undefined;
-  child.on("message", (message: unknown) => pending?.resolve(loadResultSchema.parse(message)));
-  child.on("exit", (code) => pending?.reject(new Error(`the load generator exited with ${code}`)));
-  return {
-    run: (job) =>
-      new Promise((resolve, reject) => {
-        pending = { resolve, reject };
-        child.send(job);
-      }),
-    close: () => child.disconnect(),
-  };
-}
 
 // ---- formatting -----------------------------------------------------------------------------------
 

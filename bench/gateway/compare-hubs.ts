@@ -3,14 +3,20 @@
 // the machine's load touches both alike (and CPU time per request hardly moves with load anyway).
 // `node bench/gateway/compare-hubs.ts [--rounds=N (4)] [--cpu-prof=DIR] CHECKOUT...`, where a checkout
 // is a directory with bin/ai-orchestrator.js and a built dist/ (`.` for this one); the first is the base.
-import { type ChildProcess, fork } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { type Hub, startHub } from "./hub.ts";
-import { cpuMilliseconds, listeningLine, type ServerProcess, startServer, stopServer } from "./processes.ts";
-import { type LoadJob, type LoadResult, loadResultSchema, UPSTREAM_REPLY } from "./protocol.ts";
+import {
+  cpuMilliseconds,
+  listeningLine,
+  type ServerProcess,
+  startLoadGenerator,
+  startServer,
+  stopServer,
+} from "./processes.ts";
+import { type LoadJob, UPSTREAM_REPLY } from "./protocol.ts";
 
 /** What each round measures, on every hub in turn. */
 const JOBS = [
@@ -33,22 +39,6 @@ if (positionals.length === 0 || !Number.isInteger(rounds) || rounds < 1) {
 }
 const checkouts = positionals.map((path) => resolve(path));
 const profileDir = values["cpu-prof"] === undefined ? undefined : resolve(values["cpu-prof"]);
-
-function startLoadGenerator(): { run: (job: LoadJob) => Promise<LoadResult>; close: () => void } {
-  const child: ChildProcess = fork(join(import.meta.dirname, "load-generator.ts"), {
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  let pending: ((result: LoadResult) => void) | undefined;
-  child.on("message", (message: unknown) => pending?.(loadResultSchema.parse(message)));
-  return {
-    run: (job) =>
-      new Promise((resolvePending) => {
-        pending = resolvePending;
-        child.send(job);
-      }),
-    close: () => child.disconnect(),
-  };
-}
 
 const jobFor = (hub: Hub, stream: boolean, clients: number, requests: number): LoadJob => ({
   url: `${hub.server.url}/v1/chat/completions`,

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { listeningLine, type ServerProcess, startServer } from "./processes.ts";
 
 /** This checkout's CLI; `startHub` can be pointed at another checkout's (bench/gateway/compare-hubs.ts). */
-export const CHECKOUT_BIN = join(import.meta.dirname, "..", "..", "bin", "ai-orchestrator.js");
+const CHECKOUT_BIN = join(import.meta.dirname, "..", "..", "bin", "ai-orchestrator.js");
 const createdKeySchema = z.object({ key: z.string().min(1) });
 
 export interface Hub {

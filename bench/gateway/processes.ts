@@ -1,10 +1,12 @@
 // Child processes of the gateway benchmark: start a server with its output in a log file, wait
 // until it says where it listens, measure its resident memory and CPU time, and stop it.
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, fork, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { type LoadJob, type LoadResult, loadResultSchema } from "./protocol.ts";
 
 export interface ServerProcess {
   child: ChildProcess;
@@ -113,4 +115,28 @@ export async function stopServer(server: ServerProcess): Promise<void> {
   child.kill("SIGTERM");
   const killed = await Promise.race([exit.then(() => true), sleep(5_000).then(() => false)]);
   if (!killed) child.kill("SIGKILL");
+}
+
+export interface LoadGenerator {
+  run: (job: LoadJob) => Promise<LoadResult>;
+  close: () => void;
+}
+
+/** The load generator (load-generator.ts) as a child process, one job at a time. */
+export function startLoadGenerator(): LoadGenerator {
+  const child: ChildProcess = fork(join(import.meta.dirname, "load-generator.ts"), {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  // One job at a time: its answer, or the generator's death, settles it.
+  let pending: { resolve: (result: LoadResult) => void; reject: (error: Error) => void } | undefined;
+  child.on("message", (message: unknown) => pending?.resolve(loadResultSchema.parse(message)));
+  child.on("exit", (code) => pending?.reject(new Error(`the load generator exited with ${code}`)));
+  return {
+    run: (job) =>
+      new Promise((resolve, reject) => {
+        pending = { resolve, reject };
+        child.send(job);
+      }),
+    close: () => child.disconnect(),
+  };
 }

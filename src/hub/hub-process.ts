@@ -22,7 +22,7 @@ const HEAP_FLAG =
   /^--(max-semi-space-size|min-semi-space-size|max-old-space-size|max-heap-size|initial-heap-size|initial-old-space-size)(=|$)/;
 
 /** Whether node's own arguments or NODE_OPTIONS already set a heap size (the person's choice wins). */
-export function heapFlagsGiven(nodeArgs: readonly string[], nodeOptions: string | undefined): boolean {
+function heapFlagsGiven(nodeArgs: readonly string[], nodeOptions: string | undefined): boolean {
   const words = [...nodeArgs, ...(nodeOptions ?? "").split(/\s+/)];
   return words.some((word) => HEAP_FLAG.test(word.replaceAll("_", "-")));
 }
