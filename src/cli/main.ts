@@ -50,7 +50,7 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerMcpCommand(program);
   registerLaunch(program);
-  registerHelpCommand(program);
+  registerHelpCommands(program);
   groupCommands(program);
   program.commandsGroup(COMMAND_GROUPS[0]?.[0] ?? "Commands:");
   program.addHelpText("after", LAUNCH_HELP);
@@ -59,32 +59,41 @@ export function buildProgram(): Command {
 }
 
 /**
- * An explicit `help [command...]`: the program's own action takes a mode name, which would otherwise
- * take `help` too; and commander's own help command answers an unknown name with the whole help and
- * no word on what was wrong.
+ * An explicit `help [command...]`, on the program and on each command group (`files help upload`):
+ * the program's own action takes a mode name, which would otherwise take `help` too; and
+ * commander's own help command answers an unknown name with the whole help and no word on what was
+ * wrong.
  */
-function registerHelpCommand(program: Command): void {
-  program.helpCommand(false);
-  program
-    .command("help [command...]")
-    .description("show help for a command")
-    .action((words: string[], _options: unknown, command: Command) => {
-      let target = program;
-      for (const [index, word] of words.entries()) {
-        const next = target.commands.find((child) => child.name() === word || child.aliases().includes(word));
-        if (next !== undefined) {
-          target = next;
-          continue;
+function registerHelpCommands(program: Command): void {
+  const groups = [program, ...program.commands.filter((command) => command.commands.length > 0)];
+  for (const group of groups) {
+    group.helpCommand(false);
+    group
+      .command("help [command...]")
+      .description("show help for a command")
+      .action((words: string[], _options: unknown, command: Command) => {
+        let target = group;
+        for (const [index, word] of words.entries()) {
+          const next = target.commands.find(
+            (child) => child.name() === word || child.aliases().includes(word),
+          );
+          if (next !== undefined) {
+            target = next;
+            continue;
+          }
+          // `help glm`: a mode is launched by the program itself, whose help says how.
+          if (group === program && index === 0 && isMode(cliContext(command).config().config, word)) break;
+          const asked = [...(group === program ? [] : [group.name()]), ...words.slice(0, index + 1)];
+          throw new AppError(
+            "usage",
+            group === program
+              ? `unknown command "${asked.join(" ")}": run \`ai-orchestrator help\` for the commands, \`ai-orchestrator modes\` for the modes`
+              : `unknown command "${asked.join(" ")}": run \`ai-orchestrator help ${group.name()}\` for its commands`,
+          );
         }
-        // `help glm`: a mode is launched by the program itself, whose help says how.
-        if (index === 0 && isMode(cliContext(command).config().config, word)) break;
-        throw new AppError(
-          "usage",
-          `unknown command "${words.slice(0, index + 1).join(" ")}": run \`ai-orchestrator help\` for the commands, \`ai-orchestrator modes\` for the modes`,
-        );
-      }
-      target.outputHelp();
-    });
+        target.outputHelp();
+      });
+  }
 }
 
 /** Which heading each command is listed under in `--help`; commands not named here go under "Other". */

@@ -26,6 +26,17 @@ test("help names an unknown command in one line and exits 2, and still helps wit
       `ai-orchestrator: unknown command "${args.slice(1).join(" ")}": run \`ai-orchestrator help\` for the commands, \`ai-orchestrator modes\` for the modes\n`,
     );
   }
+  // A command group's own `help` says the same, pointing at the group's commands.
+  const inGroup = await runCli(["files", "help", "nosuch"], { env });
+  assert.equal(inGroup.code, 2);
+  assert.equal(inGroup.stdout, "");
+  assert.equal(
+    inGroup.stderr,
+    'ai-orchestrator: unknown command "files nosuch": run `ai-orchestrator help files` for its commands\n',
+  );
+  const upload = await runCli(["keys", "help", "create"], { env });
+  assert.equal(upload.code, 0);
+  assert.match(upload.stdout, /^Usage: ai-orchestrator keys create/);
   const files = await runCli(["help", "files", "list"], { env });
   assert.equal(files.code, 0);
   assert.match(files.stdout, /^Usage: ai-orchestrator files list/);
