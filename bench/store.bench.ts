@@ -9,9 +9,10 @@ import { performance } from "node:perf_hooks";
 import postgres from "postgres";
 import { AuditTrail } from "../src/audit/audit-trail.ts";
 import { HubKeys } from "../src/auth/hub-keys.ts";
+import { redactUrl } from "../src/config/shared-state.ts";
 import { createLogger } from "../src/observability/logger.ts";
 import { LOCAL_THREAD_OWNER } from "../src/store/repositories.ts";
-import { openStore, redactUrl, type Store } from "../src/store/store.ts";
+import { openStore, type Store } from "../src/store/store.ts";
 
 const line = (text = "") => process.stdout.write(`${text}\n`);
 const logger = createLogger({ level: "silent" });

@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import { formatProblem } from "../config/load.ts";
 import { modeStateDir, type Paths } from "../config/paths.ts";
 import type { AssistantCli, Config, RuntimeChoice } from "../config/schema/index.ts";
+import { redactUrl, storeUrl } from "../config/shared-state.ts";
 import { isAppError } from "../errors.ts";
 import { modeNames, type ResolvedMode, resolveMode } from "../modes/registry.ts";
 import {
@@ -20,6 +21,7 @@ import type { RuntimeName } from "../runtimes/runtime.ts";
 import { AUTO_ORDER, probeRuntimes } from "../runtimes/select.ts";
 import { buildSandboxSpec } from "../sandbox/build-spec.ts";
 import { inspectWorkspace } from "../sandbox/workspace-check.ts";
+import { isPostgresUrl } from "../store/store.ts";
 import { readCliVersion } from "./clis.ts";
 import { checkConfigHere } from "./config.ts";
 import { cliContext, print, printJson } from "./context.ts";
@@ -136,6 +138,7 @@ export async function diagnose(options: DiagnoseOptions): Promise<DoctorReport> 
       }
     }
   }
+  checks.push(storeCheck(config, paths, env));
   checks.push(...secretPermissionChecks(paths));
   checks.push(...sharedKeyChecks(modes, paths, env));
   checks.push(...workspaceChecks(workspace, [...new Set(modes.map((mode) => mode.cli))]));
@@ -317,6 +320,27 @@ function configChecks(paths: Paths, checks: DoctorCheck[]): Config | undefined {
     });
   }
   return check.loaded.config;
+}
+
+/**
+ * Where the hub, keys, files and threads are stored, and which setting said so: a URL the store
+ * cannot open fails here rather than in the first command that opens it. The store is not contacted.
+ */
+function storeCheck(config: Config | undefined, paths: Paths, env: NodeJS.ProcessEnv): DoctorCheck {
+  let url: string;
+  try {
+    url = storeUrl(config ?? { store: {} }, paths, env);
+  } catch (error) {
+    if (!isAppError(error)) throw error;
+    return { status: "fail", topic: "store", message: error.message };
+  }
+  const where = isPostgresUrl(url) ? `PostgreSQL at ${redactUrl(url)}` : `SQLite file ${url}`;
+  const namedBy = env.AI_ORCHESTRATOR_STORE_URL
+    ? " (AI_ORCHESTRATOR_STORE_URL)"
+    : config?.store.url
+      ? " (store.url)"
+      : "";
+  return { status: "ok", topic: "store", message: `${where}${namedBy}` };
 }
 
 /** Secret files and their folder must be private to the user: 0600 and 0700 at most. */

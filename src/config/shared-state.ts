@@ -1,14 +1,28 @@
 // Where the store and the shared Redis are, after the environment overrides containers use
-// (AI_ORCHESTRATOR_STORE_URL, AI_ORCHESTRATOR_REDIS_URL) and the older resilience.redisUrl.
+// (AI_ORCHESTRATOR_STORE_URL, AI_ORCHESTRATOR_REDIS_URL) and the older resilience.redisUrl; and
+// these URLs as messages and logs may show them.
+import { AppError } from "../errors.ts";
 import type { Paths } from "./paths.ts";
 import type { Config } from "./schema/index.ts";
+import { storeUrlProblem } from "./schema/references.ts";
 
+/**
+ * The store's URL or file. The override is checked here, as config.yaml's `store.url` is by its
+ * schema: a URL the store cannot open is refused before anything is opened, naming the variable.
+ */
 export function storeUrl(
   config: Pick<Config, "store">,
   paths: Pick<Paths, "databaseFile">,
   env: NodeJS.ProcessEnv = process.env,
 ): string {
-  return env.AI_ORCHESTRATOR_STORE_URL || config.store.url || paths.databaseFile;
+  const override = env.AI_ORCHESTRATOR_STORE_URL;
+  if (override) {
+    const problem = storeUrlProblem(override);
+    if (problem !== undefined)
+      throw new AppError("config", `AI_ORCHESTRATOR_STORE_URL=${redactUrl(override)} ${problem}`);
+    return override;
+  }
+  return config.store.url || paths.databaseFile;
 }
 
 /** The Redis replicas share, if any: the override, then `redis.url`, then `resilience.redisUrl`. */
@@ -26,4 +40,20 @@ export function missingBreakerRedis(
 ): string | undefined {
   if (config.resilience.store !== "redis" || redisUrl(config, env) !== undefined) return undefined;
   return "is redis but no Redis is named; set redis.url (or resilience.redisUrl), e.g. redis://127.0.0.1:6379, or AI_ORCHESTRATOR_REDIS_URL";
+}
+
+/** The URL with its password (and any secret-looking query parameter) replaced, for logs and messages. */
+export function redactUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // Not a URL (a file path), or one URL cannot parse: still never let `user:pass@` through.
+    return url.replace(/(\/\/[^/\s:@]*):[^@/\s]*@/g, "$1:[redacted]@");
+  }
+  if (parsed.password !== "") parsed.password = "[redacted]";
+  for (const name of [...parsed.searchParams.keys()]) {
+    if (/pass|secret|token|key/i.test(name)) parsed.searchParams.set(name, "[redacted]");
+  }
+  return parsed.toString().replaceAll("%5Bredacted%5D", "[redacted]");
 }

@@ -1,6 +1,7 @@
 // The store: every repository of the hub behind one object, opened from one URL. A SQLite path (the
 // default, orchestrator.db under the home) serves one machine; a postgres:// URL is shared by replicas.
 import type { Paths } from "../config/paths.ts";
+import { redactUrl } from "../config/shared-state.ts";
 import { AppError } from "../errors.ts";
 import type { Logger } from "../observability/logger.ts";
 import type {
@@ -58,20 +59,4 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
 
 export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//i.test(url);
-}
-
-/** The URL with its password (and any secret-looking query parameter) replaced, for logs and messages. */
-export function redactUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    // Not a URL (a file path), or one URL cannot parse: still never let `user:pass@` through.
-    return url.replace(/(\/\/[^/\s:@]*):[^@/\s]*@/g, "$1:[redacted]@");
-  }
-  if (parsed.password !== "") parsed.password = "[redacted]";
-  for (const name of [...parsed.searchParams.keys()]) {
-    if (/pass|secret|token|key/i.test(name)) parsed.searchParams.set(name, "[redacted]");
-  }
-  return parsed.toString().replaceAll("%5Bredacted%5D", "[redacted]");
 }

@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseDuration } from "../../src/auth/duration.ts";
 import { hashKey, hasKeyShape, mintKey } from "../../src/auth/key-material.ts";
+import { redactUrl } from "../../src/config/shared-state.ts";
 import { redactText, redactValue } from "../../src/observability/logger.ts";
-import { redactUrl } from "../../src/store/store.ts";
 
 test("minted keys are distinct, have the aio_ shape, and hash to their stored SHA-256", () => {
   const keys = Array.from({ length: 100 }, () => mintKey());

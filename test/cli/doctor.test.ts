@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { runCli, temporaryHome } from "../support/cli.ts";
@@ -144,4 +144,27 @@ test("doctor fails on a broken config with the problem's line, and no stack trac
   );
   assert.equal(result.stderr.trim().split("\n").length, 1);
   assert.doesNotMatch(result.stdout + result.stderr, /at .*\.(js|ts):\d+/);
+});
+
+test("a store URL the store cannot open, from AI_ORCHESTRATOR_STORE_URL, fails doctor and every command that opens the store, naming the variable", async (t) => {
+  const home = temporaryHome(t);
+  const env = homeEnv(home, { ...WITH_CLIS, AI_ORCHESTRATOR_STORE_URL: "mysql://root:hunter2@db/aio" });
+  const expected =
+    "AI_ORCHESTRATOR_STORE_URL=mysql://root:[redacted]@db/aio is neither a file path nor a postgres:// URL; give a SQLite file path";
+  const doctor = await runCli(["doctor", "--workspace", temporaryHome(t)], { env });
+  assert.equal(doctor.code, 1);
+  assert.ok(
+    failLines(doctor.stdout).some((line) => line.includes(`store: ${expected}`)),
+    doctor.stdout,
+  );
+  const keys = await runCli(["keys", "list"], { env });
+  assert.equal(keys.code, 2);
+  assert.ok(keys.stderr.startsWith(`ai-orchestrator: ${expected}`), keys.stderr);
+  assert.equal(keys.stderr.trim().split("\n").length, 1);
+  assert.doesNotMatch(doctor.stdout + doctor.stderr + keys.stderr, /hunter2/);
+  assert.equal(existsSync(join(home, "orchestrator.db")), false, "nothing was opened in its place");
+
+  // Where the store is, and which setting named it, when it is fine.
+  const fine = await runCli(["doctor", "--workspace", temporaryHome(t)], { env: homeEnv(home, WITH_CLIS) });
+  assert.match(fine.stdout, new RegExp(`ok +store: SQLite file ${join(home, "orchestrator.db")}\\n`));
 });

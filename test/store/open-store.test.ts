@@ -21,6 +21,17 @@ test("the store is orchestrator.db unless store.url or AI_ORCHESTRATOR_STORE_URL
   );
 });
 
+test("an AI_ORCHESTRATOR_STORE_URL the store cannot open is refused before anything is opened, naming the variable", () => {
+  assert.throws(
+    () => storeUrl(configSchema.parse({}), paths, { AI_ORCHESTRATOR_STORE_URL: "redis://:hunter2@db:6379" }),
+    (error) => {
+      assert.ok(isAppError(error) && error.kind === "config");
+      assert.match(error.message, /^AI_ORCHESTRATOR_STORE_URL=redis:\/\/:\[redacted\]@db:6379 is neither/);
+      return true;
+    },
+  );
+});
+
 test("Redis comes from AI_ORCHESTRATOR_REDIS_URL, then redis.url, then the older resilience.redisUrl", () => {
   assert.equal(redisUrl(configSchema.parse({}), {}), undefined);
   const old = configSchema.parse({ resilience: { redisUrl: "redis://old:6379" } });

@@ -57,7 +57,7 @@ export function checkReferences(config: References, context: z.RefinementCtx): v
 }
 
 /** What the store would refuse at open: a URL of another database, or a postgres:// URL that does not parse. */
-function storeUrlProblem(url: string): string | undefined {
+export function storeUrlProblem(url: string): string | undefined {
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return undefined;
   if (!/^postgres(ql)?:\/\//i.test(url))
     return "is neither a file path nor a postgres:// URL; give a SQLite file path (e.g. /var/lib/ai-orchestrator/orchestrator.db) or postgres://user@host:5432/database";

@@ -2,9 +2,9 @@
 // and one translation of its failures into the error vocabulary — a lost or refused connection is
 // AppError("unavailable") naming the server with its password redacted, never a hang or a stack.
 import postgres, { type Sql } from "postgres";
+import { redactUrl } from "../../config/shared-state.ts";
 import { AppError } from "../../errors.ts";
 import type { Logger } from "../../observability/logger.ts";
-import { redactUrl } from "../store.ts";
 
 export interface PostgresConnection {
   readonly sql: Sql;
@@ -62,7 +62,7 @@ export function unreachable(where: string, error: unknown): AppError {
   const reason = error instanceof Error ? error.message : String(error);
   return new AppError(
     "unavailable",
-    `cannot reach PostgreSQL at ${where} (${redactUrl(reason)}); check that it runs and store.url`,
+    `cannot reach PostgreSQL at ${where} (${redactUrl(reason)}); check that it runs and that store.url (or AI_ORCHESTRATOR_STORE_URL) names it`,
     { cause: error },
   );
 }
