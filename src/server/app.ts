@@ -112,10 +112,13 @@ export function createServer(hub: Hub): HubServer {
       storeAnswers(store, READY_TIMEOUT_MS),
       hub.resilience.ready(READY_TIMEOUT_MS),
     ]);
-    const ready = storeUp && breakerStoreUp;
+    // Without its store a replica cannot serve; without the shared breaker store (Redis) it serves on
+    // its own breakers, so that is reported but keeps it ready: a Redis outage must not take every
+    // replica out of the load balancer at once.
+    const ready = storeUp;
     const checks = {
       store: storeUp ? "ok" : "unreachable",
-      breakerStore: breakerStoreUp ? "ok" : "unreachable",
+      breakerStore: breakerStoreUp ? "ok" : "unreachable (this process's own breakers until it is back)",
     };
     return c.json({ status: ready ? "ready" : "not ready", checks }, ready ? 200 : 503);
   });

@@ -4,6 +4,7 @@
 // memory (a session lives as long as one launch) and listed at GET /admin/sessions for `status`.
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import type { HubKeys, Principal } from "../auth/hub-keys.ts";
+import { AppError } from "../errors.ts";
 import { answerHeader, type ServerEnv } from "./context.ts";
 import { whenGatewayCallEnds } from "./traffic-recorder.ts";
 
@@ -89,7 +90,12 @@ export class SessionActivity {
     const list: SessionActivityJson[] = [];
     for (const [keyId, activity] of this.#sessions) {
       const { principal } = activity;
-      const info = await keys.find(keyId).catch(() => undefined);
+      // Only a key the store no longer has is forgotten: a store that cannot answer (PostgreSQL
+      // restarting) fails the listing, and every session's counts are still there once it is back.
+      const info = await keys.find(keyId).catch((error: unknown) => {
+        if (error instanceof AppError && error.kind === "not_found") return undefined;
+        throw error;
+      });
       if (info === undefined || (activity.lastRequestAt ?? 0) < now - FORGET_AFTER_MS) {
         this.#sessions.delete(keyId);
         continue;

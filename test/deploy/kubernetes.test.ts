@@ -206,6 +206,9 @@ describe("deploy/kubernetes", () => {
       readFileSync(join(ROOT, "deploy", "config.yaml"), "utf8"),
       "one config for compose and Kubernetes",
     );
+    // The replicas share circuit breakers through the Redis they are given, not each its own SQLite
+    // file in a home that lives and dies with the pod.
+    assert.equal(configSchema.parse(parse(configText) ?? {}).resilience.store, "redis");
     const configPath = `${mountOf(configVolume.name)?.mountPath}/config.yaml`;
     assert.equal(env("AI_ORCHESTRATOR_CONFIG")?.value, configPath);
     // No key in an environment variable: they are files only.

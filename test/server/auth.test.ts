@@ -2,6 +2,7 @@
 // of the right scope in whichever header the client's SDK uses, and each refusal (401, 403, 429)
 // comes in the shape of the dialect the client speaks.
 import assert from "node:assert/strict";
+import { createServer as createNetServer } from "node:net";
 import { describe, it } from "node:test";
 import { pick, simulatorConfig, startTestHub } from "../support/hub.ts";
 
@@ -130,6 +131,25 @@ describe("hub keys", () => {
     assert.match(text, /aio_http_requests_total\{route="\/metrics",dialect="openai",status="403"\} 1/);
     assert.match(text, /aio_provider_calls_total|aio_breaker_store_up/);
     assert.doesNotMatch(text, new RegExp(scraper), "a key never appears in a label");
+  });
+
+  it("stays ready on /readyz while the shared breaker store (Redis) is down, and says so", async (t) => {
+    const closedPort = await new Promise<number>((resolve) => {
+      const probe = createNetServer().listen(0, "127.0.0.1", () => {
+        const address = probe.address();
+        probe.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
+      });
+    });
+    const config = simulatorConfig(undefined, {
+      resilience: { store: "redis" },
+      redis: { url: `redis://127.0.0.1:${closedPort}` },
+    });
+    const hub = await startTestHub(t, config);
+    const ready = await hub.request("/readyz");
+    const body = await ready.json();
+    assert.equal(ready.status, 200, JSON.stringify(body));
+    assert.equal(pick(body, "checks", "store"), "ok");
+    assert.match(String(pick(body, "checks", "breakerStore")), /^unreachable/);
   });
 
   it("a revoked key is refused with 401 at once", async (t) => {

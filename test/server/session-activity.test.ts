@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { type Simulators, startSimulators } from "../../src/simulators/index.ts";
 import { PROVIDER_KEY, pick, simulatorConfig, startTestHub, type TestHub } from "../support/hub.ts";
+import { postgresSchemaUrl, withRawPostgres } from "../support/postgres.ts";
 
 let simulators: Simulators;
 
@@ -137,4 +138,25 @@ test("a session's tokens: the usage of each answer it was relayed, a stream's co
   assert.equal(pick(only, "requests"), 2);
   assert.equal(pick(only, "tokensIn"), first.input + second.input);
   assert.equal(pick(only, "tokensOut"), first.output + second.output);
+});
+
+test("a store that cannot answer fails /admin/sessions and forgets nothing: the sessions are back with their counts", async (t) => {
+  const url = await postgresSchemaUrl(t);
+  if (url === undefined) return;
+  const testHub = await startTestHub(t, simulatorConfig(simulators, { store: { url } }));
+  const admin = await testHub.addKey("admin", ["admin"]);
+  const session = await sessionToken(testHub, "glm");
+  assert.equal((await testHub.request("/v1/messages", message(session.token))).status, 200);
+  assert.equal((await sessions(testHub, admin)).length, 1);
+
+  // The keys table out of reach stands for PostgreSQL restarting: the store answers no lookup.
+  await withRawPostgres(url, (sql) => sql`ALTER TABLE hub_keys RENAME TO hub_keys_away`);
+  const broken = await testHub.request("/admin/sessions", { headers: { authorization: `Bearer ${admin}` } });
+  assert.notEqual(broken.status, 200, "an empty list would say no session is running");
+  await withRawPostgres(url, (sql) => sql`ALTER TABLE hub_keys_away RENAME TO hub_keys`);
+
+  const [only, ...rest] = await sessions(testHub, admin);
+  assert.equal(rest.length, 0);
+  assert.equal(pick(only, "keyId"), session.id);
+  assert.equal(pick(only, "requests"), 1);
 });

@@ -6,9 +6,17 @@ import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { AuditTrail } from "../../src/audit/audit-trail.ts";
 import { isAppError } from "../../src/errors.ts";
+import { createLogger } from "../../src/observability/logger.ts";
 import { POSTGRES_MIGRATIONS } from "../../src/store/postgres/migrations.ts";
 import { LOCAL_THREAD_OWNER } from "../../src/store/repositories.ts";
-import { postgresSchemaUrl, withRawPostgres } from "../support/postgres.ts";
+import { openStore } from "../../src/store/store.ts";
+import {
+  POSTGRES_URL,
+  postgresSchemaUrl,
+  postgresUnavailable,
+  withRawPostgres,
+} from "../support/postgres.ts";
+import { requireService } from "../support/services.ts";
 import { storeOn } from "./conformance.ts";
 
 test("five replicas opening an empty PostgreSQL store at once apply each migration exactly once", async (t) => {
@@ -142,4 +150,27 @@ test("PostgreSQL going away mid-load: failures are quick AppErrors, nothing hang
   }
   const verdict = await trail.verify();
   assert.equal(verdict.ok, true, JSON.stringify(verdict));
+});
+
+test("a store URL naming a database that does not exist is one line naming it and the fix, without the password", async (t) => {
+  if (!requireService(t, "PostgreSQL", await postgresUnavailable()) || POSTGRES_URL === undefined) return;
+  const url = new URL(POSTGRES_URL);
+  url.password = "hunter2-secret";
+  url.pathname = "/aio_no_such_database";
+  await assert.rejects(
+    openStore({
+      url: url.toString(),
+      paths: { databaseFile: "unused.db" },
+      logger: createLogger({ level: "silent" }),
+    }),
+    (error) => {
+      assert.ok(isAppError(error) && error.kind === "unavailable", `a clear error, not ${String(error)}`);
+      assert.match(
+        error.message,
+        /^PostgreSQL at postgres:\/\/.*\/aio_no_such_database refused the store: .*aio_no_such_database.*; make store.url \(or AI_ORCHESTRATOR_STORE_URL\) name a database that exists/,
+      );
+      assert.doesNotMatch(error.message, /hunter2/);
+      return true;
+    },
+  );
 });

@@ -52,6 +52,7 @@ export function connectPostgres(options: ConnectOptions): PostgresConnection {
         return await work(sql);
       } catch (error) {
         if (isConnectionFailure(error)) throw unreachable(where, error);
+        if (isRefusedLogin(error)) throw refusedLogin(where, error);
         throw error;
       }
     },
@@ -63,6 +64,16 @@ export function unreachable(where: string, error: unknown): AppError {
   return new AppError(
     "unavailable",
     `cannot reach PostgreSQL at ${where} (${redactUrl(reason)}); check that it runs and that store.url (or AI_ORCHESTRATOR_STORE_URL) names it`,
+    { cause: error },
+  );
+}
+
+/** The server answered but would not let the store in: a wrong user or password, or no such database. */
+function refusedLogin(where: string, error: unknown): AppError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new AppError(
+    "unavailable",
+    `PostgreSQL at ${where} refused the store: ${redactUrl(reason)}; make store.url (or AI_ORCHESTRATOR_STORE_URL) name a database that exists, with a user and password allowed to use it`,
     { cause: error },
   );
 }
@@ -86,6 +97,14 @@ const CONNECTION_CODES = new Set([
   "CONNECTION_ENDED",
   "CONNECTION_DESTROYED",
 ]);
+
+// 28000/28P01: the user or its password is refused; 3D000: the database does not exist.
+const REFUSED_LOGIN_STATES = new Set(["28000", "28P01", "3D000"]);
+
+function isRefusedLogin(error: unknown): boolean {
+  const state = sqlState(error);
+  return state !== undefined && REFUSED_LOGIN_STATES.has(state);
+}
 
 function isConnectionFailure(error: unknown): boolean {
   const state = sqlState(error);
