@@ -174,3 +174,28 @@ test("a store URL naming a database that does not exist is one line naming it an
     },
   );
 });
+
+test("a store URL at a server that accepts connections and closes them at once fails to open, instead of hanging", async (t) => {
+  // What a pooler whose database is down, or a port that is not PostgreSQL's, does.
+  const closer: Server = createServer((socket) => socket.end());
+  await new Promise<void>((resolve) => closer.listen(0, "127.0.0.1", resolve));
+  t.after(() => closer.close());
+  const address = closer.address();
+  assert.ok(address !== null && typeof address === "object");
+  const url = `postgres://aio:hunter2@127.0.0.1:${address.port}/aio?connect_timeout=1`;
+  const opening = openStore({ url, paths: { databaseFile: "" }, logger: createLogger({ level: "silent" }) });
+  // Without the first contact's deadline the client reconnects forever and this never settles.
+  const outcome = await Promise.race([
+    opening.then(
+      () => "opened",
+      (error: unknown) => error,
+    ),
+    sleep(60_000).then(() => "still pending after 60 s"),
+  ]);
+  assert.ok(isAppError(outcome) && outcome.kind === "unavailable", String(outcome));
+  assert.match(
+    outcome.message,
+    /^cannot reach PostgreSQL at postgres:\/\/aio:\[redacted\]@127\.0\.0\.1:\d+\/aio/,
+  );
+  assert.doesNotMatch(outcome.message, /hunter2/);
+});

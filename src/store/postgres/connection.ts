@@ -10,6 +10,8 @@ export interface PostgresConnection {
   readonly sql: Sql;
   /** The server, password redacted. */
   readonly where: string;
+  /** How long a connection may take to open (the URL's `connect_timeout`, else 3 s). */
+  readonly connectTimeoutMs: number;
   /** Runs a statement (or a transaction), turning connection failures into AppError("unavailable"). */
   run<T>(work: (sql: Sql) => Promise<T>): Promise<T>;
 }
@@ -33,11 +35,12 @@ export function connectPostgres(options: ConnectOptions): PostgresConnection {
       },
     );
   }
+  // The URL's own ?max= and ?connect_timeout= win; otherwise a pool of 10, and an outage that fails
+  // statements after 3 s instead of the client's default 30.
+  const connectTimeoutSeconds = Number(inUrl.get("connect_timeout") ?? 3);
   const sql = postgres(options.url, {
-    // The URL's own ?max= and ?connect_timeout= win; otherwise a pool of 10, and an outage that fails
-    // statements after 3 s instead of the client's default 30.
     max: Number(inUrl.get("max") ?? 10),
-    connect_timeout: Number(inUrl.get("connect_timeout") ?? 3),
+    connect_timeout: connectTimeoutSeconds,
     idle_timeout: 60,
     prepare: true,
     // The server's notices ("relation already exists, skipping") are not the user's business.
@@ -47,6 +50,7 @@ export function connectPostgres(options: ConnectOptions): PostgresConnection {
   return {
     sql,
     where,
+    connectTimeoutMs: connectTimeoutSeconds * 1000,
     async run(work) {
       try {
         return await work(sql);
@@ -57,6 +61,35 @@ export function connectPostgres(options: ConnectOptions): PostgresConnection {
       }
     },
   };
+}
+
+/**
+ * The first statement, within the connect timeout and a little more: a server that accepts a
+ * connection and closes it before saying a word (a pooler whose database is down, a port that is not
+ * PostgreSQL's) makes the client reconnect forever without failing the statement.
+ */
+export async function firstContact(connection: PostgresConnection): Promise<void> {
+  const timeoutMs = connection.connectTimeoutMs + 2_000;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          unreachable(
+            connection.where,
+            new Error(
+              `no PostgreSQL answer within ${timeoutMs / 1000} s; the connection was closed or left silent`,
+            ),
+          ),
+        ),
+      timeoutMs,
+    );
+  });
+  try {
+    await Promise.race([connection.run((sql) => sql`SELECT 1`), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export function unreachable(where: string, error: unknown): AppError {

@@ -3,7 +3,7 @@
 import type { Logger } from "../../observability/logger.ts";
 import type { Store } from "../store.ts";
 import { PostgresAuditLog } from "./audit-log.ts";
-import { connectPostgres } from "./connection.ts";
+import { connectPostgres, firstContact } from "./connection.ts";
 import { PostgresFileJournal } from "./file-journal.ts";
 import { PostgresFileRegistry } from "./file-registry.ts";
 import { PostgresKeyChangeFeed } from "./key-change-feed.ts";
@@ -19,9 +19,11 @@ export interface PostgresStoreOptions {
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
   const connection = connectPostgres(options);
   try {
+    await firstContact(connection);
     await migratePostgres(connection);
   } catch (error) {
-    await connection.sql.end({ timeout: 1 });
+    // At once: a client still reconnecting to a server that closes on it would hold the process.
+    await connection.sql.end({ timeout: 0 });
     throw error;
   }
   return {
