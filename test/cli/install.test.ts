@@ -22,7 +22,9 @@ let linkProblem: string | undefined;
 before(async () => {
   simulators = await startSimulators({ providers: ["zai"] });
   scratch = realpathSync(mkdtempSync(join(tmpdir(), "aio-install-")));
-  const linked = spawnSync("npm", ["link", "--no-audit", "--no-fund"], {
+  // --ignore-scripts: the package's `prepare` (the build) would rewrite dist/ under the tests that
+  // run bin/ meanwhile; the checkout is built already.
+  const linked = spawnSync("npm", ["link", "--no-audit", "--no-fund", "--ignore-scripts"], {
     cwd: REPO,
     env: { ...process.env, NPM_CONFIG_PREFIX: join(scratch, "prefix") },
     encoding: "utf8",
