@@ -207,6 +207,9 @@ test("docker: `--via-hub glm start` holds a token for the session's life, renewe
   assert.ok(held.expiresAt > Date.now() + 3_600_000, "for the session's life, not a run's two minutes");
 
   // A run in this workspace goes into the session and uses the session's token, not a provider key.
+  const everSessionKeys = async () =>
+    sessionKeys((await runCli(["keys", "list", "--json"], { env: world.env })).stdout).map((key) => key.name);
+  const keysBefore = await everSessionKeys();
   world.simulators.clearRequests();
   const result = await runCli(
     ["--runtime", "docker", "--via-hub", "glm", "-p", "Say hello to the session"],
@@ -226,6 +229,11 @@ test("docker: `--via-hub glm start` holds a token for the session's life, renewe
   assertOwnTrafficOnly(world.simulators.requests(), expected);
   const renewed = (await activeSessionKeys()).find((key) => key.name === held.name);
   assert.ok(renewed && renewed.expiresAt > held.expiresAt, "the run renewed the session's token");
+  assert.deepEqual(
+    await everSessionKeys(),
+    keysBefore,
+    "the run into the session minted no token of its own",
+  );
 
   // A run with the key in the sandbox cannot use a session that holds only a hub token.
   const keyed = await runCli(["--runtime", "docker", "glm", "-p", "never sent"], inWorkspace);
@@ -238,7 +246,7 @@ test("docker: `--via-hub glm start` holds a token for the session's life, renewe
   // No launcher lives now, yet the session's token outlasts a run's token lifetime.
   await sleep((TOKEN_TTL_SECONDS + 2) * 1000);
   assert.equal(await statusWith(token), 200, "the session's token works while the session lives");
-  assert.equal((await activeSessionKeys()).length, 1, "the run's own token was revoked; the session's lives");
+  assert.equal((await activeSessionKeys()).length, 1, "the session's token lives");
 
   const stopped = await runCli(["--runtime", "docker", "glm", "stop"], inWorkspace);
   assert.equal(stopped.code, 0, stopped.stderr);
