@@ -71,7 +71,8 @@ export async function sessionStatus(session: PersistentSession): Promise<Session
 }
 
 /**
- * A run into a session in this workspace started through the hub keeps that session's token alive.
+ * A run into a session in this workspace started through the hub keeps that session's token alive;
+ * a run that finds that session's container gone revokes its token.
  * A run goes into the session with the credential the session was started with, so a run that does
  * not match it is refused: one not through the hub into a hub session would present the hub token
  * to the provider, one through the hub into a session holding the provider key would present that
@@ -93,6 +94,11 @@ export async function renewSessionOf(
         `the ${mode.name} session in this workspace was started without the hub and holds the provider key: launch without \`--via-hub\`, or restart the session through the hub with \`ai-orchestrator --via-hub ${mode.name} restart\``,
       );
     }
+    return;
+  }
+  // A container removed by other hands: its token is an orphan, and the run starts a sandbox of its own.
+  if ((await run.sessions?.status(mode.name))?.state !== "running") {
+    await revoke(options);
     return;
   }
   if (!run.viaHub) {

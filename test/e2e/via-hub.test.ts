@@ -306,6 +306,30 @@ test("docker: a session removed by other hands loses its hub token at the next `
   );
 });
 
+test("docker: a session removed by other hands: the next run is answered in a sandbox of its own and revokes the session's token", async (t) => {
+  if (runtimeMissing(t, "docker")) return;
+  const workspace = hookedWorkspace(t, "true");
+  const inWorkspace = { env: world.env, cwd: workspace };
+  const started = await runCli(["--runtime", "docker", "--via-hub", "glm", "start"], inWorkspace);
+  assert.equal(started.code, 0, started.stderr);
+  const container = /\((aio-glm-[0-9a-f]+)\)/.exec(started.stdout)?.[1];
+  assert.ok(container, started.stdout);
+  const heldTokens = async () =>
+    sessionKeys((await runCli(["keys", "list", "--json"], { env: world.env })).stdout).filter(
+      (key) => key.name.startsWith("session-glm-docker-") && key.status === "active",
+    );
+  const [held] = await heldTokens();
+  assert.ok(held);
+  const removed = await runProgram("docker", ["rm", "--force", container]);
+  assert.equal(removed.code, 0, removed.stderr);
+
+  // Without the hub: the session is gone, so nothing runs through the hub any more.
+  const keyed = await runCli(["--runtime", "docker", "glm", "-p", "Say hello alone"], inWorkspace);
+  assert.equal(keyed.code, 0, keyed.stderr);
+  assert.match(keyed.stdout, /Simulated Z\.ai reply to: .*Say hello alone/);
+  assert.deepEqual(await heldTokens(), [], "the gone session's token is revoked, not renewed");
+});
+
 for (const runtime of ["process", "bwrap"] as const) {
   test(`${runtime}: \`--via-hub gemini -p\`: Gemini CLI through the hub, Google gets its key from the hub, the token revoked after`, async (t) => {
     if (runtimeMissing(t, runtime)) return;
