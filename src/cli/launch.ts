@@ -101,7 +101,7 @@ async function launch(context: CliContext, modeName: string, rawArgs: readonly s
       context,
       config,
       mode,
-      { viaHub: session !== undefined, sessions: runtime.sessions },
+      { viaHub: context.options.viaHub ?? mode.viaHub, sessions: runtime.sessions },
       warn,
     ).catch(async (error: unknown) => {
       await session?.close();
@@ -124,8 +124,8 @@ async function prepare(
   config: Config,
   mode: ResolvedMode,
   args: readonly string[],
-  open: (runtime: string) => Promise<LaunchSession> = (runtime) =>
-    openSession(context, config, mode, runtime),
+  open: (runtime: Runtime) => Promise<LaunchSession | undefined> = (runtime) =>
+    openRunSession(context, config, mode, runtime),
 ): Promise<{ spec: SandboxSpec; runtime: Runtime; session?: LaunchSession }> {
   const viaHub = context.options.viaHub ?? mode.viaHub;
   const hub = viaHub ? { url: await hubUrlFor(context, mode), openSession: open } : undefined;
@@ -187,6 +187,20 @@ function requireHubCredential(paths: Paths, mode: ResolvedMode, hub: LocalHub | 
   );
 }
 
+/** The run's session token; none for a run into a persistent session holding its own. */
+async function openRunSession(
+  context: CliContext,
+  config: Config,
+  mode: ResolvedMode,
+  runtime: Runtime,
+): Promise<HubSession | undefined> {
+  if (runtime.name === "docker") {
+    const { runsInHubSession } = await import("./persistent-session.ts");
+    if (await runsInHubSession(context, config, mode, runtime.sessions)) return undefined;
+  }
+  return openSession(context, config, mode, runtime.name);
+}
+
 /** A session token for this run, bound to the mode and its provider chain: the sandbox's only credential. */
 async function openSession(
   context: CliContext,
@@ -227,7 +241,7 @@ async function manageSession(
     mode,
     sessions,
     viaHub: context.options.viaHub ?? mode.viaHub,
-    prepare: (open: (runtime: string) => Promise<LaunchSession>) => prepare(context, config, mode, [], open),
+    prepare: (open: (runtime: Runtime) => Promise<LaunchSession>) => prepare(context, config, mode, [], open),
     onWarning: warn,
   };
   switch (action) {

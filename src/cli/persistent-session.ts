@@ -8,7 +8,7 @@ import { AppError } from "../errors.ts";
 import type { PersistentTokenOptions } from "../hub/persistent-session-tokens.ts";
 import type { ResolvedMode } from "../modes/registry.ts";
 import type { LaunchSession } from "../runtimes/prepare-launch.ts";
-import type { SessionManager, SessionStatus } from "../runtimes/runtime.ts";
+import type { Runtime, SessionManager, SessionStatus } from "../runtimes/runtime.ts";
 import type { SandboxSpec } from "../sandbox/spec.ts";
 import type { CliContext } from "./context.ts";
 
@@ -19,7 +19,7 @@ export interface PersistentSession {
   sessions: SessionManager;
   viaHub: boolean;
   /** The launch's spec, the hub session (when through the hub) opened by `open`. */
-  prepare(open: (runtime: string) => Promise<LaunchSession>): Promise<{ spec: SandboxSpec }>;
+  prepare(open: (runtime: Runtime) => Promise<LaunchSession>): Promise<{ spec: SandboxSpec }>;
   onWarning(line: string): void;
 }
 
@@ -40,7 +40,7 @@ export async function startSession(session: PersistentSession): Promise<SessionS
   const { mintPersistentToken } = await import("../hub/persistent-session-tokens.ts");
   let minted: Awaited<ReturnType<typeof mintPersistentToken>> | undefined;
   const { spec } = await session.prepare(async (runtime) => {
-    minted = await mintPersistentToken({ ...options, mode, runtime });
+    minted = await mintPersistentToken({ ...options, mode, runtime: runtime.name });
     return minted;
   });
   try {
@@ -71,7 +71,8 @@ export async function sessionStatus(session: PersistentSession): Promise<Session
 }
 
 /**
- * A run into a session in this workspace started through the hub keeps that session's token alive.
+ * A run into a session in this workspace started through the hub keeps that session's token alive;
+ * a run that finds that session's container gone revokes its token.
  * A run goes into the session with the credential the session was started with, so a run that does
  * not match it is refused: one not through the hub into a hub session would present the hub token
  * to the provider, one through the hub into a session holding the provider key would present that
@@ -95,6 +96,11 @@ export async function renewSessionOf(
     }
     return;
   }
+  // A container removed by other hands: its token is an orphan, and the run starts a sandbox of its own.
+  if ((await run.sessions?.status(mode.name))?.state !== "running") {
+    await revoke(options);
+    return;
+  }
   if (!run.viaHub) {
     throw new AppError(
       "usage",
@@ -102,6 +108,23 @@ export async function renewSessionOf(
     );
   }
   await renew({ mode, onWarning }, options);
+}
+
+/**
+ * Whether a run through the hub goes into this workspace's session of `mode`, which holds a hub
+ * token of its own: the run then needs none.
+ */
+export async function runsInHubSession(
+  context: CliContext,
+  config: Config,
+  mode: ResolvedMode,
+  sessions: SessionManager | undefined,
+): Promise<boolean> {
+  if (!sessions) return false;
+  const options = await sessionTokenOptions(context, config, mode);
+  const { holdsPersistentToken } = await import("../hub/persistent-session-tokens.ts");
+  if (!holdsPersistentToken(context.paths, options.container)) return false;
+  return (await sessions.status(mode.name)).state === "running";
 }
 
 function tokenOptions(session: PersistentSession): Promise<PersistentTokenOptions> {

@@ -22,9 +22,10 @@ export interface LaunchSetup {
   onWarning: (line: string) => void;
   /**
    * Through the hub (`--via-hub`): the sandbox gets the hub's URL and a session token opened for the
-   * chosen runtime instead of the provider key.
+   * chosen runtime instead of the provider key; none when the run uses a token held elsewhere (the
+   * persistent session it goes into holds its own).
    */
-  hub?: { url: string; openSession(runtime: string): Promise<LaunchSession> };
+  hub?: { url: string; openSession(runtime: Runtime): Promise<LaunchSession | undefined> };
 }
 
 /** A hub session token held for one run; closed (revoked) when the run ends. */
@@ -63,7 +64,7 @@ export async function prepareLaunch(
     { paths: setup.paths, hostEnv: setup.hostEnv, docker: config.docker, onWarning: setup.onWarning },
     spec,
   );
-  const session = setup.hub ? await setup.hub.openSession(runtime.name) : undefined;
+  const session = setup.hub ? await setup.hub.openSession(runtime) : undefined;
   if (session) spec = specWith({ value: session.token, source: credential.source });
   try {
     seedState(spec);

@@ -207,6 +207,9 @@ test("docker: `--via-hub glm start` holds a token for the session's life, renewe
   assert.ok(held.expiresAt > Date.now() + 3_600_000, "for the session's life, not a run's two minutes");
 
   // A run in this workspace goes into the session and uses the session's token, not a provider key.
+  const everSessionKeys = async () =>
+    sessionKeys((await runCli(["keys", "list", "--json"], { env: world.env })).stdout).map((key) => key.name);
+  const keysBefore = await everSessionKeys();
   world.simulators.clearRequests();
   const result = await runCli(
     ["--runtime", "docker", "--via-hub", "glm", "-p", "Say hello to the session"],
@@ -226,6 +229,11 @@ test("docker: `--via-hub glm start` holds a token for the session's life, renewe
   assertOwnTrafficOnly(world.simulators.requests(), expected);
   const renewed = (await activeSessionKeys()).find((key) => key.name === held.name);
   assert.ok(renewed && renewed.expiresAt > held.expiresAt, "the run renewed the session's token");
+  assert.deepEqual(
+    await everSessionKeys(),
+    keysBefore,
+    "the run into the session minted no token of its own",
+  );
 
   // A run with the key in the sandbox cannot use a session that holds only a hub token.
   const keyed = await runCli(["--runtime", "docker", "glm", "-p", "never sent"], inWorkspace);
@@ -238,7 +246,7 @@ test("docker: `--via-hub glm start` holds a token for the session's life, renewe
   // No launcher lives now, yet the session's token outlasts a run's token lifetime.
   await sleep((TOKEN_TTL_SECONDS + 2) * 1000);
   assert.equal(await statusWith(token), 200, "the session's token works while the session lives");
-  assert.equal((await activeSessionKeys()).length, 1, "the run's own token was revoked; the session's lives");
+  assert.equal((await activeSessionKeys()).length, 1, "the session's token lives");
 
   const stopped = await runCli(["--runtime", "docker", "glm", "stop"], inWorkspace);
   assert.equal(stopped.code, 0, stopped.stderr);
@@ -296,6 +304,30 @@ test("docker: a session removed by other hands loses its hub token at the next `
     false,
     "the gone session's token is revoked",
   );
+});
+
+test("docker: a session removed by other hands: the next run is answered in a sandbox of its own and revokes the session's token", async (t) => {
+  if (runtimeMissing(t, "docker")) return;
+  const workspace = hookedWorkspace(t, "true");
+  const inWorkspace = { env: world.env, cwd: workspace };
+  const started = await runCli(["--runtime", "docker", "--via-hub", "glm", "start"], inWorkspace);
+  assert.equal(started.code, 0, started.stderr);
+  const container = /\((aio-glm-[0-9a-f]+)\)/.exec(started.stdout)?.[1];
+  assert.ok(container, started.stdout);
+  const heldTokens = async () =>
+    sessionKeys((await runCli(["keys", "list", "--json"], { env: world.env })).stdout).filter(
+      (key) => key.name.startsWith("session-glm-docker-") && key.status === "active",
+    );
+  const [held] = await heldTokens();
+  assert.ok(held);
+  const removed = await runProgram("docker", ["rm", "--force", container]);
+  assert.equal(removed.code, 0, removed.stderr);
+
+  // Without the hub: the session is gone, so nothing runs through the hub any more.
+  const keyed = await runCli(["--runtime", "docker", "glm", "-p", "Say hello alone"], inWorkspace);
+  assert.equal(keyed.code, 0, keyed.stderr);
+  assert.match(keyed.stdout, /Simulated Z\.ai reply to: .*Say hello alone/);
+  assert.deepEqual(await heldTokens(), [], "the gone session's token is revoked, not renewed");
 });
 
 for (const runtime of ["process", "bwrap"] as const) {
