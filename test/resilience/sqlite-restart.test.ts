@@ -20,7 +20,10 @@ test("an open circuit is still open after a restart, and closes on schedule", as
     provider: "zai",
     store: { kind: "sqlite" as const, file },
     // Long enough to outlast a slow restart on a loaded machine (4 s was not, under a CI run beside other work).
-    policy: { retry: { maxAttempts: 1 }, breaker: { consecutiveFailures: 2, failureRate: 0, openMs: 12_000 } },
+    policy: {
+      retry: { maxAttempts: 1 },
+      breaker: { consecutiveFailures: 2, failureRate: 0, openMs: 12_000 },
+    },
   };
 
   const first = startWorker(options);
