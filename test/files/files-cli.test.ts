@@ -110,12 +110,12 @@ describe("files", () => {
     const directory = join(home.dir, "folder");
     mkdirSync(directory);
     const big = join(home.dir, "big.bin");
-    writeFileSync(big, Buffer.alloc(21 * 1024 * 1024, 1));
+    writeFileSync(big, Buffer.alloc(20 * 1024 * 1024 + 1, 1)); // one byte over: both round to 20 MB
     const cases: [string[], RegExp][] = [
       [[empty, "--to", "moonshot"], /empty\.txt is empty; there is nothing to send/],
       [
         [good, big, "--to", "zai", "--purpose", "code-interpreter"],
-        /big\.bin is 21 MB, more than zai takes for code-interpreter \(20 MB\); nothing was uploaded/,
+        /big\.bin is 20971521 bytes, more than zai takes for code-interpreter \(20971520 bytes\); nothing was uploaded/,
       ],
       [[directory, "--to", "moonshot"], /folder is a directory; name the files in it/],
       [[join(home.dir, "missing.txt"), "--to", "moonshot"], /missing\.txt does not exist/],
