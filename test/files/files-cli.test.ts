@@ -209,4 +209,29 @@ describe("files", () => {
     const actions = (await store.audit.list({ limit: 20 })).map((row) => row.action).reverse();
     assert.deepEqual(actions, ["file.upload", "file.upload", "file.verify", "file.verify", "file.delete"]);
   });
+
+  it("verify and sync name a provider they cannot check, and sync fails when a listing fails", async (t) => {
+    const home = newHome(t, world);
+    const path = join(home.dir, "plan.txt");
+    writeFileSync(path, "the plan\n");
+    assert.equal((await home.cli(["files", "upload", path, "--to", "moonshot"])).code, 0);
+    for (const command of ["verify", "sync"]) {
+      const unknown = await home.cli(["files", command, "--provider", "nosuch"]);
+      assert.equal(unknown.code, 2, unknown.stdout);
+      assert.match(unknown.stderr, /^ai-orchestrator: unknown provider "nosuch"; known providers: .*\n$/);
+      const noFiles = await home.cli(["files", command, "--provider", "nofiles"]);
+      assert.equal(noFiles.code, 2, noFiles.stdout);
+      assert.match(noFiles.stderr, /nofiles has no Files API/);
+    }
+    // Moonshot's listing fails: nothing was reconciled, so sync does not report success.
+    world.simulators.faults.inject("moonshot", { kind: "status", status: 500, times: 20 });
+    t.after(() => world.simulators.faults.clear("moonshot"));
+    const sync = await home.cli(["files", "sync", "--provider", "moonshot"]);
+    assert.equal(sync.code, 1, sync.stdout);
+    assert.match(sync.stdout, /^moonshot: could not list its files: /m);
+    const store = await openHomeStore(home);
+    t.after(() => store.close());
+    const subjects = (await store.audit.list({ limit: 20 })).map((row) => row.subject);
+    assert.ok(!subjects.includes("nosuch"), "a refused provider leaves no audit row");
+  });
 });
