@@ -85,7 +85,20 @@ export class AuditTrail {
    * meanwhile are left for the next run) and names the first row that does not match.
    */
   async verify(): Promise<ChainVerdict> {
-    const head = (await this.#log.head()) ?? { seq: 0, hash: GENESIS_HASH };
+    const recorded = await this.#log.head();
+    if (recorded === undefined) {
+      // An empty log has no head; a log with rows and no head had its head deleted, which would
+      // otherwise read as an empty, valid trail.
+      const [first] = await this.#log.list({ limit: 1, afterSeq: 0 });
+      if (first !== undefined)
+        return {
+          ok: false,
+          rows: 0,
+          seq: first.seq,
+          problem: `the log holds rows from row ${first.seq} on but no head records them: the head was deleted`,
+        };
+    }
+    const head = recorded ?? { seq: 0, hash: GENESIS_HASH };
     let previous = { seq: 0, hash: GENESIS_HASH };
     let rows = 0;
     while (previous.seq < head.seq) {

@@ -132,6 +132,8 @@ export function registerFilesCommands(program: Command): void {
     .action(async (options: { provider?: string } & JsonOption, command: Command) => {
       await withFiles(command, async (service, actor) => {
         const report = await service.sync({ actor, provider: options.provider });
+        // A provider whose listing failed was not reconciled: not a success.
+        if (report.providers.some((check) => check.error)) process.exitCode = 1;
         if (options.json) return printJson(report);
         for (const check of report.providers) {
           if (check.error) print(`${check.provider}: could not list its files: ${check.error}`);

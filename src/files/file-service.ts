@@ -151,11 +151,11 @@ export class FileService {
   }
 
   verify(options: { actor: string; provider?: string | undefined }): Promise<ProviderCheck[]> {
-    return verifyCopies(this.#context, withProvider(options));
+    return verifyCopies(this.#context, withProvider(this.#context, options));
   }
 
   sync(options: { actor: string; provider?: string | undefined }): Promise<SyncReport> {
-    return syncProviders(this.#context, withProvider(options));
+    return syncProviders(this.#context, withProvider(this.#context, options));
   }
 
   recover(options: { actor: string; retry: boolean }): Promise<RecoveryOutcome[]> {
@@ -242,11 +242,15 @@ function isNotFound(error: unknown): boolean {
   return error instanceof Error && "kind" in error && error.kind === "not_found";
 }
 
-function withProvider(options: { actor: string; provider?: string | undefined }): {
+/** Refuses, before anything is asked or recorded, a provider named that has no files to check. */
+function withProvider(
+  context: FilesContext,
+  options: { actor: string; provider?: string | undefined },
+): {
   actor: string;
   provider?: string;
 } {
-  return options.provider === undefined
-    ? { actor: options.actor }
-    : { actor: options.actor, provider: options.provider };
+  if (options.provider === undefined) return { actor: options.actor };
+  resolveTargets(context, [options.provider]);
+  return { actor: options.actor, provider: options.provider };
 }

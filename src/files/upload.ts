@@ -75,9 +75,14 @@ export function checkLimits(file: InspectedFile, targets: readonly UploadTarget[
   for (const target of targets) {
     if (file.bytes > target.maxBytes) {
       const purpose = target.purpose === "" ? "" : ` for ${target.purpose}`;
+      // Just over the limit, both sizes round to the same MB: exact bytes show the difference.
+      const [size, limit] =
+        megabytes(file.bytes) === megabytes(target.maxBytes)
+          ? [`${file.bytes} bytes`, `${target.maxBytes} bytes`]
+          : [megabytes(file.bytes), megabytes(target.maxBytes)];
       throw new AppError(
         "too_large",
-        `${file.path} is ${megabytes(file.bytes)}, more than ${target.provider} takes${purpose} (${megabytes(target.maxBytes)}); nothing was uploaded`,
+        `${file.path} is ${size}, more than ${target.provider} takes${purpose} (${limit}); nothing was uploaded`,
       );
     }
   }

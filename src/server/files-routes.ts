@@ -92,14 +92,18 @@ export function filesRoutes(options: FilesRoutesOptions): Hono {
         await writeFile(path, file.stream());
         paths.push(path);
       }
-      const results = await service.upload({
-        paths,
-        providers,
-        purpose: typeof purpose === "string" && purpose !== "" ? purpose : undefined,
-        pin: form.get("pin") === "true",
-        actor: options.actor(c),
-      });
-      return c.json({ data: results.map(uploadSummary) });
+      try {
+        const results = await service.upload({
+          paths,
+          providers,
+          purpose: typeof purpose === "string" && purpose !== "" ? purpose : undefined,
+          pin: form.get("pin") === "true",
+          actor: options.actor(c),
+        });
+        return c.json({ data: results.map(uploadSummary) });
+      } catch (error) {
+        throw withClientNames(error, paths);
+      }
     } finally {
       await rm(directory, { recursive: true, force: true });
     }
@@ -154,4 +158,20 @@ function safeName(name: string): string {
   });
   const cleaned = basename(printable.join("").replaceAll("\\", "/")).trim();
   return cleaned === "" || cleaned === "." || cleaned === ".." ? "upload.bin" : cleaned;
+}
+
+/**
+ * The service names a refused file by its path, here the hub's temporary copy: the client knows it
+ * by the name it sent (and the hub's folders are none of its business).
+ */
+function withClientNames(error: unknown, paths: readonly string[]): unknown {
+  if (!(error instanceof AppError)) return error;
+  const message = paths.reduce((text, path) => text.replaceAll(path, basename(path)), error.message);
+  if (message === error.message) return error;
+  return new AppError(error.kind, message, {
+    cause: error,
+    exitCode: error.exitCode,
+    retryAfterMs: error.retryAfterMs,
+    provider: error.provider,
+  });
 }

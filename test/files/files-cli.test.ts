@@ -110,12 +110,12 @@ describe("files", () => {
     const directory = join(home.dir, "folder");
     mkdirSync(directory);
     const big = join(home.dir, "big.bin");
-    writeFileSync(big, Buffer.alloc(21 * 1024 * 1024, 1));
+    writeFileSync(big, Buffer.alloc(20 * 1024 * 1024 + 1, 1)); // one byte over: both round to 20 MB
     const cases: [string[], RegExp][] = [
       [[empty, "--to", "moonshot"], /empty\.txt is empty; there is nothing to send/],
       [
         [good, big, "--to", "zai", "--purpose", "code-interpreter"],
-        /big\.bin is 21 MB, more than zai takes for code-interpreter \(20 MB\); nothing was uploaded/,
+        /big\.bin is 20971521 bytes, more than zai takes for code-interpreter \(20971520 bytes\); nothing was uploaded/,
       ],
       [[directory, "--to", "moonshot"], /folder is a directory; name the files in it/],
       [[join(home.dir, "missing.txt"), "--to", "moonshot"], /missing\.txt does not exist/],
@@ -208,5 +208,30 @@ describe("files", () => {
     assert.equal(verdict.ok, true, JSON.stringify(verdict));
     const actions = (await store.audit.list({ limit: 20 })).map((row) => row.action).reverse();
     assert.deepEqual(actions, ["file.upload", "file.upload", "file.verify", "file.verify", "file.delete"]);
+  });
+
+  it("verify and sync name a provider they cannot check, and sync fails when a listing fails", async (t) => {
+    const home = newHome(t, world);
+    const path = join(home.dir, "plan.txt");
+    writeFileSync(path, "the plan\n");
+    assert.equal((await home.cli(["files", "upload", path, "--to", "moonshot"])).code, 0);
+    for (const command of ["verify", "sync"]) {
+      const unknown = await home.cli(["files", command, "--provider", "nosuch"]);
+      assert.equal(unknown.code, 2, unknown.stdout);
+      assert.match(unknown.stderr, /^ai-orchestrator: unknown provider "nosuch"; known providers: .*\n$/);
+      const noFiles = await home.cli(["files", command, "--provider", "nofiles"]);
+      assert.equal(noFiles.code, 2, noFiles.stdout);
+      assert.match(noFiles.stderr, /nofiles has no Files API/);
+    }
+    // Moonshot's listing fails: nothing was reconciled, so sync does not report success.
+    world.simulators.faults.inject("moonshot", { kind: "status", status: 500, times: 20 });
+    t.after(() => world.simulators.faults.clear("moonshot"));
+    const sync = await home.cli(["files", "sync", "--provider", "moonshot"]);
+    assert.equal(sync.code, 1, sync.stdout);
+    assert.match(sync.stdout, /^moonshot: could not list its files: /m);
+    const store = await openHomeStore(home);
+    t.after(() => store.close());
+    const subjects = (await store.audit.list({ limit: 20 })).map((row) => row.subject);
+    assert.ok(!subjects.includes("nosuch"), "a refused provider leaves no audit row");
   });
 });

@@ -122,7 +122,12 @@ describe("/v1/files", () => {
         400,
         /unknown provider "nosuch"/,
       ],
-      [{ method: "POST", body: form({ file: ["empty.txt", ""], providers: "moonshot" }) }, 400, /is empty/],
+      [
+        { method: "POST", body: form({ file: ["empty.txt", ""], providers: "moonshot" }) },
+        400,
+        // The client's own file name, not the hub's temporary path.
+        /^empty\.txt is empty; there is nothing to send$/,
+      ],
       [
         { method: "POST", body: "{}", headers: { "content-type": "application/json" } },
         400,

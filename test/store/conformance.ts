@@ -367,6 +367,7 @@ export function runConformance(backend: Backend): void {
         5,
         /rows were removed from the end/,
       ],
+      ["a deleted head", ["DELETE FROM audit_head"], 1, /no head records them/],
     ] as const) {
       test(`audit verify names the first bad row after ${what}`, async (t) => {
         const opened = await open(t);
