@@ -281,33 +281,11 @@ test("docker: a `--via-hub` run into a session started without the hub is refuse
   assert.match(through.stdout, /Simulated Z\.ai reply to: .*Say hello/);
 });
 
-test("docker: a session removed by other hands loses its hub token at the next `glm status`", async (t) => {
-  if (runtimeMissing(t, "docker")) return;
-  const workspace = hookedWorkspace(t, "true");
-  const inWorkspace = { env: world.env, cwd: workspace };
-  const started = await runCli(["--runtime", "docker", "--via-hub", "glm", "start"], inWorkspace);
-  assert.equal(started.code, 0, started.stderr);
-  const container = /\((aio-glm-[0-9a-f]+)\)/.exec(started.stdout)?.[1];
-  assert.ok(container, started.stdout);
-  const tokenOf = async () =>
-    sessionKeys((await runCli(["keys", "list", "--json"], { env: world.env })).stdout).filter(
-      (key) => key.name.startsWith("session-glm-docker-") && key.status === "active",
-    );
-  const [held] = await tokenOf();
-  assert.ok(held);
-  const removed = await runProgram("docker", ["rm", "--force", container]);
-  assert.equal(removed.code, 0, removed.stderr);
-  const status = await runCli(["--runtime", "docker", "glm", "status"], inWorkspace);
-  assert.equal(status.code, 3, status.stdout);
-  assert.equal(
-    (await tokenOf()).some((key) => key.name === held.name),
-    false,
-    "the gone session's token is revoked",
-  );
-});
-
-test("docker: a session removed by other hands: the next run is answered in a sandbox of its own and revokes the session's token", async (t) => {
-  if (runtimeMissing(t, "docker")) return;
+/**
+ * A docker session started through the hub in a fresh workspace, then its container removed by
+ * other hands; with the session's hub token as it was, and how to read the active ones.
+ */
+async function hubSessionRemovedByOthers(t: TestContext) {
   const workspace = hookedWorkspace(t, "true");
   const inWorkspace = { env: world.env, cwd: workspace };
   const started = await runCli(["--runtime", "docker", "--via-hub", "glm", "start"], inWorkspace);
@@ -322,6 +300,24 @@ test("docker: a session removed by other hands: the next run is answered in a sa
   assert.ok(held);
   const removed = await runProgram("docker", ["rm", "--force", container]);
   assert.equal(removed.code, 0, removed.stderr);
+  return { inWorkspace, held, heldTokens };
+}
+
+test("docker: a session removed by other hands loses its hub token at the next `glm status`", async (t) => {
+  if (runtimeMissing(t, "docker")) return;
+  const { inWorkspace, held, heldTokens } = await hubSessionRemovedByOthers(t);
+  const status = await runCli(["--runtime", "docker", "glm", "status"], inWorkspace);
+  assert.equal(status.code, 3, status.stdout);
+  assert.equal(
+    (await heldTokens()).some((key) => key.name === held.name),
+    false,
+    "the gone session's token is revoked",
+  );
+});
+
+test("docker: a session removed by other hands: the next run is answered in a sandbox of its own and revokes the session's token", async (t) => {
+  if (runtimeMissing(t, "docker")) return;
+  const { inWorkspace, heldTokens } = await hubSessionRemovedByOthers(t);
 
   // Without the hub: the session is gone, so nothing runs through the hub any more.
   const keyed = await runCli(["--runtime", "docker", "glm", "-p", "Say hello alone"], inWorkspace);
