@@ -154,9 +154,10 @@ test("PostgreSQL going away mid-load: failures are quick AppErrors, nothing hang
 
 test("a store URL naming a database that does not exist is one line naming it and the fix, without the password", async (t) => {
   if (!requireService(t, "PostgreSQL", await postgresUnavailable()) || POSTGRES_URL === undefined) return;
+  // The server's own user and password (a wrong password would be refused before the database is).
   const url = new URL(POSTGRES_URL);
-  url.password = "hunter2-secret";
   url.pathname = "/aio_no_such_database";
+  const password = decodeURIComponent(url.password);
   await assert.rejects(
     openStore({
       url: url.toString(),
@@ -169,7 +170,7 @@ test("a store URL naming a database that does not exist is one line naming it an
         error.message,
         /^PostgreSQL at postgres:\/\/.*\/aio_no_such_database refused the store: .*aio_no_such_database.*; make store.url \(or AI_ORCHESTRATOR_STORE_URL\) name a database that exists/,
       );
-      assert.doesNotMatch(error.message, /hunter2/);
+      if (password !== "") assert.ok(!error.message.includes(password), "the password is not shown");
       return true;
     },
   );
