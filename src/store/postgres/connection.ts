@@ -147,7 +147,8 @@ interface ServerAddress {
  * otherwise retries a statement waiting on that connection at once and forever, neither failing it
  * nor honouring connect_timeout — what a pooler whose database is down, or a port that is not
  * PostgreSQL's, does to it (porsager/postgres#1193). As an error, the statement fails with
- * CONNECTION_CLOSED and the next attempt waits out the backoff.
+ * CONNECTION_CLOSED and the next attempt waits out the backoff. (The store never calls a query's
+ * `.cancel()`: the server ends a cancel request's connection the same way, which would reject it.)
  */
 function serverSocket(): (parsed: ServerAddress) => Socket {
   let next = 0;
