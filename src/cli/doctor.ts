@@ -9,6 +9,7 @@ import type { AssistantCli, Config, RuntimeChoice } from "../config/schema/index
 import { redactUrl, storeUrl } from "../config/shared-state.ts";
 import { isAppError } from "../errors.ts";
 import { modeNames, type ResolvedMode, resolveMode } from "../modes/registry.ts";
+import { createLogger } from "../observability/logger.ts";
 import {
   type Credential,
   type CredentialSource,
@@ -21,6 +22,7 @@ import type { RuntimeName } from "../runtimes/runtime.ts";
 import { AUTO_ORDER, probeRuntimes } from "../runtimes/select.ts";
 import { buildSandboxSpec } from "../sandbox/build-spec.ts";
 import { inspectWorkspace } from "../sandbox/workspace-check.ts";
+import { probeStore } from "../store/probe.ts";
 import { isPostgresUrl } from "../store/store.ts";
 import { readCliVersion } from "./clis.ts";
 import { checkConfigHere } from "./config.ts";
@@ -105,7 +107,7 @@ export function registerDoctorCommands(program: Command): void {
             runtime: context.options.runtime,
           }),
         {
-          label: "probing the runtimes, the CLIs and the container engine",
+          label: "probing the store, the runtimes, the CLIs and the container engine",
           deadlineMs: DOCTOR_DEADLINE_MS,
           hint: "a container engine that does not answer is the usual cause: check `docker version`",
         },
@@ -138,7 +140,7 @@ export async function diagnose(options: DiagnoseOptions): Promise<DoctorReport> 
       }
     }
   }
-  checks.push(storeCheck(config, paths, env));
+  checks.push(await storeCheck(config, paths, env));
   checks.push(...secretPermissionChecks(paths));
   checks.push(...sharedKeyChecks(modes, paths, env));
   checks.push(...workspaceChecks(workspace, [...new Set(modes.map((mode) => mode.cli))]));
@@ -326,7 +328,12 @@ function configChecks(paths: Paths, checks: DoctorCheck[]): Config | undefined {
  * Where the hub, keys, files and threads are stored, and which setting said so: a URL the store
  * cannot open fails here rather than in the first command that opens it. The store is not contacted.
  */
-function storeCheck(config: Config | undefined, paths: Paths, env: NodeJS.ProcessEnv): DoctorCheck {
+/** Where the store is, which setting named it, and whether it answers now (read-only, a few seconds at most). */
+async function storeCheck(
+  config: Config | undefined,
+  paths: Paths,
+  env: NodeJS.ProcessEnv,
+): Promise<DoctorCheck> {
   let url: string;
   try {
     url = storeUrl(config ?? { store: {} }, paths, env);
@@ -340,7 +347,14 @@ function storeCheck(config: Config | undefined, paths: Paths, env: NodeJS.Proces
     : config?.store.url
       ? " (store.url)"
       : "";
-  return { status: "ok", topic: "store", message: `${where}${namedBy}` };
+  try {
+    const probe = await probeStore(url, createLogger({ level: "silent" }));
+    const state = probe === "not created" ? ": not created yet (the hub creates it on first use)" : "";
+    return { status: "ok", topic: "store", message: `${where}${namedBy}${state}` };
+  } catch (error) {
+    if (!isAppError(error)) throw error;
+    return { status: "fail", topic: "store", message: error.message };
+  }
 }
 
 /** Secret files and their folder must be private to the user: 0600 and 0700 at most. */

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { test } from "node:test";
 import { runCli, temporaryHome } from "../support/cli.ts";
+import { postgresSchemaUrl, withRawPostgres } from "../support/postgres.ts";
 import { homeEnv } from "./home-env.ts";
 
 // The repository's pinned CLIs (devDependencies) are what doctor finds on PATH here.
@@ -166,5 +168,105 @@ test("a store URL the store cannot open, from AI_ORCHESTRATOR_STORE_URL, fails d
 
   // Where the store is, and which setting named it, when it is fine.
   const fine = await runCli(["doctor", "--workspace", temporaryHome(t)], { env: homeEnv(home, WITH_CLIS) });
-  assert.match(fine.stdout, new RegExp(`ok +store: SQLite file ${join(home, "orchestrator.db")}\\n`));
+  assert.match(
+    fine.stdout,
+    new RegExp(
+      `ok +store: SQLite file ${join(home, "orchestrator.db")}: not created yet \\(the hub creates it on first use\\)\\n`,
+    ),
+  );
+});
+
+test("doctor's store line opens the SQLite file read-only: not created yet (and doctor does not create it), one that opens, one that is not a database", async (t) => {
+  const home = temporaryHome(t);
+  const env = homeEnv(home, WITH_CLIS);
+  const database = join(home, "orchestrator.db");
+  const before = await runCli(["doctor", "--workspace", temporaryHome(t)], { env });
+  assert.match(
+    before.stdout,
+    new RegExp(
+      `ok +store: SQLite file ${database}: not created yet \\(the hub creates it on first use\\)\\n`,
+    ),
+  );
+  assert.equal(existsSync(database), false, "doctor did not create the database");
+
+  // The first command that needs the store creates it.
+  assert.equal((await runCli(["keys", "list"], { env })).code, 0);
+  const after = await runCli(["doctor", "--workspace", temporaryHome(t)], { env });
+  assert.match(after.stdout, new RegExp(`ok +store: SQLite file ${database}\\n`));
+
+  const notADatabase = join(home, "notes.db");
+  writeFileSync(notADatabase, "these are notes, not a database\n".repeat(200));
+  const broken = await runCli(["doctor", "--workspace", temporaryHome(t)], {
+    env: homeEnv(home, { ...WITH_CLIS, AI_ORCHESTRATOR_STORE_URL: notADatabase }),
+  });
+  assert.equal(broken.code, 1);
+  assert.ok(
+    failLines(broken.stdout).some((line) =>
+      /store: cannot open the store .*notes\.db: file is not a database; check its permissions, or move it away to start a new one$/.test(
+        line,
+      ),
+    ),
+    broken.stdout,
+  );
+});
+
+test("doctor's store line for PostgreSQL contacts the server: one that closes every connection, or refuses it, is one FAIL line naming it (no password) and the fix", async (t) => {
+  const home = temporaryHome(t);
+  const closer: Server = createServer((socket) => socket.end());
+  await new Promise<void>((resolve) => closer.listen(0, "127.0.0.1", resolve));
+  t.after(() => closer.close());
+  const closing = Number(Object(closer.address()).port);
+  const refusing = createServer();
+  await new Promise<void>((resolve) => refusing.listen(0, "127.0.0.1", resolve));
+  const refused = Number(Object(refusing.address()).port);
+  await new Promise((resolve) => refusing.close(resolve));
+
+  for (const port of [closing, refused]) {
+    const url = `postgres://aio:hunter2@127.0.0.1:${port}/aio`;
+    const doctor = await runCli(["doctor", "--workspace", temporaryHome(t)], {
+      env: homeEnv(home, { ...WITH_CLIS, AI_ORCHESTRATOR_STORE_URL: url }),
+    });
+    assert.equal(doctor.code, 1, doctor.stdout);
+    const line = failLines(doctor.stdout).find((text) => text.includes("store:"));
+    assert.match(
+      line ?? doctor.stdout,
+      new RegExp(
+        `store: cannot reach PostgreSQL at postgres://aio:\\[redacted\\]@127\\.0\\.0\\.1:${port}/aio \\(.+\\); check that it runs and that store\\.url \\(or AI_ORCHESTRATOR_STORE_URL\\) names it$`,
+      ),
+    );
+    assert.doesNotMatch(doctor.stdout + doctor.stderr, /hunter2/);
+  }
+});
+
+test("doctor's store line for a PostgreSQL that answers is ok and changes nothing there; a database that does not exist is a FAIL line", async (t) => {
+  const url = await postgresSchemaUrl(t);
+  if (url === undefined) return;
+  const home = temporaryHome(t);
+  const doctor = await runCli(["doctor", "--workspace", temporaryHome(t)], {
+    env: homeEnv(home, { ...WITH_CLIS, AI_ORCHESTRATOR_STORE_URL: url }),
+  });
+  assert.match(
+    doctor.stdout,
+    /ok +store: PostgreSQL at postgres:\/\/postgres:\[redacted\]@.+ \(AI_ORCHESTRATOR_STORE_URL\)\n/,
+  );
+  const tables = await withRawPostgres(
+    url,
+    (sql) => sql`SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`,
+  );
+  assert.deepEqual([...tables], [], "doctor ran no migration");
+
+  const missing = new URL(url);
+  missing.pathname = "/aio_no_such_database";
+  const refused = await runCli(["doctor", "--workspace", temporaryHome(t)], {
+    env: homeEnv(home, { ...WITH_CLIS, AI_ORCHESTRATOR_STORE_URL: missing.toString() }),
+  });
+  assert.equal(refused.code, 1);
+  assert.ok(
+    failLines(refused.stdout).some((line) =>
+      /store: PostgreSQL at postgres:\/\/.*\/aio_no_such_database.* refused the store: .*aio_no_such_database.*; make store\.url \(or AI_ORCHESTRATOR_STORE_URL\) name a database that exists/.test(
+        line,
+      ),
+    ),
+    refused.stdout,
+  );
 });

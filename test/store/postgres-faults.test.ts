@@ -1,18 +1,22 @@
 // PostgreSQL as replicas meet it: several starting together on an empty database, and the database
-// going away in the middle of a load (every connection cut, new ones refused) and coming back.
+// going away in the middle of a load (every connection cut, new ones refused, or accepted and closed
+// at once, or accepted and left silent) and coming back.
 import assert from "node:assert/strict";
-import { createConnection, createServer, type Server, type Socket } from "node:net";
+import { createServer, type Server } from "node:net";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { AuditTrail } from "../../src/audit/audit-trail.ts";
 import { isAppError } from "../../src/errors.ts";
 import { createLogger } from "../../src/observability/logger.ts";
+import { startSimulators } from "../../src/simulators/index.ts";
 import { POSTGRES_MIGRATIONS } from "../../src/store/postgres/migrations.ts";
 import { LOCAL_THREAD_OWNER } from "../../src/store/repositories.ts";
 import { openStore } from "../../src/store/store.ts";
+import { pick, simulatorConfig, startTestHub } from "../support/hub.ts";
 import {
   POSTGRES_URL,
   postgresSchemaUrl,
+  postgresStandIn,
   postgresUnavailable,
   withRawPostgres,
 } from "../support/postgres.ts";
@@ -34,56 +38,11 @@ test("five replicas opening an empty PostgreSQL store at once apply each migrati
   );
 });
 
-/** A TCP relay to the database that a test can cut (all connections dropped, new ones refused) and restore. */
-class Relay {
-  readonly #target: { host: string; port: number };
-  readonly #sockets = new Set<Socket>();
-  #server: Server | undefined;
-  port = 0;
-
-  constructor(target: { host: string; port: number }) {
-    this.#target = target;
-  }
-
-  async open(): Promise<void> {
-    const server = createServer((client) => {
-      const upstream = createConnection(this.#target);
-      for (const socket of [client, upstream]) {
-        this.#sockets.add(socket);
-        socket.on("close", () => this.#sockets.delete(socket));
-        socket.on("error", () => {});
-      }
-      client.pipe(upstream).pipe(client);
-      client.on("close", () => upstream.destroy());
-      upstream.on("close", () => client.destroy());
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(this.port, "127.0.0.1", resolve);
-    });
-    const address = server.address();
-    this.port = typeof address === "object" && address !== null ? address.port : 0;
-    this.#server = server;
-  }
-
-  async cut(): Promise<void> {
-    const server = this.#server;
-    this.#server = undefined;
-    for (const socket of this.#sockets) socket.destroy();
-    if (server !== undefined) await new Promise((resolve) => server.close(resolve));
-  }
-}
-
 test("PostgreSQL going away mid-load: failures are quick AppErrors, nothing hangs, and it recovers alone", async (t) => {
   const url = await postgresSchemaUrl(t);
   if (url === undefined) return;
-  const direct = new URL(url);
-  const relay = new Relay({ host: direct.hostname, port: Number(direct.port || 5432) });
-  await relay.open();
-  t.after(() => relay.cut());
-  const relayed = new URL(url);
-  relayed.port = String(relay.port);
-  const store = await storeOn(t, { url: relayed.toString(), raw: async () => {} });
+  const relay = await postgresStandIn(url, t);
+  const store = await storeOn(t, { url: relay.urlFor(url), raw: async () => {} });
   const trail = new AuditTrail({ log: store.audit });
 
   const outcomes: { index: number; ok: boolean; error?: unknown }[] = [];
@@ -115,7 +74,7 @@ test("PostgreSQL going away mid-load: failures are quick AppErrors, nothing hang
       await sleep(25);
   };
   await enough(20);
-  await relay.cut();
+  await relay.become("closed");
   await assert.rejects(store.ping(), (error) => isAppError(error) && error.kind === "unavailable");
   const failuresBefore = outcomes.filter((outcome) => !outcome.ok).length;
   for (
@@ -124,7 +83,7 @@ test("PostgreSQL going away mid-load: failures are quick AppErrors, nothing hang
     tries += 1
   )
     await sleep(25);
-  await relay.open();
+  await relay.become("forward");
   const okBefore = outcomes.filter((outcome) => outcome.ok).length;
   await enough(okBefore + 20);
   stop = true;
@@ -191,7 +150,7 @@ test("a store URL at a server that accepts connections and closes them at once f
       () => "opened",
       (error: unknown) => error,
     ),
-    sleep(60_000).then(() => "still pending after 60 s"),
+    sleep(60_000, undefined, { ref: false }).then(() => "still pending after 60 s"),
   ]);
   assert.ok(isAppError(outcome) && outcome.kind === "unavailable", String(outcome));
   assert.match(
@@ -199,4 +158,158 @@ test("a store URL at a server that accepts connections and closes them at once f
     /^cannot reach PostgreSQL at postgres:\/\/aio:\[redacted\]@127\.0\.0\.1:\d+\/aio/,
   );
   assert.doesNotMatch(outcome.message, /hunter2/);
+});
+
+/** Settles `work` as its value or its error, or says it was still waiting after `limitMs`: only a hang reaches it. */
+async function settled<T>(
+  work: Promise<T>,
+  limitMs: number,
+): Promise<{ value?: T; error?: unknown; ms: number }> {
+  const started = performance.now();
+  const outcome: { value?: T; error?: unknown } = await Promise.race([
+    work.then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    ),
+    sleep(limitMs, undefined, { ref: false }).then(() => ({
+      error: new Error(`still waiting after ${limitMs / 1000} s`),
+    })),
+  ]);
+  return { ...outcome, ms: performance.now() - started };
+}
+
+test("a PostgreSQL that starts closing every connection at once, or stops answering, while the store is open: each statement fails as one unavailable line, and the store recovers alone", async (t) => {
+  const url = await postgresSchemaUrl(t);
+  if (url === undefined) return;
+  const standIn = await postgresStandIn(url, t);
+  const relayed = new URL(standIn.urlFor(url));
+  relayed.searchParams.set("connect_timeout", "1");
+  const store = await storeOn(t, { url: relayed.toString(), raw: async () => {} });
+  const password = decodeURIComponent(relayed.password);
+  assert.deepEqual(await store.keys.list(), []);
+  // Key changes from other replicas: the subscription must come back with the server too.
+  const heard: (string | undefined)[] = [];
+  const unsubscribe = await store.keyChanges.subscribe((keyId) => heard.push(keyId));
+  t.after(unsubscribe);
+
+  // What the hub asks of the store on a request: a key lookup, the key list, files, threads, audit.
+  const statements: Record<string, () => Promise<unknown>> = {
+    "keys.findByHash": () => store.keys.findByHash("0".repeat(64)),
+    "keys.list": () => store.keys.list(),
+    "files.listContents": () => store.files.listContents(),
+    "threads.list": () => store.threads.list({ owner: LOCAL_THREAD_OWNER, limit: 10 }),
+    "audit.head": () => store.audit.head(),
+  };
+  for (const mode of ["close", "silent"] as const) {
+    await t.test(
+      `the server ${mode === "close" ? "closes every connection at once" : "never answers"}`,
+      async () => {
+        await standIn.become(mode);
+        // One at a time, then twenty-five at once (more than the pool's ten connections).
+        const outcomes = [];
+        for (const [name, statement] of Object.entries(statements))
+          outcomes.push({ name, ...(await settled(statement(), 20_000)) });
+        const together = await Promise.all(
+          Array.from({ length: 25 }, (_, index) =>
+            settled(store.keys.findByHash(String(index).padStart(64, "0")), 20_000).then((outcome) => ({
+              name: `lookup ${index} of 25 at once`,
+              ...outcome,
+            })),
+          ),
+        );
+        for (const outcome of [...outcomes, ...together]) {
+          assert.ok(
+            isAppError(outcome.error) && outcome.error.kind === "unavailable",
+            `${outcome.name}: a clear unavailable error, not ${String(outcome.error)}`,
+          );
+          assert.match(
+            outcome.error.message,
+            /^cannot reach PostgreSQL at postgres:\/\/postgres:\[redacted\]@127\.0\.0\.1:\d+\/.*; check that it runs and that store\.url \(or AI_ORCHESTRATOR_STORE_URL\) names it$/,
+          );
+          assert.ok(!outcome.error.message.includes("\n"), "one line");
+          if (password !== "")
+            assert.ok(!outcome.error.message.includes(password), "the password is not shown");
+        }
+        t.diagnostic(
+          `${mode}: slowest failure ${Math.round(Math.max(...[...outcomes, ...together].map((outcome) => outcome.ms)))} ms`,
+        );
+
+        // The database comes back: the same store object answers again, with no restart.
+        await standIn.become("forward");
+        let back = await settled(store.keys.list(), 20_000);
+        for (let tries = 0; tries < 40 && back.error !== undefined; tries += 1) {
+          await sleep(250);
+          back = await settled(store.keys.list(), 20_000);
+        }
+        assert.equal(back.error, undefined, `the store answers again: ${String(back.error)}`);
+        for (const [name, statement] of Object.entries(statements)) {
+          const outcome = await settled(statement(), 20_000);
+          assert.equal(outcome.error, undefined, `${name} works again: ${String(outcome.error)}`);
+        }
+        const notice = `key_after_${mode}`;
+        for (let tries = 0; tries < 80 && !heard.includes(notice); tries += 1) {
+          await store.keyChanges.publish(notice);
+          await sleep(250);
+        }
+        assert.ok(heard.includes(notice), "key changes are heard again");
+      },
+    );
+  }
+});
+
+test("a hub on PostgreSQL whose server starts closing every connection: a request that needs the store is a 503 in the client's dialect, not a hang, and requests work again once PostgreSQL is back", async (t) => {
+  const url = await postgresSchemaUrl(t);
+  if (url === undefined) return;
+  const simulators = await startSimulators();
+  t.after(() => simulators.close());
+  const standIn = await postgresStandIn(url, t);
+  const relayed = new URL(standIn.urlFor(url));
+  relayed.searchParams.set("connect_timeout", "1");
+  const hub = await startTestHub(t, simulatorConfig(simulators, { store: { url: relayed.toString() } }));
+  // Made while the store answers and never used since: the first request must look it up.
+  const key = await hub.addKey("outage", ["chat"]);
+  const origin = (await hub.listen()).url;
+  const chat = (dialect: "openai" | "gemini") =>
+    fetch(
+      `${origin}${dialect === "openai" ? "/v1/chat/completions" : "/v1beta/models/gemini-2.5-flash:generateContent"}`,
+      {
+        method: "POST",
+        headers:
+          dialect === "openai"
+            ? { authorization: `Bearer ${key}`, "content-type": "application/json" }
+            : { "x-goog-api-key": key, "content-type": "application/json" },
+        body: JSON.stringify(
+          dialect === "openai"
+            ? { model: "glm-4.6", messages: [{ role: "user", content: "hi" }] }
+            : { contents: [{ role: "user", parts: [{ text: "hi" }] }] },
+        ),
+        signal: AbortSignal.timeout(20_000),
+      },
+    );
+
+  await standIn.become("close");
+  const openai = await chat("openai");
+  assert.equal(openai.status, 503);
+  const openaiBody: unknown = await openai.json();
+  assert.equal(pick(openaiBody, "error", "type"), "server_error");
+  assert.match(String(pick(openaiBody, "error", "message")), /^cannot reach PostgreSQL at /);
+  const gemini = await chat("gemini");
+  assert.equal(gemini.status, 503);
+  const geminiBody: unknown = await gemini.json();
+  assert.equal(pick(geminiBody, "error", "status"), "UNAVAILABLE");
+  assert.equal(pick(geminiBody, "error", "code"), 503);
+
+  await standIn.become("forward");
+  let answer = await chat("openai");
+  for (let tries = 0; tries < 40 && answer.status !== 200; tries += 1) {
+    await answer.body?.cancel();
+    await sleep(250);
+    answer = await chat("openai");
+  }
+  const text = await answer.text();
+  assert.equal(answer.status, 200, text);
+  assert.match(
+    String(pick(JSON.parse(text), "choices", 0, "message", "content")),
+    /Simulated Z.ai reply to: hi/,
+  );
 });

@@ -2,6 +2,7 @@
 // on a person's machine the tests skip without it). Each test gets a fresh schema through the URL's
 // search_path, so tests running at once never see each other's tables, and it is dropped afterwards.
 import { randomBytes } from "node:crypto";
+import { createConnection, createServer, type Server, type Socket } from "node:net";
 import type { TestContext } from "node:test";
 import postgres from "postgres";
 import { requireService } from "./services.ts";
@@ -63,4 +64,86 @@ export async function withRawPostgres<T>(url: string, work: (sql: postgres.Sql) 
   } finally {
     await sql.end({ timeout: 5 });
   }
+}
+
+/**
+ * What answers on the store's port, as a test switches it: `forward` relays to the real server;
+ * `closed` refuses connections (nothing listens); `close` accepts each connection and closes it at
+ * once (a pooler whose database is down, a port taken over by something that is not PostgreSQL);
+ * `silent` accepts and never says a word. Leaving `forward` drops every relayed connection, as a
+ * server going away does.
+ */
+export type StandInMode = "forward" | "closed" | "close" | "silent";
+
+export class PostgresStandIn {
+  readonly #target: { host: string; port: number };
+  readonly #sockets = new Set<Socket>();
+  #server: Server | undefined;
+  #mode: StandInMode = "forward";
+  port = 0;
+
+  constructor(serverUrl: string) {
+    const url = new URL(serverUrl);
+    this.#target = { host: url.hostname, port: Number(url.port || 5432) };
+  }
+
+  /** The URL with its host and port replaced by this stand-in's. */
+  urlFor(serverUrl: string): string {
+    const url = new URL(serverUrl);
+    url.hostname = "127.0.0.1";
+    url.port = String(this.port);
+    return url.toString();
+  }
+
+  async become(mode: StandInMode): Promise<void> {
+    this.#mode = mode;
+    for (const socket of this.#sockets) socket.destroy();
+    if (mode === "closed") {
+      const server = this.#server;
+      this.#server = undefined;
+      if (server !== undefined) await new Promise((resolve) => server.close(resolve));
+    } else if (this.#server === undefined) await this.#listen();
+  }
+
+  async #listen(): Promise<void> {
+    const server = createServer((client) => this.#accept(client));
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(this.port, "127.0.0.1", resolve);
+    });
+    const address = server.address();
+    this.port = typeof address === "object" && address !== null ? address.port : 0;
+    this.#server = server;
+  }
+
+  #accept(client: Socket): void {
+    this.#track(client);
+    if (this.#mode === "close") {
+      client.end();
+      return;
+    }
+    if (this.#mode === "silent") return;
+    const upstream = createConnection(this.#target);
+    this.#track(upstream);
+    client.pipe(upstream).pipe(client);
+    client.on("close", () => upstream.destroy());
+    upstream.on("close", () => client.destroy());
+  }
+
+  #track(socket: Socket): void {
+    this.#sockets.add(socket);
+    socket.on("close", () => this.#sockets.delete(socket));
+    socket.on("error", () => {});
+  }
+}
+
+/** A stand-in relaying to the server behind `serverUrl`, listening until the test ends. */
+export async function postgresStandIn(
+  serverUrl: string,
+  owner: { after(fn: () => Promise<void>): void },
+): Promise<PostgresStandIn> {
+  const standIn = new PostgresStandIn(serverUrl);
+  await standIn.become("forward");
+  owner.after(() => standIn.become("closed"));
+  return standIn;
 }

@@ -1,6 +1,8 @@
 // The pooled PostgreSQL client (porsager's `postgres`): prepared statements, tagged templates only,
 // and one translation of its failures into the error vocabulary — a lost or refused connection is
 // AppError("unavailable") naming the server with its password redacted, never a hang or a stack.
+// Every statement goes through `run`, which is also where an outage is bounded: see `run`.
+import { connect, type Socket } from "node:net";
 import postgres, { type Sql } from "postgres";
 import { redactUrl } from "../../config/shared-state.ts";
 import { AppError } from "../../errors.ts";
@@ -12,8 +14,15 @@ export interface PostgresConnection {
   readonly where: string;
   /** How long a connection may take to open (the URL's `connect_timeout`, else 3 s). */
   readonly connectTimeoutMs: number;
-  /** Runs a statement (or a transaction), turning connection failures into AppError("unavailable"). */
+  /**
+   * Runs a statement (or a transaction), turning connection failures into AppError("unavailable").
+   * After such a failure, statements first wait for the server to answer `answers()` again.
+   */
   run<T>(work: (sql: Sql) => Promise<T>): Promise<T>;
+  /** Resolves once the server answers `SELECT 1`; AppError("unavailable") after `answerDeadlineMs`. */
+  answers(): Promise<void>;
+  /** The bound on `answers()`: the connect timeout and 2 s more. */
+  readonly answerDeadlineMs: number;
 }
 
 export interface ConnectOptions {
@@ -38,58 +47,132 @@ export function connectPostgres(options: ConnectOptions): PostgresConnection {
   // The URL's own ?max= and ?connect_timeout= win; otherwise a pool of 10, and an outage that fails
   // statements after 3 s instead of the client's default 30.
   const connectTimeoutSeconds = Number(inUrl.get("connect_timeout") ?? 3);
-  const sql = postgres(options.url, {
+  const clientOptions: postgres.Options<Record<string, postgres.PostgresType>> & {
+    socket: (parsed: ServerAddress) => Socket;
+  } = {
     max: Number(inUrl.get("max") ?? 10),
     connect_timeout: connectTimeoutSeconds,
     idle_timeout: 60,
     prepare: true,
+    // The client's own curve (3^n / 100 s, halved at random) but never above 1 s: a connection lost
+    // during an outage is tried again soon after the server is back.
+    backoff: (retries) => (0.5 + Math.random() / 2) * Math.min(3 ** retries / 100, 1),
+    socket: serverSocket(),
     // The server's notices ("relation already exists, skipping") are not the user's business.
     onnotice: (notice) => options.logger.debug({ notice: notice.message }, "postgres notice"),
     connection: { application_name: "ai-orchestrator" },
-  });
+  };
+  const sql = postgres(options.url, clientOptions);
+  const connectTimeoutMs = connectTimeoutSeconds * 1000;
+  const answerDeadlineMs = connectTimeoutMs + 2_000;
+
+  // Set by a statement that failed to reach the server, cleared by the next `SELECT 1` it answers.
+  // Meanwhile statements wait for that one probe instead of each queueing in the client for a
+  // connection (which, against a server that accepts and never answers, would wait in turn).
+  let outage = false;
+  let probe: Promise<void> | undefined;
+
+  const translate = (error: unknown): unknown => {
+    const failure = isConnectionFailure(error)
+      ? unreachable(where, error)
+      : isRefusedLogin(error)
+        ? refusedLogin(where, error)
+        : undefined;
+    if (failure === undefined) return error;
+    outage = true;
+    return failure;
+  };
+
+  const answers = (): Promise<void> => {
+    probe ??= (async () => {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              unreachable(
+                where,
+                new Error(
+                  `no PostgreSQL answer within ${answerDeadlineMs / 1000} s; the connection was closed or left silent`,
+                ),
+              ),
+            ),
+          answerDeadlineMs,
+        );
+      });
+      try {
+        await Promise.race([
+          sql`SELECT 1`.catch((error: unknown) => Promise.reject(translate(error))),
+          deadline,
+        ]);
+        outage = false;
+      } catch (error) {
+        outage = true;
+        throw error;
+      } finally {
+        clearTimeout(timer);
+        probe = undefined;
+      }
+    })();
+    return probe;
+  };
+
   return {
     sql,
     where,
-    connectTimeoutMs: connectTimeoutSeconds * 1000,
+    connectTimeoutMs,
+    answerDeadlineMs,
+    answers,
     async run(work) {
+      if (outage) await answers();
       try {
         return await work(sql);
       } catch (error) {
-        if (isConnectionFailure(error)) throw unreachable(where, error);
-        if (isRefusedLogin(error)) throw refusedLogin(where, error);
-        throw error;
+        throw translate(error);
       }
     },
   };
 }
 
+/** The parts of the client's parsed options that say where the server is. */
+interface ServerAddress {
+  host: string[];
+  port: number[];
+  path: string | false | undefined;
+}
+
 /**
- * The first statement, within the connect timeout and a little more: a server that accepts a
- * connection and closes it before saying a word (a pooler whose database is down, a port that is not
- * PostgreSQL's) makes the client reconnect forever without failing the statement.
+ * The client's connections, opened as it would open them but with one difference: a server that
+ * closes a connection cleanly (a FIN, no error message) is treated as an error. The client (3.4.9)
+ * otherwise retries a statement waiting on that connection at once and forever, neither failing it
+ * nor honouring connect_timeout — what a pooler whose database is down, or a port that is not
+ * PostgreSQL's, does to it (porsager/postgres#1193). As an error, the statement fails with
+ * CONNECTION_CLOSED and the next attempt waits out the backoff. (The store never calls a query's
+ * `.cancel()`: the server ends a cancel request's connection the same way, which would reject it.)
  */
-export async function firstContact(connection: PostgresConnection): Promise<void> {
-  const timeoutMs = connection.connectTimeoutMs + 2_000;
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          unreachable(
-            connection.where,
-            new Error(
-              `no PostgreSQL answer within ${timeoutMs / 1000} s; the connection was closed or left silent`,
-            ),
-          ),
-        ),
-      timeoutMs,
-    );
-  });
-  try {
-    await Promise.race([connection.run((sql) => sql`SELECT 1`), deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
+function serverSocket(): (parsed: ServerAddress) => Socket {
+  let next = 0;
+  return (parsed) => {
+    let socket: Socket;
+    if (typeof parsed.path === "string") socket = connect(parsed.path);
+    else {
+      const index = next++ % parsed.host.length;
+      const host = parsed.host[index] ?? "localhost";
+      socket = connect(parsed.port[index] ?? 5432, host);
+      // The client names the TLS server from this, as it does for the sockets it opens itself.
+      Object.assign(socket, { host });
+    }
+    socket.on("end", () => {
+      // Our own end (the client closing an idle connection) is not the server leaving.
+      if (socket.writableEnded) return;
+      socket.destroy(
+        Object.assign(new Error("the server closed the connection"), {
+          code: "CONNECTION_CLOSED",
+        }),
+      );
+    });
+    return socket;
+  };
 }
 
 export function unreachable(where: string, error: unknown): AppError {

@@ -3,7 +3,7 @@
 import type { Logger } from "../../observability/logger.ts";
 import type { Store } from "../store.ts";
 import { PostgresAuditLog } from "./audit-log.ts";
-import { connectPostgres, firstContact } from "./connection.ts";
+import { connectPostgres } from "./connection.ts";
 import { PostgresFileJournal } from "./file-journal.ts";
 import { PostgresFileRegistry } from "./file-registry.ts";
 import { PostgresKeyChangeFeed } from "./key-change-feed.ts";
@@ -19,7 +19,7 @@ export interface PostgresStoreOptions {
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
   const connection = connectPostgres(options);
   try {
-    await firstContact(connection);
+    await connection.answers();
     await migratePostgres(connection);
   } catch (error) {
     // At once: a client still reconnecting to a server that closes on it would hold the process.
@@ -35,9 +35,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     audit: new PostgresAuditLog(connection),
     files: new PostgresFileRegistry(connection),
     fileJournal: new PostgresFileJournal(connection),
-    async ping() {
-      await connection.run((sql) => sql`SELECT 1`);
-    },
+    ping: connection.answers,
     async close() {
       await connection.sql.end({ timeout: 5 });
     },
