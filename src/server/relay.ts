@@ -205,16 +205,13 @@ export async function relay(
   if (answer.kind === "translated" && answer.translated.kind === "stream")
     responseHeaders["cache-control"] = "no-cache";
   const status = answer.kind === "passthrough" ? answer.upstream.status : 200;
-  // A pending read would hold back an iterator's return(): the provider's body is destroyed instead.
-  const stopOnDisconnect = (): void => {
-    if (answer.kind === "passthrough") answer.upstream.body.destroy();
-  };
-  clientSignal.addEventListener("abort", stopOnDisconnect, { once: true });
+  // Set only for a passthrough stream answered through Hono (no node response to watch: see below).
+  let stopOnDisconnect: (() => void) | undefined;
   let finished = false;
   const finish = (): void => {
     if (finished) return;
     finished = true;
-    clientSignal.removeEventListener("abort", stopOnDisconnect);
+    if (stopOnDisconnect !== undefined) clientSignal.removeEventListener("abort", stopOnDisconnect);
     endGatewayCall(noted, usage.record(metrics, provider));
   };
 
@@ -244,8 +241,15 @@ export async function relay(
         return Buffer.from(errorStreamEvent(dialect, error, call.sse));
       },
     };
-    if (outgoing === undefined)
+    if (outgoing === undefined) {
+      if (answer.kind === "passthrough") {
+        // A pending read would hold back an iterator's return(): the provider's body is destroyed instead.
+        const body = answer.upstream.body;
+        stopOnDisconnect = () => body.destroy();
+        clientSignal.addEventListener("abort", stopOnDisconnect, { once: true });
+      }
       return new Response(relayStream(answerChunks(answer), relay), { status, headers: responseHeaders });
+    }
     outgoing.writeHead(status, responseHeaders);
     // The headers leave with the first event when it is already here (usually: it came in the same
     // read as the provider's headers), saving a write to the socket per stream; a provider that is
@@ -468,8 +472,10 @@ function pipeAnswer(body: Readable, outgoing: ServerResponse, relay: StreamRelay
     if (outgoing.destroyed || outgoing.writableEnded) return;
     outgoing.end(relay.failed(caught));
   });
+  // The client leaving (the response closing before the provider's last byte) stops the provider's side.
   outgoing.once("close", () => {
     outgoing.off("drain", resume);
+    if (!body.readableEnded) body.destroy();
     finish();
   });
 }
