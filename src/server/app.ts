@@ -62,10 +62,10 @@ export function createServer(hub: Hub): HubServer {
     const route = c.get("route") ?? "unmatched";
     const dialect = dialectOf(c.req.path, requestHeader(c, "anthropic-version"));
     const status = answerStatus(c);
-    metrics.requests.child(route, dialect, String(status)).inc();
+    metrics.requests.inc({ route, dialect, status: String(status) });
     recordTraffic(hub.traffic, c, dialect);
     const seconds = (performance.now() - c.get("started")) / 1000;
-    metrics.duration.child(route, dialect).observe(seconds);
+    metrics.duration.observe({ route, dialect }, seconds);
     // Per-request lines only when asked for (AI_ORCHESTRATOR_LOG_LEVEL=debug): at info the hot path
     // writes nothing, and the logger writes synchronously.
     if (hub.logger.isLevelEnabled("debug")) {

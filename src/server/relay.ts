@@ -120,7 +120,10 @@ export async function relay(
       async (target, context): Promise<Answer> => {
         const sent = performance.now();
         const answering = (): void => {
-          metrics.upstreamFirstByte.child(target.provider.id).observe((performance.now() - sent) / 1000);
+          metrics.upstreamFirstByte.observe(
+            { provider: target.provider.id },
+            (performance.now() - sent) / 1000,
+          );
           context.progress();
         };
         if (translation === undefined || passthroughBaseUrl(target.provider, dialect) !== undefined) {
@@ -400,7 +403,7 @@ export function stampOverhead(
 ): void {
   const overheadMs = performance.now() - c.get("started") - (c.get("waitedMs") ?? 0);
   headers["x-aio-overhead-ms"] = overheadMs.toFixed(3);
-  metrics.overhead.child(dialect).observe(overheadMs / 1000);
+  metrics.overhead.observe({ dialect }, overheadMs / 1000);
 }
 
 /** Whether a passed-through answer is a stream (relayed as it comes) rather than one JSON body. */

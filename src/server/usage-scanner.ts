@@ -52,8 +52,8 @@ export function createUsageScanner(dialect: Dialect): UsageScanner {
     record(metrics, provider) {
       if (!recorded) {
         recorded = true;
-        if (input > 0) metrics.tokens.child(provider, "in").inc(input);
-        if (output > 0) metrics.tokens.child(provider, "out").inc(output);
+        if (input > 0) metrics.tokens.inc({ provider, direction: "in" }, input);
+        if (output > 0) metrics.tokens.inc({ provider, direction: "out" }, output);
       }
       return { input, output };
     },
