@@ -71,8 +71,16 @@ const NAME_SHAPE = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$/;
 
 interface CacheEntry {
   record: KeyRecord;
+  /** The record's hash as bytes, for the constant-time comparison. */
+  hashBytes: Buffer;
   principal: Principal;
   until: number;
+}
+
+/** A presented key's SHA-256, hex (how the store finds it) and bytes (how it is compared). */
+interface KeyHash {
+  hex: string;
+  bytes: Buffer;
 }
 
 export class HubKeys {
@@ -86,6 +94,11 @@ export class HubKeys {
   readonly #cacheSize: number;
   readonly #touchIntervalMs: number;
   readonly #cache = new Map<string, CacheEntry>();
+  // The hashes of keys the store knew, by the presented key: a client sends the same key on every
+  // request, and hashing it each time was the costliest step of a cache hit. A hash never goes stale
+  // (revocation and expiry are decided from the record, as before), and a key nobody stored is never
+  // remembered, so guessing cannot fill it.
+  readonly #hashes = new Map<string, KeyHash>();
   readonly #touched = new Map<string, number>();
   // Bumped by every invalidation: a lookup that started before it must not cache what it read.
   #generation = 0;
@@ -113,6 +126,7 @@ export class HubKeys {
     this.#unsubscribe = undefined;
     await this.#rateLimiter.close();
     this.#cache.clear();
+    this.#hashes.clear();
   }
 
   async create(input: CreateKeyInput, actor: string): Promise<CreatedKey> {
@@ -223,12 +237,15 @@ export class HubKeys {
         "that is not a hub key; create one with `ai-orchestrator keys create`",
       );
     }
-    const hash = hashKey(presented);
+    const remembered = this.#hashes.get(presented);
+    const hash = remembered ?? keyHash(presented);
     const now = this.#now();
-    const entry = await this.#lookup(hash, now);
+    // A cached entry is used without an await: most requests end here.
+    const cached = this.#cache.get(hash.hex);
+    const entry = cached !== undefined && cached.until > now ? cached : await this.#lookup(hash.hex, now);
     // The store found the row by its hash; comparing again in constant time keeps the decision itself
     // from depending on how far two strings agree, whatever the store's index does.
-    if (entry === undefined || !sameHash(entry.record.hash, hash)) {
+    if (entry === undefined || !sameHash(entry.hashBytes, hash.bytes)) {
       throw new AppError(
         "unauthenticated",
         "unknown hub key; check the key, or create one with `ai-orchestrator keys create`",
@@ -242,6 +259,7 @@ export class HubKeys {
       throw new AppError("unauthenticated", `hub key ${record.prefix}… expired; ask for a new key`);
     }
     this.#touch(record.id, now);
+    if (remembered === undefined) this.#remember(presented, hash);
     return principal;
   }
 
@@ -268,16 +286,20 @@ export class HubKeys {
     );
   }
 
+  /** The key's entry read from the store (and cached, unless an invalidation came meanwhile). */
   async #lookup(hash: string, now: number): Promise<CacheEntry | undefined> {
-    const cached = this.#cache.get(hash);
-    if (cached !== undefined && cached.until > now) return cached;
     const generation = this.#generation;
     const record = await this.#keys.findByHash(hash);
     if (record === undefined) {
       this.#cache.delete(hash);
       return undefined;
     }
-    const entry = { record, principal: principalOf(record), until: now + this.#cacheTtlMs };
+    const entry = {
+      record,
+      hashBytes: Buffer.from(record.hash, "hex"),
+      principal: principalOf(record),
+      until: now + this.#cacheTtlMs,
+    };
     if (generation === this.#generation) {
       this.#cache.delete(hash);
       this.#cache.set(hash, entry);
@@ -287,6 +309,15 @@ export class HubKeys {
       }
     }
     return entry;
+  }
+
+  /** Remembers a valid key's hash, the oldest going first beyond the cache's size. */
+  #remember(presented: string, hash: KeyHash): void {
+    this.#hashes.set(presented, hash);
+    if (this.#hashes.size > this.#cacheSize) {
+      const oldest = this.#hashes.keys().next();
+      if (!oldest.done) this.#hashes.delete(oldest.value);
+    }
   }
 
   async #announce(keyId: string): Promise<void> {
@@ -343,10 +374,13 @@ function principalOf(record: KeyRecord): Principal {
   };
 }
 
-function sameHash(stored: string, presented: string): boolean {
-  const a = Buffer.from(stored, "hex");
-  const b = Buffer.from(presented, "hex");
-  return a.length === b.length && timingSafeEqual(a, b);
+function keyHash(presented: string): KeyHash {
+  const hex = hashKey(presented);
+  return { hex, bytes: Buffer.from(hex, "hex") };
+}
+
+function sameHash(stored: Buffer, presented: Buffer): boolean {
+  return stored.length === presented.length && timingSafeEqual(stored, presented);
 }
 
 export interface StartHubKeysOptions {

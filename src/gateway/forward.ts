@@ -2,8 +2,8 @@
 // pool for that endpoint with the provider's own key in the header that endpoint takes, and the
 // answer comes back as a byte stream, untouched. A non-2xx answer becomes the provider's
 // ProviderError (so the policy can retry or fall back) with the raw answer kept beside it.
-import type { Readable } from "node:stream";
-import { Pool } from "undici";
+import { Readable } from "node:stream";
+import { type Dispatcher, errors, Pool } from "undici";
 import type { Paths } from "../config/paths.ts";
 import type { Config } from "../config/schema/index.ts";
 import { mapAnthropicError } from "../providers/anthropic/map-anthropic-error.ts";
@@ -27,12 +27,24 @@ export interface UpstreamRequest {
   headers: Record<string, string>;
   body: string | Uint8Array | null;
   signal: AbortSignal;
+  /**
+   * Whether an answer with these headers is read whole before `send` resolves (into `whole`, no
+   * stream made for it); unset, every answer is streamed.
+   */
+  readWhole?: (headers: UpstreamHeaders) => boolean;
+  /** Told when the answer's headers arrive, before a whole answer's body is read. */
+  onHeaders?: () => void;
 }
+
+export type UpstreamHeaders = Record<string, string | string[] | undefined>;
 
 export interface UpstreamResponse {
   status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Readable;
+  headers: UpstreamHeaders;
+  /** The answer's bytes as they come (for an answer read whole, a stream of `whole`, made if asked for). */
+  readonly body: Readable;
+  /** The whole answer, when the request's `readWhole` chose so. */
+  whole: Buffer | undefined;
 }
 
 /** The raw error answer a provider sent, for passing a client's mistake back in the provider's words. */
@@ -102,38 +114,8 @@ export function createUpstreams(config: Config, paths: Paths): Upstreams {
   };
 
   return {
-    async send(request) {
-      const target = endpoint(request.provider, request.dialect);
-      let response: Awaited<ReturnType<Pool["request"]>>;
-      try {
-        response = await target.pool.request({
-          method: request.method,
-          path: `${target.basePath}${request.path}`,
-          headers: { ...request.headers, ...target.credentialHeaders },
-          body: request.body,
-          signal: request.signal,
-        });
-      } catch (error) {
-        throw fromTransportError(request.provider.id, error);
-      }
-      if (response.statusCode >= 200 && response.statusCode < 300) {
-        return { status: response.statusCode, headers: response.headers, body: response.body };
-      }
-      let text: string;
-      try {
-        text = await response.body.text();
-      } catch (error) {
-        throw fromTransportError(request.provider.id, error);
-      }
-      const headers = stringHeaders(response.headers);
-      const error = target.mapError({
-        provider: request.provider.id,
-        status: response.statusCode,
-        headers,
-        body: text,
-      });
-      rawAnswers.set(error, { status: response.statusCode, headers, body: text });
-      throw error;
+    send(request) {
+      return exchange(endpoint(request.provider, request.dialect), request);
     },
     async close() {
       const closing = [...pools.values()].map((pool) => pool.close());
@@ -142,6 +124,139 @@ export function createUpstreams(config: Config, paths: Paths): Upstreams {
       await Promise.all(closing);
     },
   };
+}
+
+/**
+ * One request on the endpoint's pool through undici's dispatch: a 2xx answer resolves at its headers
+ * as a stream, or at its end when `readWhole` says so; anything else rejects with the provider's
+ * error once its body is read. The caller's signal aborts the request at any point, its stream too.
+ * (undici's `request()` made a stream object, a promise and an async resource for every answer, even
+ * for the one JSON body the hub reads whole.)
+ */
+function exchange(target: Endpoint, request: UpstreamRequest): Promise<UpstreamResponse> {
+  const provider = request.provider.id;
+  const { signal } = request;
+  if (signal.aborted) return Promise.reject(fromTransportError(provider, abortReason(signal)));
+  return new Promise<UpstreamResponse>((resolve, reject) => {
+    let controller: Dispatcher.DispatchController | undefined;
+    let stopped: Error | undefined;
+    let status = 0;
+    let headers: UpstreamHeaders = {};
+    let mode: "stream" | "whole" | "refused" = "stream";
+    let stream: Readable | undefined;
+    let ended = false;
+    const chunks: Buffer[] = [];
+    const onAbort = (): void => {
+      stopped = abortReason(signal);
+      controller?.abort(stopped);
+    };
+    const detach = (): void => signal.removeEventListener("abort", onAbort);
+    signal.addEventListener("abort", onAbort, { once: true });
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart(started) {
+        controller = started;
+        if (stopped !== undefined) started.abort(stopped);
+      },
+      onResponseStart(started, statusCode, responseHeaders) {
+        status = statusCode;
+        headers = responseHeaders;
+        if (statusCode < 200 || statusCode >= 300) {
+          mode = "refused";
+          return;
+        }
+        request.onHeaders?.();
+        if (request.readWhole?.(responseHeaders) === true) {
+          mode = "whole";
+          return;
+        }
+        stream = new Readable({
+          read: () => started.resume(),
+          destroy: (error, callback) => {
+            // The reader giving up (the client left) stops the provider's side too.
+            if (!ended) {
+              ended = true;
+              detach();
+              started.abort(error ?? new errors.RequestAbortedError());
+            }
+            callback(error);
+          },
+        });
+        resolve({ status, headers, body: stream, whole: undefined });
+      },
+      onResponseData(started, chunk) {
+        if (stream === undefined) chunks.push(chunk);
+        else if (!stream.push(chunk)) started.pause();
+      },
+      onResponseEnd() {
+        ended = true;
+        detach();
+        if (stream !== undefined) {
+          stream.push(null);
+          return;
+        }
+        const whole = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+        if (mode === "whole") resolve(wholeResponse(status, headers, whole));
+        else reject(refusal(target, provider, status, headers, whole.toString("utf8")));
+      },
+      onResponseError(_controller, error) {
+        const first = !ended;
+        ended = true;
+        detach();
+        if (stream !== undefined) {
+          if (first) stream.destroy(error);
+        } else {
+          reject(fromTransportError(provider, error));
+        }
+      },
+    };
+    try {
+      target.pool.dispatch(
+        {
+          method: request.method,
+          path: `${target.basePath}${request.path}`,
+          headers: { ...request.headers, ...target.credentialHeaders },
+          body: request.body,
+        },
+        handler,
+      );
+    } catch (error) {
+      detach();
+      reject(fromTransportError(provider, error));
+    }
+  });
+}
+
+function wholeResponse(status: number, headers: UpstreamHeaders, whole: Buffer): UpstreamResponse {
+  let stream: Readable | undefined;
+  return {
+    status,
+    headers,
+    whole,
+    get body() {
+      stream ??= Readable.from([whole]);
+      return stream;
+    },
+  };
+}
+
+/** The provider's error for a non-2xx answer, its raw answer kept beside it (upstreamErrorAnswer). */
+function refusal(
+  target: Endpoint,
+  provider: string,
+  status: number,
+  responseHeaders: UpstreamHeaders,
+  text: string,
+): ProviderError {
+  const headers = stringHeaders(responseHeaders);
+  const error = target.mapError({ provider, status, headers, body: text });
+  rawAnswers.set(error, { status, headers, body: text });
+  return error;
+}
+
+/** What a request stopped by `signal` fails with: its reason, as undici's own request() does. */
+function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new errors.RequestAbortedError();
 }
 
 // How each endpoint takes a key, as the provider clients and Claude Code send it: Anthropic's own API

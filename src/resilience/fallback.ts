@@ -49,7 +49,8 @@ export async function executeWithFallback<T>(
   let lastError: unknown;
   for (const [index, policy] of chain.entries()) {
     try {
-      await options.prepare?.(policy.provider, index);
+      // Awaited only when there is one: `await undefined` would still cost every call a turn of the loop.
+      if (options.prepare !== undefined) await options.prepare(policy.provider, index);
       const value = await policy.execute((context) => call(policy.provider, context, index), options);
       return { value, provider: policy.provider, index, fallbacks };
     } catch (error) {

@@ -62,7 +62,20 @@ export function runWithTimeouts<T>(
         }),
       );
     };
-    let timer = setTimeout(onDeadline, timeouts.firstByteMs);
+    // One timer per attempt: progress() only notes the time, and the timer, set for the earlier of the
+    // two deadlines, checks when it fires whether the one that applies has passed, and if not waits for
+    // the rest. Every request sets one timer instead of one per deadline, and a chunk reads the clock
+    // instead of moving a timer (never late: the first check comes no later than either deadline).
+    const started = performance.now();
+    let lastProgress = started;
+    const check = (): void => {
+      if (settled) return;
+      const deadline = receiving ? lastProgress + timeouts.idleMs : started + timeouts.firstByteMs;
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) onDeadline();
+      else timer = setTimeout(check, Math.ceil(remaining));
+    };
+    let timer = setTimeout(check, Math.min(timeouts.firstByteMs, timeouts.idleMs));
     const onCallerAbort = (): void => fail(callerSignal?.reason);
     callerSignal?.addEventListener("abort", onCallerAbort, { once: true });
     const context: CallContext = {
@@ -72,13 +85,8 @@ export function runWithTimeouts<T>(
       timeouts,
       progress() {
         if (settled) return;
-        if (receiving) {
-          timer.refresh();
-          return;
-        }
         receiving = true;
-        clearTimeout(timer);
-        timer = setTimeout(onDeadline, timeouts.idleMs);
+        lastProgress = performance.now();
       },
       delivered() {
         delivered = true;

@@ -18,7 +18,7 @@ import {
   translateRequest,
 } from "../gateway/dialects/translate.ts";
 import { executeRoute } from "../gateway/execute-route.ts";
-import { type UpstreamResponse, upstreamErrorAnswer } from "../gateway/forward.ts";
+import { type UpstreamHeaders, type UpstreamResponse, upstreamErrorAnswer } from "../gateway/forward.ts";
 import { passthroughBaseUrl, type Route, type RouteTarget } from "../gateway/routing.ts";
 import type { Hub } from "../hub/hub.ts";
 import type { Dialect } from "../providers/definitions.ts";
@@ -27,7 +27,6 @@ import { type FallbackAttempt, FallbackExhaustedError } from "../resilience/erro
 import { answeredDirectly, type ServerEnv } from "./context.ts";
 import { classifyError, errorStreamEvent } from "./error-response.ts";
 import type { GatewayMetrics } from "./metrics.ts";
-import { readStream } from "./read-stream.ts";
 import { parseJsonObject, readBody } from "./request-body.ts";
 import { endGatewayCall, startGatewayCall } from "./traffic-recorder.ts";
 import { createUsageScanner, type UsageScanner } from "./usage-scanner.ts";
@@ -139,13 +138,17 @@ export async function relay(
                 ? JSON.stringify({ ...body, model: target.model })
                 : bytes,
             signal: context.signal,
+            // A whole JSON answer is read here, inside the policy: one that breaks off or is not JSON is
+            // the provider failing before the first byte reached the client, so the next one is tried.
+            readWhole: (answerHeaders) => !streamedAnswer(call, answerHeaders),
+            onHeaders: answering,
           });
-          answering();
-          // A whole JSON answer is read here, inside the policy: one that breaks off or is not JSON is
-          // the provider failing before the first byte reached the client, so the next one is tried.
-          return streamedAnswer(call, upstream)
-            ? { kind: "passthrough", upstream, whole: undefined }
-            : { kind: "passthrough", upstream, whole: await wholeAnswer(target.provider.id, upstream) };
+          const whole = upstream.whole;
+          return {
+            kind: "passthrough",
+            upstream,
+            whole: whole === undefined ? undefined : checkedAnswer(target.provider.id, upstream, whole),
+          };
         }
         let translated: TranslatedAnswer;
         if (call.count) {
@@ -205,16 +208,13 @@ export async function relay(
   if (answer.kind === "translated" && answer.translated.kind === "stream")
     responseHeaders["cache-control"] = "no-cache";
   const status = answer.kind === "passthrough" ? answer.upstream.status : 200;
-  // A pending read would hold back an iterator's return(): the provider's body is destroyed instead.
-  const stopOnDisconnect = (): void => {
-    if (answer.kind === "passthrough") answer.upstream.body.destroy();
-  };
-  clientSignal.addEventListener("abort", stopOnDisconnect, { once: true });
+  // Set only for a passthrough stream answered through Hono (no node response to watch: see below).
+  let stopOnDisconnect: (() => void) | undefined;
   let finished = false;
   const finish = (): void => {
     if (finished) return;
     finished = true;
-    clientSignal.removeEventListener("abort", stopOnDisconnect);
+    if (stopOnDisconnect !== undefined) clientSignal.removeEventListener("abort", stopOnDisconnect);
     endGatewayCall(noted, usage.record(metrics, provider));
   };
 
@@ -244,8 +244,15 @@ export async function relay(
         return Buffer.from(errorStreamEvent(dialect, error, call.sse));
       },
     };
-    if (outgoing === undefined)
+    if (outgoing === undefined) {
+      if (answer.kind === "passthrough") {
+        // A pending read would hold back an iterator's return(): the provider's body is destroyed instead.
+        const body = answer.upstream.body;
+        stopOnDisconnect = () => body.destroy();
+        clientSignal.addEventListener("abort", stopOnDisconnect, { once: true });
+      }
       return new Response(relayStream(answerChunks(answer), relay), { status, headers: responseHeaders });
+    }
     outgoing.writeHead(status, responseHeaders);
     // The headers leave with the first event when it is already here (usually: it came in the same
     // read as the provider's headers), saving a write to the socket per stream; a provider that is
@@ -400,23 +407,18 @@ export function stampOverhead(
 }
 
 /** Whether a passed-through answer is a stream (relayed as it comes) rather than one JSON body. */
-function streamedAnswer(call: DialectCall, upstream: UpstreamResponse): boolean {
+function streamedAnswer(call: DialectCall, headers: UpstreamHeaders): boolean {
   if (!call.sse) return true;
-  const type = upstream.headers["content-type"];
+  const type = headers["content-type"];
   return typeof type === "string" && type.includes("event-stream");
 }
 
 /**
- * The provider's whole answer; a body that breaks off, or is labelled JSON and does not parse, is
- * the provider failing (a `protocol` error: 502, counted on its breaker, the next target tried).
+ * The provider's whole answer, checked: one labelled JSON that does not parse is the provider failing
+ * (a `protocol` error: 502, counted on its breaker, the next target tried), as is one that broke off
+ * (which `send` rejected already).
  */
-async function wholeAnswer(provider: string, upstream: UpstreamResponse): Promise<Buffer> {
-  let whole: Buffer;
-  try {
-    whole = await readStream(upstream.body);
-  } catch (error) {
-    throw fromTransportError(provider, error);
-  }
+function checkedAnswer(provider: string, upstream: UpstreamResponse, whole: Buffer): Buffer {
   const type = upstream.headers["content-type"];
   if (typeof type === "string" && type.includes("json")) {
     try {
@@ -468,8 +470,10 @@ function pipeAnswer(body: Readable, outgoing: ServerResponse, relay: StreamRelay
     if (outgoing.destroyed || outgoing.writableEnded) return;
     outgoing.end(relay.failed(caught));
   });
+  // The client leaving (the response closing before the provider's last byte) stops the provider's side.
   outgoing.once("close", () => {
     outgoing.off("drain", resume);
+    if (!body.readableEnded) body.destroy();
     finish();
   });
 }
