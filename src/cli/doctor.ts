@@ -325,10 +325,10 @@ function configChecks(paths: Paths, checks: DoctorCheck[]): Config | undefined {
 }
 
 /**
- * Where the hub, keys, files and threads are stored, and which setting said so: a URL the store
- * cannot open fails here rather than in the first command that opens it. The store is not contacted.
+ * Where the hub, keys, files and threads are stored, which setting said so, and whether the store
+ * answers now (looked at read-only, within seconds): a store that cannot be used fails here rather
+ * than in the first command that opens it.
  */
-/** Where the store is, which setting named it, and whether it answers now (read-only, a few seconds at most). */
 async function storeCheck(
   config: Config | undefined,
   paths: Paths,
