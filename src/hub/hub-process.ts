@@ -5,12 +5,13 @@
 
 /**
  * V8 sizes its young generation for the machine's RAM (up to 128 MB) and lets the old one grow to four
- * times what is live: ~390 MB resident for a hub whose live heap is ~30 MB. A 2 MB semi-space keeps the
- * young generation at 4 MB; an old-space limit under 1 GB makes V8 grow the old generation by at most
- * ~1.4 times what is live, and 512 MB still leaves room for several 32 MiB request bodies at once.
- * Measured in docs/PERFORMANCE.md ("Memory: serve's heap").
+ * times what is live: ~390 MB resident for a hub whose live heap is ~30 MB. A 4 MB semi-space keeps the
+ * young generation at 8 MB (2 MB saved no memory that showed, and cost a quarter more CPU per request
+ * at 100 clients: more requests in flight outlived it); an old-space limit under 1 GB makes V8 grow the
+ * old generation by at most ~1.4 times what is live, and 512 MB still leaves room for several 32 MiB
+ * request bodies at once. Measured in docs/PERFORMANCE.md ("Memory: serve's heap", "Ninth run").
  */
-export const HUB_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=2", "--max-old-space-size=512"];
+export const HUB_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=4", "--max-old-space-size=512"];
 
 /**
  * glibc gives each thread that allocates its own arena (V8's and libuv's helper threads): ~25 MB more
