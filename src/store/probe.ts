@@ -28,13 +28,15 @@ export async function probeStore(url: string, logger: Logger): Promise<StoreProb
 
 function probeSqlite(file: string): StoreProbe {
   if (file === ":memory:") return "answers";
+  let stats: ReturnType<typeof statSync>;
   try {
-    if (statSync(file).isDirectory())
-      throw new AppError("unavailable", `the store ${file} is a directory; make store.url name a file`);
+    stats = statSync(file, { throwIfNoEntry: false });
   } catch (error) {
-    if (isMissing(error)) return "not created";
     throw cannotOpen(file, error);
   }
+  if (stats === undefined) return "not created";
+  if (stats.isDirectory())
+    throw new AppError("unavailable", `the store ${file} is a directory; make store.url name a file`);
   let database: DatabaseSync | undefined;
   try {
     database = new DatabaseSync(file, { readOnly: true, timeout: 2_000 });
@@ -49,15 +51,10 @@ function probeSqlite(file: string): StoreProbe {
 }
 
 function cannotOpen(file: string, error: unknown): AppError {
-  if (error instanceof AppError) return error;
   const reason = error instanceof Error ? error.message : String(error);
   return new AppError(
     "unavailable",
     `cannot open the store ${file}: ${reason}; check its permissions, or move it away to start a new one`,
     { cause: error },
   );
-}
-
-function isMissing(error: unknown): boolean {
-  return typeof error === "object" && error !== null && "code" in error && error.code === "ENOENT";
 }
