@@ -104,8 +104,8 @@ interface Row {
   clients: number;
   leg: LegName;
   result: LoadResult;
-  /** CPU ms per request of the leg's own server process (none for direct) and of the upstream. */
-  cpu: { leg: number | undefined; upstream: number | undefined };
+  /** CPU ms per request of the leg's own server process (none for direct), the upstream and the load generator. */
+  cpu: { leg: number | undefined; upstream: number | undefined; load: number | undefined };
 }
 
 /** CPU ms per request a process spent between two readings of `cpuMilliseconds`. */
@@ -119,9 +119,9 @@ function perRequest(
 
 function printTable(rows: Row[]): void {
   line(
-    "| mode | clients | leg | p50 ms | p99 ms | added p50 ms | added p99 ms | req/s | % of direct | x-aio-overhead-ms p50 | CPU ms/request | upstream CPU ms/request |",
+    "| mode | clients | leg | p50 ms | p99 ms | added p50 ms | added p99 ms | req/s | % of direct | x-aio-overhead-ms p50 | CPU ms/request | upstream CPU ms/request | load generator CPU ms/request |",
   );
-  line("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  line("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const row of rows) {
     const direct = rows.find(
       (other) => other.leg === "direct" && other.stream === row.stream && other.clients === row.clients,
@@ -146,6 +146,7 @@ function printTable(rows: Row[]): void {
         result.overheadP50Ms === null ? "–" : ms(result.overheadP50Ms),
         cpuMs(row.cpu.leg),
         cpuMs(row.cpu.upstream),
+        cpuMs(row.cpu.load),
         "",
       ]
         .join(" | ")
@@ -171,12 +172,13 @@ async function sideBySide(legs: Leg[], load: LoadGenerator, upstream: ServerProc
       for (const leg of legs) {
         const job = jobFor(leg, stream, clients, requests, Math.round(requests / 10));
         // CPU time is read around the whole job, so it is divided by every request, warm-up included.
-        const cpuBefore = { leg: cpuOf(leg.server), upstream: cpuOf(upstream) };
+        const cpuBefore = { leg: cpuOf(leg.server), upstream: cpuOf(upstream), load: loadCpu(load) };
         const result = await load.run(job);
         const sent = job.warmup + job.requests;
         const cpu = {
           leg: perRequest(cpuBefore.leg, cpuOf(leg.server), sent),
           upstream: perRequest(cpuBefore.upstream, cpuOf(upstream), sent),
+          load: perRequest(cpuBefore.load, loadCpu(load), sent),
         };
         rows.push({ stream, clients, leg: leg.name, result, cpu });
         const failed = result.failures === 0 ? "" : `, ${result.failures} failed: ${result.firstFailure}`;
@@ -191,7 +193,7 @@ async function sideBySide(legs: Leg[], load: LoadGenerator, upstream: ServerProc
       `${requests.toLocaleString("en")} at ${clients} client${clients === 1 ? "" : "s"}`,
   );
   line(
-    `Requests per row: ${counts.join(", ")}, each after a tenth as many warm-up requests (and ${LEG_WARMUP.toLocaleString("en")} plain and ${LEG_WARMUP.toLocaleString("en")} streamed per leg before the first row); latency is to the last byte of the answer; CPU ms/request is the user and system time of the leg's server process (and of the upstream) over the row, warm-up included, per request.`,
+    `Requests per row: ${counts.join(", ")}, each after a tenth as many warm-up requests (and ${LEG_WARMUP.toLocaleString("en")} plain and ${LEG_WARMUP.toLocaleString("en")} streamed per leg before the first row); latency is to the last byte of the answer; CPU ms/request is the user and system time of the leg's server process (and of the upstream, and of the load generator) over the row, warm-up included, per request.`,
   );
   line();
   printTable(rows);
@@ -206,6 +208,8 @@ async function sideBySide(legs: Leg[], load: LoadGenerator, upstream: ServerProc
 
 const cpuOf = (server: ServerProcess | undefined): number | undefined =>
   server?.child.pid === undefined ? undefined : cpuMilliseconds(server.child.pid);
+const loadCpu = (load: LoadGenerator): number | undefined =>
+  load.pid === undefined ? undefined : cpuMilliseconds(load.pid);
 
 async function soak(hub: Leg, load: LoadGenerator, total: number): Promise<void> {
   const pid = hub.server?.child.pid ?? 0;

@@ -118,6 +118,8 @@ export async function stopServer(server: ServerProcess): Promise<void> {
 }
 
 export interface LoadGenerator {
+  /** The generator's process, for reading its CPU time. */
+  pid: number | undefined;
   run: (job: LoadJob) => Promise<LoadResult>;
   close: () => void;
 }
@@ -132,6 +134,7 @@ export function startLoadGenerator(): LoadGenerator {
   child.on("message", (message: unknown) => pending?.resolve(loadResultSchema.parse(message)));
   child.on("exit", (code) => pending?.reject(new Error(`the load generator exited with ${code}`)));
   return {
+    pid: child.pid,
     run: (job) =>
       new Promise((resolve, reject) => {
         pending = { resolve, reject };
