@@ -262,13 +262,18 @@ export async function relay(
     else void pumpAnswer(answerChunks(answer), outgoing, relay);
     return answeredDirectly(c, status, responseHeaders, RESPONSE_ALREADY_SENT);
   }
-  usage.scan(whole);
-  finish();
   stampOverhead(c, metrics, dialect, responseHeaders);
-  if (outgoing === undefined) return new Response(whole, { status, headers: responseHeaders });
+  if (outgoing === undefined) {
+    usage.scan(whole);
+    finish();
+    return new Response(whole, { status, headers: responseHeaders });
+  }
   responseHeaders["content-length"] = String(whole.byteLength);
   outgoing.writeHead(status, responseHeaders);
   outgoing.end(whole);
+  // Counting tokens and noting the call wait until the answer is on its way: the client is not kept for them.
+  usage.scan(whole);
+  finish();
   return answeredDirectly(c, status, responseHeaders, RESPONSE_ALREADY_SENT);
 }
 
