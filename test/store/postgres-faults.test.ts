@@ -313,3 +313,75 @@ test("a hub on PostgreSQL whose server starts closing every connection: a reques
     /Simulated Z.ai reply to: hi/,
   );
 });
+
+test("forty statements in flight on a pool of four when PostgreSQL goes silent all fail within about one connect_timeout, not in turns, and the store recovers alone", async (t) => {
+  const url = await postgresSchemaUrl(t);
+  if (url === undefined) return;
+  const standIn = await postgresStandIn(url, t);
+  const relayed = new URL(standIn.urlFor(url));
+  relayed.searchParams.set("connect_timeout", "1");
+  relayed.searchParams.set("max", "4");
+  const store = await storeOn(t, { url: relayed.toString(), raw: async () => {} });
+  const password = decodeURIComponent(relayed.password);
+  const burst = 40;
+  // Taking turns, four per connect_timeout, the last would fail after ten of them.
+  const inTurnsMs = (burst / 4) * 1_000;
+  // Silent before the burst (the pool's connections cut, new ones accepted and never answered, and no
+  // statement has failed yet), or going silent while the burst is being sent.
+  const answersAgain = async () => {
+    await standIn.become("forward");
+    let back = await settled(store.keys.list(), 20_000);
+    for (let tries = 0; tries < 40 && back.error !== undefined; tries += 1) {
+      await sleep(250);
+      back = await settled(store.keys.list(), 20_000);
+    }
+    assert.equal(back.error, undefined, `the store answers again: ${String(back.error)}`);
+  };
+  for (const when of ["before", "during"] as const) {
+    await t.test(`the server goes silent ${when} a burst of ${burst}`, async () => {
+      await answersAgain();
+      if (when === "before") {
+        await standIn.become("silent");
+        // The connections are cut; let the store hear it before the burst, so none fails at once.
+        await sleep(200);
+      }
+      const started = performance.now();
+      const pending = Array.from({ length: burst }, (_, index) =>
+        settled(store.keys.findByHash(String(index).padStart(64, "0")), 30_000),
+      );
+      if (when === "during") await standIn.become("silent");
+      const outcomes = await Promise.all(pending);
+      const slowest = Math.max(...outcomes.map((outcome) => outcome.ms));
+      t.diagnostic(`${when}: all ${burst} failed within ${Math.round(performance.now() - started)} ms`);
+      for (const [index, outcome] of outcomes.entries()) {
+        assert.ok(
+          isAppError(outcome.error) && outcome.error.kind === "unavailable",
+          `statement ${index}: a clear unavailable error, not ${String(outcome.error)}`,
+        );
+        assert.match(
+          outcome.error.message,
+          /^cannot reach PostgreSQL at postgres:\/\/postgres:\[redacted\]@127\.0\.0\.1:\d+\/.*; check that it runs and that store\.url \(or AI_ORCHESTRATOR_STORE_URL\) names it$/,
+        );
+        if (password !== "")
+          assert.ok(!outcome.error.message.includes(password), "the password is not shown");
+      }
+      // Generous against a loaded machine, yet far below the statements' taking turns.
+      assert.ok(
+        slowest < 3_000,
+        `every statement failed within 3 connect_timeouts, the slowest after ${slowest} ms`,
+      );
+      assert.ok(slowest < inTurnsMs / 3, "not in turns of four per connect_timeout");
+
+      // PostgreSQL answers again: the same store works, with no restart.
+      await answersAgain();
+      const again = await Promise.all(
+        Array.from({ length: burst }, (_, index) => store.keys.findByHash(String(index).padStart(64, "0"))),
+      );
+      assert.deepEqual(
+        again,
+        Array.from({ length: burst }, () => undefined),
+        "a burst succeeds again",
+      );
+    });
+  }
+});
