@@ -9,6 +9,7 @@ import { AuditTrail } from "../../src/audit/audit-trail.ts";
 import { isAppError } from "../../src/errors.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import { startSimulators } from "../../src/simulators/index.ts";
+import { connectPostgres } from "../../src/store/postgres/connection.ts";
 import { POSTGRES_MIGRATIONS } from "../../src/store/postgres/migrations.ts";
 import { LOCAL_THREAD_OWNER } from "../../src/store/repositories.ts";
 import { openStore } from "../../src/store/store.ts";
@@ -382,6 +383,53 @@ test("forty statements in flight on a pool of four when PostgreSQL goes silent a
         Array.from({ length: burst }, () => undefined),
         "a burst succeeds again",
       );
+    });
+  }
+});
+
+test("with sslmode=require, a server that answers the SSL request and then closes, or never goes on, fails each statement as one unavailable line instead of hanging", async (t) => {
+  // Answers the client's SSLRequest with "S" (TLS accepted), then closes or says nothing more: no
+  // PostgreSQL needed, the store never gets as far as a handshake.
+  for (const then of ["closes", "goes silent"] as const) {
+    await t.test(`the server ${then}`, async (t) => {
+      const server: Server = createServer((socket) => {
+        socket.on("error", () => {});
+        socket.once("data", () => {
+          if (then === "closes") socket.end("S");
+          else socket.write("S");
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      t.after(() => {
+        server.close();
+        server.closeAllConnections?.();
+      });
+      const address = server.address();
+      assert.ok(address !== null && typeof address === "object");
+      const connection = connectPostgres({
+        url: `postgres://aio:hunter2@127.0.0.1:${address.port}/aio?sslmode=require&connect_timeout=1`,
+        logger: createLogger({ level: "silent" }),
+      });
+      t.after(() => connection.sql.end({ timeout: 0 }));
+      const outcomes = await Promise.all(
+        Array.from({ length: 3 }, () =>
+          settled(
+            connection.run((sql) => sql`SELECT 1`),
+            20_000,
+          ),
+        ),
+      );
+      for (const outcome of outcomes) {
+        assert.ok(
+          isAppError(outcome.error) && outcome.error.kind === "unavailable",
+          `a clear unavailable error, not ${String(outcome.error)}`,
+        );
+        assert.match(
+          outcome.error.message,
+          /^cannot reach PostgreSQL at postgres:\/\/aio:\[redacted\]@127\.0\.0\.1:\d+\/aio\?sslmode=require&connect_timeout=1 \(.+\); check that it runs/,
+        );
+        assert.doesNotMatch(outcome.error.message, /hunter2/);
+      }
     });
   }
 });
