@@ -400,10 +400,7 @@ test("with sslmode=require, a server that answers the SSL request and then close
         });
       });
       await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-      t.after(() => {
-        server.close();
-        server.closeAllConnections?.();
-      });
+      t.after(() => server.close());
       const address = server.address();
       assert.ok(address !== null && typeof address === "object");
       const connection = connectPostgres({

@@ -201,6 +201,8 @@ interface ServerAddress {
  * PostgreSQL's, does to it (porsager/postgres#1193). As an error, the statement fails with
  * CONNECTION_CLOSED and the next attempt waits out the backoff. (The store never calls a query's
  * `.cancel()`: the server ends a cancel request's connection the same way, which would reject it.)
+ * With sslmode, once the server agrees to TLS the client replaces this socket's listeners by its
+ * TLS socket's: a server that completes the handshake and then closes cleanly is retried forever.
  */
 function serverSocket(): (parsed: ServerAddress) => Socket {
   let next = 0;
