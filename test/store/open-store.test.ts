@@ -70,3 +70,23 @@ test("a malformed postgres:// URL is a config error, not a crash", async () => {
     },
   );
 });
+
+test("a postgres:// URL whose ?max= is not a number of connections is a config error naming it, not a store that never answers", async () => {
+  for (const max of ["0", "ten", "2.5"]) {
+    await assert.rejects(
+      openStore({
+        url: `postgres://aio:hunter2@db/aio?max=${max}`,
+        paths,
+        logger: createLogger({ level: "silent" }),
+      }),
+      (error) => {
+        assert.ok(isAppError(error) && error.kind === "config", String(error));
+        assert.equal(
+          error.message,
+          `store.url postgres://aio:[redacted]@db/aio?max=${max} has max=${max}; write ?max= as a whole number of connections, 1 or more`,
+        );
+        return true;
+      },
+    );
+  }
+});

@@ -3,18 +3,20 @@
 // at once, or accepted and left silent) and coming back.
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:net";
-import { test } from "node:test";
+import { type TestContext, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { AuditTrail } from "../../src/audit/audit-trail.ts";
 import { isAppError } from "../../src/errors.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import { startSimulators } from "../../src/simulators/index.ts";
+import { connectPostgres } from "../../src/store/postgres/connection.ts";
 import { POSTGRES_MIGRATIONS } from "../../src/store/postgres/migrations.ts";
 import { LOCAL_THREAD_OWNER } from "../../src/store/repositories.ts";
-import { openStore } from "../../src/store/store.ts";
+import { openStore, type Store } from "../../src/store/store.ts";
 import { pick, simulatorConfig, startTestHub } from "../support/hub.ts";
 import {
   POSTGRES_URL,
+  type PostgresStandIn,
   postgresSchemaUrl,
   postgresStandIn,
   postgresUnavailable,
@@ -178,14 +180,49 @@ async function settled<T>(
   return { ...outcome, ms: performance.now() - started };
 }
 
-test("a PostgreSQL that starts closing every connection at once, or stops answering, while the store is open: each statement fails as one unavailable line, and the store recovers alone", async (t) => {
+/** A store on a fresh schema reached through a stand-in, with these URL settings; undefined when skipped. */
+async function storeBehindStandIn(
+  t: TestContext,
+  settings: Record<string, string>,
+): Promise<{ standIn: PostgresStandIn; store: Store; password: string } | undefined> {
   const url = await postgresSchemaUrl(t);
-  if (url === undefined) return;
+  if (url === undefined) return undefined;
   const standIn = await postgresStandIn(url, t);
   const relayed = new URL(standIn.urlFor(url));
-  relayed.searchParams.set("connect_timeout", "1");
+  for (const [name, value] of Object.entries(settings)) relayed.searchParams.set(name, value);
   const store = await storeOn(t, { url: relayed.toString(), raw: async () => {} });
-  const password = decodeURIComponent(relayed.password);
+  return { standIn, store, password: decodeURIComponent(relayed.password) };
+}
+
+/** One `cannot reach PostgreSQL` line naming the stand-in, password redacted, and the fix. */
+function assertCannotReach(error: unknown, what: string, password: string): void {
+  assert.ok(
+    isAppError(error) && error.kind === "unavailable",
+    `${what}: a clear unavailable error, not ${String(error)}`,
+  );
+  assert.match(
+    error.message,
+    /^cannot reach PostgreSQL at postgres:\/\/postgres:\[redacted\]@127\.0\.0\.1:\d+\/.*; check that it runs and that store\.url \(or AI_ORCHESTRATOR_STORE_URL\) names it$/,
+  );
+  assert.ok(!error.message.includes("\n"), `${what}: one line`);
+  if (password !== "") assert.ok(!error.message.includes(password), `${what}: the password is not shown`);
+}
+
+/** Lets the stand-in relay again and waits, a bounded while, for the same store to answer. */
+async function answersAgain(standIn: PostgresStandIn, store: Store): Promise<void> {
+  await standIn.become("forward");
+  let back = await settled(store.keys.list(), 20_000);
+  for (let tries = 0; tries < 40 && back.error !== undefined; tries += 1) {
+    await sleep(250);
+    back = await settled(store.keys.list(), 20_000);
+  }
+  assert.equal(back.error, undefined, `the store answers again: ${String(back.error)}`);
+}
+
+test("a PostgreSQL that starts closing every connection at once, or stops answering, while the store is open: each statement fails as one unavailable line, and the store recovers alone", async (t) => {
+  const behind = await storeBehindStandIn(t, { connect_timeout: "1" });
+  if (behind === undefined) return;
+  const { standIn, store, password } = behind;
   assert.deepEqual(await store.keys.list(), []);
   // Key changes from other replicas: the subscription must come back with the server too.
   const heard: (string | undefined)[] = [];
@@ -217,31 +254,14 @@ test("a PostgreSQL that starts closing every connection at once, or stops answer
             })),
           ),
         );
-        for (const outcome of [...outcomes, ...together]) {
-          assert.ok(
-            isAppError(outcome.error) && outcome.error.kind === "unavailable",
-            `${outcome.name}: a clear unavailable error, not ${String(outcome.error)}`,
-          );
-          assert.match(
-            outcome.error.message,
-            /^cannot reach PostgreSQL at postgres:\/\/postgres:\[redacted\]@127\.0\.0\.1:\d+\/.*; check that it runs and that store\.url \(or AI_ORCHESTRATOR_STORE_URL\) names it$/,
-          );
-          assert.ok(!outcome.error.message.includes("\n"), "one line");
-          if (password !== "")
-            assert.ok(!outcome.error.message.includes(password), "the password is not shown");
-        }
+        for (const outcome of [...outcomes, ...together])
+          assertCannotReach(outcome.error, outcome.name, password);
         t.diagnostic(
           `${mode}: slowest failure ${Math.round(Math.max(...[...outcomes, ...together].map((outcome) => outcome.ms)))} ms`,
         );
 
         // The database comes back: the same store object answers again, with no restart.
-        await standIn.become("forward");
-        let back = await settled(store.keys.list(), 20_000);
-        for (let tries = 0; tries < 40 && back.error !== undefined; tries += 1) {
-          await sleep(250);
-          back = await settled(store.keys.list(), 20_000);
-        }
-        assert.equal(back.error, undefined, `the store answers again: ${String(back.error)}`);
+        await answersAgain(standIn, store);
         for (const [name, statement] of Object.entries(statements)) {
           const outcome = await settled(statement(), 20_000);
           assert.equal(outcome.error, undefined, `${name} works again: ${String(outcome.error)}`);
@@ -312,4 +332,96 @@ test("a hub on PostgreSQL whose server starts closing every connection: a reques
     String(pick(JSON.parse(text), "choices", 0, "message", "content")),
     /Simulated Z.ai reply to: hi/,
   );
+});
+
+test("forty statements in flight on a pool of four when PostgreSQL goes silent all fail within about one connect_timeout, not in turns, and the store recovers alone", async (t) => {
+  const behind = await storeBehindStandIn(t, { connect_timeout: "1", max: "4" });
+  if (behind === undefined) return;
+  const { standIn, store, password } = behind;
+  const burst = 40;
+  // Taking turns, four per connect_timeout, the last would fail after ten of them.
+  const inTurnsMs = (burst / 4) * 1_000;
+  // Silent before the burst (the pool's connections cut, new ones accepted and never answered, and no
+  // statement has failed yet), or going silent while the burst is being sent.
+  for (const when of ["before", "during"] as const) {
+    await t.test(`the server goes silent ${when} a burst of ${burst}`, async () => {
+      await answersAgain(standIn, store);
+      if (when === "before") {
+        await standIn.become("silent");
+        // The connections are cut; let the store hear it before the burst, so none fails at once.
+        await sleep(200);
+      }
+      const started = performance.now();
+      const pending = Array.from({ length: burst }, (_, index) =>
+        settled(store.keys.findByHash(String(index).padStart(64, "0")), 30_000),
+      );
+      if (when === "during") await standIn.become("silent");
+      const outcomes = await Promise.all(pending);
+      const slowest = Math.max(...outcomes.map((outcome) => outcome.ms));
+      t.diagnostic(`${when}: all ${burst} failed within ${Math.round(performance.now() - started)} ms`);
+      for (const [index, outcome] of outcomes.entries())
+        assertCannotReach(outcome.error, `statement ${index}`, password);
+      // Generous against a loaded machine, yet far below the statements' taking turns.
+      assert.ok(
+        slowest < 3_000,
+        `every statement failed within 3 connect_timeouts, the slowest after ${slowest} ms`,
+      );
+      assert.ok(slowest < inTurnsMs / 3, "not in turns of four per connect_timeout");
+
+      // PostgreSQL answers again: the same store works, with no restart.
+      await answersAgain(standIn, store);
+      const again = await Promise.all(
+        Array.from({ length: burst }, (_, index) => store.keys.findByHash(String(index).padStart(64, "0"))),
+      );
+      assert.deepEqual(
+        again,
+        Array.from({ length: burst }, () => undefined),
+        "a burst succeeds again",
+      );
+    });
+  }
+});
+
+test("with sslmode=require, a server that answers the SSL request and then closes, or never goes on, fails each statement as one unavailable line instead of hanging", async (t) => {
+  // Answers the client's SSLRequest with "S" (TLS accepted), then closes or says nothing more: no
+  // PostgreSQL needed, the store never gets as far as a handshake.
+  for (const then of ["closes", "goes silent"] as const) {
+    await t.test(`the server ${then}`, async (t) => {
+      const server: Server = createServer((socket) => {
+        socket.on("error", () => {});
+        socket.once("data", () => {
+          if (then === "closes") socket.end("S");
+          else socket.write("S");
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      t.after(() => server.close());
+      const address = server.address();
+      assert.ok(address !== null && typeof address === "object");
+      const connection = connectPostgres({
+        url: `postgres://aio:hunter2@127.0.0.1:${address.port}/aio?sslmode=require&connect_timeout=1`,
+        logger: createLogger({ level: "silent" }),
+      });
+      t.after(() => connection.sql.end({ timeout: 0 }));
+      const outcomes = await Promise.all(
+        Array.from({ length: 3 }, () =>
+          settled(
+            connection.run((sql) => sql`SELECT 1`),
+            20_000,
+          ),
+        ),
+      );
+      for (const outcome of outcomes) {
+        assert.ok(
+          isAppError(outcome.error) && outcome.error.kind === "unavailable",
+          `a clear unavailable error, not ${String(outcome.error)}`,
+        );
+        assert.match(
+          outcome.error.message,
+          /^cannot reach PostgreSQL at postgres:\/\/aio:\[redacted\]@127\.0\.0\.1:\d+\/aio\?sslmode=require&connect_timeout=1 \(.+\); check that it runs/,
+        );
+        assert.doesNotMatch(outcome.error.message, /hunter2/);
+      }
+    });
+  }
 });
