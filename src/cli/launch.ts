@@ -93,21 +93,34 @@ async function launch(context: CliContext, modeName: string, rawArgs: readonly s
   // `<mode> -- start` passes a literal `start` (or anything else) to the assistant.
   const args = first === "--" ? rawArgs.slice(1) : rawArgs;
 
-  const { spec, runtime, session } = await prepare(context, config, mode, args);
+  const prepared = await prepare(context, config, mode, args);
+  const viaHub = context.options.viaHub ?? mode.viaHub;
+  const { runtime, session } = prepared;
   if (runtime.name === "docker") {
     // The run may go into this workspace's persistent session, whose own hub token it renews.
     const { renewSessionOf } = await import("./persistent-session.ts");
-    await renewSessionOf(
-      context,
-      config,
-      mode,
-      { viaHub: context.options.viaHub ?? mode.viaHub, sessions: runtime.sessions },
-      warn,
-    ).catch(async (error: unknown) => {
-      await session?.close();
-      throw error;
-    });
+    await renewSessionOf(context, config, mode, { viaHub, sessions: runtime.sessions }, warn).catch(
+      async (error: unknown) => {
+        await session?.close();
+        throw error;
+      },
+    );
   }
+  // Through the hub without a token of its own, the run goes into the persistent session holding one.
+  if (viaHub && session === undefined && runtime.sessions) {
+    const joined = await runtime.sessions.join(prepared.spec, { stdio: "inherit" });
+    if (joined) return joined.exitCode;
+    // The session stopped after the run chose it: rather than a sandbox without a credential, whose
+    // every request the hub would refuse, the run mints its own token and runs in a sandbox of its own.
+    warn(`the ${mode.name} session stopped as this run started: running in a sandbox of its own`);
+    const own = (runtime: Runtime) => openSession(context, config, mode, runtime.name);
+    return runPrepared(await prepare(context, config, mode, args, own));
+  }
+  return runPrepared(prepared);
+}
+
+/** Runs the assistant, then revokes the run's hub session token if it holds one. */
+async function runPrepared({ spec, runtime, session }: Awaited<ReturnType<typeof prepare>>): Promise<number> {
   // Nothing to do after the assistant exits unless a hub session must be revoked: the launcher
   // becomes the assistant where the runtime can, so its exit status and signals are the assistant's own.
   if (session === undefined && runtime.replace) runtime.replace(spec);
