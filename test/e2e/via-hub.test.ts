@@ -186,9 +186,12 @@ for (const runtime of ["process", "bwrap", "docker"] as const) {
   });
 }
 
-test("docker: `--via-hub glm start` holds a token for the session's life, renewed by runs into it; `glm stop` revokes it", async (t) => {
-  if (runtimeMissing(t, "docker")) return;
-  const workspace = hookedWorkspace({ after: () => {} }, "env > env-dump.txt");
+/**
+ * A glm session started through the hub under docker, in a fresh workspace whose Claude hook runs
+ * `hook`; stopped, and the workspace removed, after the test. With how to read its active tokens.
+ */
+async function hubSessionIn(t: TestContext, hook: string) {
+  const workspace = hookedWorkspace({ after: () => {} }, hook);
   const inWorkspace = { env: world.env, cwd: workspace };
   // `stop` before the workspace goes: the session's container is named after it.
   t.after(async () => {
@@ -197,11 +200,19 @@ test("docker: `--via-hub glm start` holds a token for the session's life, renewe
   });
   const started = await runCli(["--runtime", "docker", "--via-hub", "glm", "start"], inWorkspace);
   assert.equal(started.code, 0, started.stderr);
-  assert.match(started.stdout, /^glm: running since /);
+  const container = /\((aio-glm-[0-9a-f]+)\)/.exec(started.stdout)?.[1];
+  assert.ok(container, started.stdout);
   const activeSessionKeys = async () =>
     sessionKeys((await runCli(["keys", "list", "--json"], { env: world.env })).stdout).filter(
       (key) => key.name.startsWith("session-glm-docker-") && key.status === "active",
     );
+  return { workspace, inWorkspace, started, container, activeSessionKeys };
+}
+
+test("docker: `--via-hub glm start` holds a token for the session's life, renewed by runs into it; `glm stop` revokes it", async (t) => {
+  if (runtimeMissing(t, "docker")) return;
+  const { workspace, inWorkspace, started, activeSessionKeys } = await hubSessionIn(t, "env > env-dump.txt");
+  assert.match(started.stdout, /^glm: running since /);
   const [held] = await activeSessionKeys();
   assert.ok(held, "the session holds a token");
   assert.ok(held.expiresAt > Date.now() + 3_600_000, "for the session's life, not a run's two minutes");
@@ -286,16 +297,7 @@ test("docker: a `--via-hub` run into a session started without the hub is refuse
  * other hands; with the session's hub token as it was, and how to read the active ones.
  */
 async function hubSessionRemovedByOthers(t: TestContext) {
-  const workspace = hookedWorkspace(t, "true");
-  const inWorkspace = { env: world.env, cwd: workspace };
-  const started = await runCli(["--runtime", "docker", "--via-hub", "glm", "start"], inWorkspace);
-  assert.equal(started.code, 0, started.stderr);
-  const container = /\((aio-glm-[0-9a-f]+)\)/.exec(started.stdout)?.[1];
-  assert.ok(container, started.stdout);
-  const heldTokens = async () =>
-    sessionKeys((await runCli(["keys", "list", "--json"], { env: world.env })).stdout).filter(
-      (key) => key.name.startsWith("session-glm-docker-") && key.status === "active",
-    );
+  const { inWorkspace, container, activeSessionKeys: heldTokens } = await hubSessionIn(t, "true");
   const [held] = await heldTokens();
   assert.ok(held);
   const removed = await runProgram("docker", ["rm", "--force", container]);
@@ -367,21 +369,7 @@ function programPath(name: string): string {
 
 test("docker: a `--via-hub` run whose session stops right after the run chose it mints its own token and is answered in a sandbox of its own", async (t) => {
   if (runtimeMissing(t, "docker")) return;
-  const workspace = hookedWorkspace({ after: () => {} }, "env > env-dump.txt");
-  const inWorkspace = { env: world.env, cwd: workspace };
-  // `stop` before the workspace goes: the session's container is named after it.
-  t.after(async () => {
-    await runCli(["--runtime", "docker", "glm", "stop"], inWorkspace);
-    rmSync(workspace, { recursive: true, force: true });
-  });
-  const started = await runCli(["--runtime", "docker", "--via-hub", "glm", "start"], inWorkspace);
-  assert.equal(started.code, 0, started.stderr);
-  const container = /\((aio-glm-[0-9a-f]+)\)/.exec(started.stdout)?.[1];
-  assert.ok(container, started.stdout);
-  const activeSessionKeys = async () =>
-    sessionKeys((await runCli(["keys", "list", "--json"], { env: world.env })).stdout).filter(
-      (key) => key.name.startsWith("session-glm-docker-") && key.status === "active",
-    );
+  const { workspace, container, activeSessionKeys } = await hubSessionIn(t, "env > env-dump.txt");
   const [held] = await activeSessionKeys();
   assert.ok(held, "the session holds a token");
 
