@@ -43,7 +43,8 @@ if (major < 24) {
 }
 
 const argv = process.argv.slice(2);
-const serving = commandOf(argv) === "serve";
+const commandLine = scanCommandLine(argv);
+const serving = commandLine.command === "serve";
 if (serving) {
   // The hub reads its heap limits only at process start: it becomes itself again, once, with them
   // (same pid, so signals and the exit code stay its own), unless a heap flag was given already, or
@@ -76,25 +77,38 @@ if (serving) {
   const { serveMain } = await import("../dist/cli/serve.js");
   process.exitCode = await serveMain(argv);
 } else {
-  await launchOrRun(argv);
+  await launchOrRun(argv, commandLine);
 }
 
-/** The command word after the global options (`--config F`, `--runtime R`, `--via-hub`), if any. */
-function commandOf(words) {
+/**
+ * The global options before the command word (`--config F`, `--runtime R`, `--via-hub`), the
+ * command word and the words after it: the one scan of them, whose result the launch path takes
+ * (src/cli/launch.ts `launchFromCommandLine`). An option left without its value leaves no command.
+ */
+function scanCommandLine(words) {
+  const options = {};
   for (let index = 0; index < words.length; index += 1) {
     const word = words[index];
-    if (word === "--config" || word === "--runtime") index += 1;
-    else if (!(word === "--via-hub" || word.startsWith("--config=") || word.startsWith("--runtime=")))
-      return word;
+    if (word === "--via-hub") {
+      options.viaHub = true;
+      continue;
+    }
+    const equals = word.indexOf("=");
+    const flag = equals < 0 ? word : word.slice(0, equals);
+    if (flag !== "--config" && flag !== "--runtime")
+      return { options, command: word, args: words.slice(index + 1) };
+    const value = equals < 0 ? words[++index] : word.slice(equals + 1);
+    if (value === undefined) break;
+    options[flag.slice(2)] = value;
   }
-  return undefined;
+  return { options, command: undefined, args: [] };
 }
 
-async function launchOrRun(argv) {
+async function launchOrRun(argv, commandLine) {
   // Launching a mode is the hot path: it loads only what launching needs, not every command, as one
   // bundled file (scripts/finish-dist.ts, part of `npm run build`).
-  const { launchFromArgv } = await import("../dist/cli/launch.bundle.js");
-  const launched = await launchFromArgv(argv);
+  const { launchFromCommandLine } = await import("../dist/cli/launch.bundle.js");
+  const launched = await launchFromCommandLine(commandLine);
   if (launched !== undefined) {
     process.exitCode = launched;
   } else {

@@ -5,6 +5,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import type { AssistantCli } from "../config/schema/index.ts";
+import { isMissingFile } from "../errno.ts";
 import { AppError } from "../errors.ts";
 import { CLI_PACKAGES, type CliPackage } from "../modes/cli-packages.ts";
 import { cliContext, print, printJson } from "./context.ts";
@@ -145,7 +146,7 @@ function runNpm(args: readonly string[], signal: AbortSignal): Promise<void> {
     child.on("error", (error) => {
       if (signal.aborted) return;
       reject(
-        "code" in error && error.code === "ENOENT"
+        isMissingFile(error)
           ? new AppError(
               "unavailable",
               "npm is not on PATH: install Node.js with npm, or install the CLIs yourself",

@@ -39,46 +39,39 @@ export function registerLaunch(program: Command): void {
     });
 }
 
+/** The command line as bin/ai-orchestrator.js scans it: the global options, the command word, the rest. */
+export interface ScannedCommandLine {
+  options: { config?: string; runtime?: string; viaHub?: boolean };
+  command: string | undefined;
+  args: readonly string[];
+}
+
 /**
- * The launch path without the rest of the program: `[--config F] [--runtime R] <built-in mode> …`
- * runs here without loading every command group (providers, HTTP clients, the hub), which would
- * cost a person more than a tenth of a second on every start. Anything else (another command, a
- * mode defined only in config.yaml, help, an option this parser does not know) returns undefined
- * and goes to the full program, which behaves the same.
+ * The launch path without the rest of the program: `[--config F] [--runtime R] [--via-hub] <built-in
+ * mode> …` runs here without loading every command group (providers, HTTP clients, the hub), which
+ * would cost a person more than a tenth of a second on every start. Anything else (another command, a
+ * mode defined only in config.yaml, help, an option this path does not know, a runtime that is none)
+ * returns undefined and goes to the full program, which behaves the same. bin/ scans the command line,
+ * once, for both this and the choice of `serve`: this module is its single bundled file's entry.
  */
-export async function launchFromArgv(argv: readonly string[]): Promise<number | undefined> {
-  const options: { config?: string; runtime?: RuntimeChoice; viaHub?: boolean } = {};
-  let index = 0;
-  while (index < argv.length) {
-    const [flag, inline] = splitOption(argv[index] ?? "");
-    if (flag === "--via-hub" && inline === undefined) {
-      options.viaHub = true;
-      index += 1;
-      continue;
-    }
-    if (flag !== "--config" && flag !== "--runtime") break;
-    const value = inline ?? argv[index + 1];
-    if (value === undefined) return undefined;
-    if (flag === "--config") options.config = value;
-    else if (isRuntimeChoice(value)) options.runtime = value;
-    else return undefined;
-    index += inline === undefined ? 2 : 1;
-  }
-  const mode = argv[index];
+export async function launchFromCommandLine(line: ScannedCommandLine): Promise<number | undefined> {
+  const { config, runtime, viaHub } = line.options;
+  if (runtime !== undefined && !isRuntimeChoice(runtime)) return undefined;
+  const mode = line.command;
   if (mode === undefined || !Object.hasOwn(BUILTIN_MODES, mode)) return undefined;
-  const paths = resolvePaths({ configFile: options.config });
+  const options = {
+    ...(config === undefined ? {} : { config }),
+    ...(runtime === undefined ? {} : { runtime }),
+    ...(viaHub === undefined ? {} : { viaHub }),
+  };
+  const paths = resolvePaths({ configFile: config });
   try {
     const loaded = await loadConfigCached(paths, modeProblems);
     const context: CliContext = { options, paths, config: () => loaded };
-    return await launch(context, mode, argv.slice(index + 1));
+    return await launch(context, mode, line.args);
   } catch (error) {
     return reportFailure(error);
   }
-}
-
-function splitOption(word: string): [string, string | undefined] {
-  const equals = word.indexOf("=");
-  return equals < 0 ? [word, undefined] : [word.slice(0, equals), word.slice(equals + 1)];
 }
 
 function isRuntimeChoice(value: string): value is RuntimeChoice {
@@ -93,21 +86,34 @@ async function launch(context: CliContext, modeName: string, rawArgs: readonly s
   // `<mode> -- start` passes a literal `start` (or anything else) to the assistant.
   const args = first === "--" ? rawArgs.slice(1) : rawArgs;
 
-  const { spec, runtime, session } = await prepare(context, config, mode, args);
+  const prepared = await prepare(context, config, mode, args);
+  const viaHub = context.options.viaHub ?? mode.viaHub;
+  const { runtime, session } = prepared;
   if (runtime.name === "docker") {
     // The run may go into this workspace's persistent session, whose own hub token it renews.
     const { renewSessionOf } = await import("./persistent-session.ts");
-    await renewSessionOf(
-      context,
-      config,
-      mode,
-      { viaHub: context.options.viaHub ?? mode.viaHub, sessions: runtime.sessions },
-      warn,
-    ).catch(async (error: unknown) => {
-      await session?.close();
-      throw error;
-    });
+    await renewSessionOf(context, config, mode, { viaHub, sessions: runtime.sessions }, warn).catch(
+      async (error: unknown) => {
+        await session?.close();
+        throw error;
+      },
+    );
   }
+  // Through the hub without a token of its own, the run goes into the persistent session holding one.
+  if (viaHub && session === undefined && runtime.sessions) {
+    const joined = await runtime.sessions.join(prepared.spec, { stdio: "inherit" });
+    if (joined) return joined.exitCode;
+    // The session stopped after the run chose it: rather than a sandbox without a credential, whose
+    // every request the hub would refuse, the run mints its own token and runs in a sandbox of its own.
+    warn(`the ${mode.name} session stopped as this run started: running in a sandbox of its own`);
+    const own = (runtime: Runtime) => openSession(context, config, mode, runtime.name);
+    return runPrepared(await prepare(context, config, mode, args, own));
+  }
+  return runPrepared(prepared);
+}
+
+/** Runs the assistant, then revokes the run's hub session token if it holds one. */
+async function runPrepared({ spec, runtime, session }: Awaited<ReturnType<typeof prepare>>): Promise<number> {
   // Nothing to do after the assistant exits unless a hub session must be revoked: the launcher
   // becomes the assistant where the runtime can, so its exit status and signals are the assistant's own.
   if (session === undefined && runtime.replace) runtime.replace(spec);

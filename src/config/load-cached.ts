@@ -3,6 +3,7 @@
 // Loading the YAML parser and the schema library costs more than the rest of a launch together.
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { isMissingFile } from "../errno.ts";
 import type { CheckOptions, LoadedConfig } from "./load.ts";
 import type { Paths } from "./paths.ts";
 import type { Config } from "./schema/index.ts";
@@ -44,7 +45,7 @@ function cacheKey(configFile: string, named: boolean): string | undefined {
   try {
     key += readFileSync(configFile, "utf8");
   } catch (error) {
-    if (named || !(error instanceof Error && "code" in error && error.code === "ENOENT")) return undefined;
+    if (named || !isMissingFile(error)) return undefined;
     key += "(no file)";
   }
   // By way of config/, so that the path also holds from dist/cli/launch.bundle.js, which carries this module.

@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { type Document, isMap, isNode, isScalar, LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
+import { errnoCode, isMissingFile } from "../errno.ts";
 import { AppError } from "../errors.ts";
 import { type Config, configSchema } from "./schema/index.ts";
 
@@ -56,7 +57,7 @@ export function checkConfig(file: string, options: CheckOptions = {}): ConfigChe
     return {
       ok: false,
       file,
-      problems: [{ path: "", message: `cannot be read: ${describeIoError(error)}` }],
+      problems: [{ path: "", message: `cannot be read: ${errnoCode(error) ?? String(error)}` }],
     };
   }
 
@@ -128,12 +129,4 @@ function describeIssue(issue: z.core.$ZodIssue): ConfigProblem[] {
     return [{ path, message: "is empty; give it settings or remove it" }];
   }
   return [{ path, message: issue.message }];
-}
-
-function isMissingFile(error: unknown): boolean {
-  return error instanceof Error && "code" in error && error.code === "ENOENT";
-}
-
-function describeIoError(error: unknown): string {
-  return error instanceof Error && "code" in error ? String(error.code) : String(error);
 }

@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import { open, stat } from "node:fs/promises";
 import { basename } from "node:path";
+import { errnoCode, isMissingFile } from "../errno.ts";
 import { AppError } from "../errors.ts";
 import type { FileContent } from "../providers/files.ts";
 import { guessMimeType } from "./mime-type.ts";
@@ -167,8 +168,8 @@ export function sendableFile(file: LocalFile, options: SendOptions = {}): Sendab
 
 function readProblem(path: string, error: unknown): AppError {
   if (error instanceof AppError) return error;
-  const code = error instanceof Error && "code" in error ? String(error.code) : "";
-  if (code === "ENOENT") return new AppError("usage", `${path} does not exist; check the path`);
+  if (isMissingFile(error)) return new AppError("usage", `${path} does not exist; check the path`);
+  const code = errnoCode(error);
   if (code === "EACCES" || code === "EPERM") {
     return new AppError("usage", `${path} cannot be read (permission denied); check its permissions`);
   }

@@ -2,6 +2,8 @@
 // is taken over by exactly one process, which adopts the remote file the upload made (found by the
 // journal id in its name) or, when there is none, releases the claim. Provider failures are retried
 // after 1, 2, 4, 8 and 16 s.
+
+import { errnoCode } from "../errno.ts";
 import type { FileRecord } from "../providers/files.ts";
 import type { FileCopy, JournalEntry } from "../store/repositories.ts";
 import { callProvider, type FilesContext } from "./files-context.ts";
@@ -42,7 +44,7 @@ function processRuns(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    return error instanceof Error && "code" in error && error.code === "EPERM";
+    return errnoCode(error) === "EPERM";
   }
 }
 

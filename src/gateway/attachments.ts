@@ -3,6 +3,7 @@
 // provider, referred to by id or read back as the text the provider extracted. A registry copy
 // outlives the chat: it is the registry's, deleted by its sync and retention, never by a chat.
 import { readFile } from "node:fs/promises";
+import { errnoCode } from "../errno.ts";
 import { AppError } from "../errors.ts";
 import { hashLocalFile, inspectLocalFile, type LocalFile } from "../files/local-file.ts";
 import type { UploadResult } from "../files/upload.ts";
@@ -215,7 +216,7 @@ async function readInline(file: ChatFile): Promise<Uint8Array> {
   try {
     return new Uint8Array(await readFile(file.path));
   } catch (error) {
-    const code = error instanceof Error && "code" in error ? String(error.code) : String(error);
+    const code = errnoCode(error) ?? String(error);
     throw new AppError("usage", `${file.label}: cannot be read (${code})`);
   }
 }

@@ -19,6 +19,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Paths } from "../config/paths.ts";
+import { errnoCode } from "../errno.ts";
 import { AppError } from "../errors.ts";
 import { isLoopback } from "../server/listen.ts";
 import { leanHubStart } from "./hub-process.ts";
@@ -398,7 +399,7 @@ function takeLock(lock: string): boolean {
     writeFileSync(lock, String(process.pid), { flag: "wx", mode: 0o600 });
     return true;
   } catch (error) {
-    if (!(error instanceof Error && "code" in error && error.code === "EEXIST")) throw error;
+    if (errnoCode(error) !== "EEXIST") throw error;
   }
   const holder = Number(readText(lock));
   if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) return false;
@@ -457,7 +458,7 @@ export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch (error) {
-    return error instanceof Error && "code" in error && error.code === "EPERM";
+    return errnoCode(error) === "EPERM";
   }
   return processState(pid) !== "Z";
 }

@@ -3,6 +3,7 @@
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { type Paths, secretFile } from "../config/paths.ts";
+import { errnoCode, isMissingFile } from "../errno.ts";
 import { AppError } from "../errors.ts";
 import type { ResolvedProvider } from "./registry.ts";
 
@@ -29,8 +30,8 @@ export function findCredential(
   } catch (error) {
     // No secret file: the caller decides whether a missing key is an error. A file that is there
     // but cannot be read is not "not set": that would send the person to log in again for nothing.
-    if (error instanceof Error && "code" in error && error.code === "ENOENT") return undefined;
-    const code = error instanceof Error && "code" in error ? String(error.code) : String(error);
+    if (isMissingFile(error)) return undefined;
+    const code = errnoCode(error) ?? String(error);
     throw new AppError(
       "credential",
       `the key file ${path} cannot be read (${code}): make it readable by you (\`chmod 600\`, owned by you), or store the key again with \`ai-orchestrator login ${provider.id}\``,

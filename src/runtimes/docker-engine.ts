@@ -3,6 +3,7 @@
 import { spawn } from "node:child_process";
 import { z } from "zod";
 import type { ContainerCli } from "../config/schema/docker.ts";
+import { isMissingFile } from "../errno.ts";
 import { AppError } from "../errors.ts";
 
 export interface EngineResult {
@@ -68,7 +69,7 @@ export function engine(cli: ContainerCli): Engine {
       });
       child.on("error", (error: NodeJS.ErrnoException) => {
         reject(
-          error.code === "ENOENT"
+          isMissingFile(error)
             ? new AppError(
                 "unavailable",
                 `${cli} is not installed or not on PATH: install it, or set docker.cli in config.yaml`,

@@ -129,12 +129,18 @@ export function dockerRuntime(options: DockerRuntimeOptions): DockerRuntime {
     const reason = refusal(spec);
     if (reason) throw new AppError("config", reason);
   };
-  const run = async (spec: SandboxSpec, runOptions: RunOptions): Promise<RunResult> => {
+  const join = async (spec: SandboxSpec, runOptions: RunOptions): Promise<RunResult | undefined> => {
     refuse(spec);
     prepareState(spec);
     const session = sessionName(spec.mode, spec.stateRoot, spec.workspace);
     const existing = await ownContainer(target, session, home);
-    if (existing?.State.Running) return execAssistant(target, session, spec, command(spec), runOptions);
+    if (!existing?.State.Running) return undefined;
+    return execAssistant(target, session, spec, command(spec), runOptions);
+  };
+  const run = async (spec: SandboxSpec, runOptions: RunOptions): Promise<RunResult> => {
+    const joined = await join(spec, runOptions);
+    if (joined) return joined;
+    const session = sessionName(spec.mode, spec.stateRoot, spec.workspace);
     const oneshot = await startOneshot(target, spec, createOptions(oneshotName(session, nonce()), "oneshot"));
     try {
       return await execAssistant(target, oneshot.name, spec, command(spec), runOptions);
@@ -194,6 +200,7 @@ export function dockerRuntime(options: DockerRuntimeOptions): DockerRuntime {
       };
     },
     status,
+    join,
     list: async () => {
       const found = await containersLabelled(target, { [LABEL.managed]: "true", [LABEL.home]: home });
       const listed: DockerSessionStatus[] = [];

@@ -63,6 +63,12 @@ export interface SessionManager {
   stop(mode: string): Promise<SessionStatus>;
   status(mode: string): Promise<SessionStatus>;
   list(): Promise<SessionStatus[]>;
+  /**
+   * Runs the assistant inside the mode's running session, with the credential the session holds;
+   * undefined, with nothing started, when no session runs: the caller's spec may carry no credential
+   * of its own, so this never falls back to a sandbox of its own as `run` does.
+   */
+  join(spec: SandboxSpec, options: RunOptions): Promise<RunResult | undefined>;
   /** The session's recent output, where the runtime keeps it. */
   logs?(mode: string): Promise<string>;
 }

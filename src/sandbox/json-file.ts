@@ -2,6 +2,7 @@
 // atomically (temporary file, then rename) so a crash never leaves half a file behind.
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { errnoCode, isMissingFile } from "../errno.ts";
 import { AppError } from "../errors.ts";
 
 export type JsonObject = { [key: string]: unknown };
@@ -16,7 +17,7 @@ export function readJsonObject(path: string): JsonObject | undefined {
   try {
     text = readFileSync(path, "utf8");
   } catch (error) {
-    if (error instanceof Error && "code" in error && error.code === "ENOENT") return undefined;
+    if (isMissingFile(error)) return undefined;
     throw new AppError("runtime", `${path} cannot be read: ${describe(error)}`);
   }
   if (text.trim() === "") return {};
@@ -67,5 +68,5 @@ export function objectAt(parent: JsonObject, key: string): JsonObject {
 }
 
 function describe(error: unknown): string {
-  return error instanceof Error && "code" in error ? String(error.code) : String(error);
+  return errnoCode(error) ?? String(error);
 }

@@ -13,6 +13,7 @@ import type { Server as NetServer } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import type { Hono } from "hono";
 import type { ServerConfig } from "../config/schema/server.ts";
+import { errnoCode } from "../errno.ts";
 import { AppError } from "../errors.ts";
 import type { ServerEnv } from "./context.ts";
 
@@ -110,7 +111,7 @@ function readTlsFile(path: string, which: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch (error) {
-    const code = error instanceof Error && "code" in error ? String(error.code) : String(error);
+    const code = errnoCode(error) ?? String(error);
     throw new AppError("config", `server.tls.${which}: ${path} cannot be read (${code})`);
   }
 }

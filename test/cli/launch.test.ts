@@ -155,6 +155,35 @@ test("the assistant gets every argument after the mode untouched, a leading -- d
   );
 });
 
+test("global options before the mode are read alike in their `=` forms, and a wrong one is named", async (t) => {
+  const { home, workspace } = sandboxFixture(t);
+  fakeCli(join(home, "clis", "node_modules", ".bin"), "claude");
+  const env = { ...bareEnv(home), ZAI_API_KEY: "zai-key" };
+  const launched = await runCli(["--runtime=process", "glm", "hi"], { env, cwd: workspace });
+  assert.equal(launched.code, 5, launched.stderr);
+  assert.match(launched.stdout, /^arg\[hi\]$/m);
+
+  const missing = join(home, "confg.yaml");
+  const named = await runCli([`--config=${missing}`, "--runtime", "process", "glm", "hi"], {
+    env,
+    cwd: workspace,
+  });
+  assert.equal(named.code, 2);
+  assertOneLine(named.stderr, new RegExp(`${missing}: does not exist \\(named by --config`));
+
+  const wrong = await runCli(["--runtime=nosuch", "glm", "hi"], { env, cwd: workspace });
+  assert.equal(wrong.code, 2);
+  assert.match(
+    wrong.stderr,
+    /^ai-orchestrator: option '--runtime <name>' argument 'nosuch' is invalid\. must be one of /,
+  );
+  assert.equal(wrong.stdout, "");
+
+  const unfinished = await runCli(["--runtime"], { env, cwd: workspace });
+  assert.equal(unfinished.code, 2);
+  assert.match(unfinished.stderr, /^ai-orchestrator: .*'--runtime <name>' argument missing/);
+});
+
 test("under the process runtime the launcher becomes the assistant: one process, whose death by a signal its caller sees as such", async (t) => {
   const { home, workspace } = sandboxFixture(t);
   const directory = join(home, "clis", "node_modules", ".bin");

@@ -186,9 +186,12 @@ for (const runtime of ["process", "bwrap", "docker"] as const) {
   });
 }
 
-test("docker: `--via-hub glm start` holds a token for the session's life, renewed by runs into it; `glm stop` revokes it", async (t) => {
-  if (runtimeMissing(t, "docker")) return;
-  const workspace = hookedWorkspace({ after: () => {} }, "env > env-dump.txt");
+/**
+ * A glm session started through the hub under docker, in a fresh workspace whose Claude hook runs
+ * `hook`; stopped, and the workspace removed, after the test. With how to read its active tokens.
+ */
+async function hubSessionIn(t: TestContext, hook: string) {
+  const workspace = hookedWorkspace({ after: () => {} }, hook);
   const inWorkspace = { env: world.env, cwd: workspace };
   // `stop` before the workspace goes: the session's container is named after it.
   t.after(async () => {
@@ -197,11 +200,19 @@ test("docker: `--via-hub glm start` holds a token for the session's life, renewe
   });
   const started = await runCli(["--runtime", "docker", "--via-hub", "glm", "start"], inWorkspace);
   assert.equal(started.code, 0, started.stderr);
-  assert.match(started.stdout, /^glm: running since /);
+  const container = /\((aio-glm-[0-9a-f]+)\)/.exec(started.stdout)?.[1];
+  assert.ok(container, started.stdout);
   const activeSessionKeys = async () =>
     sessionKeys((await runCli(["keys", "list", "--json"], { env: world.env })).stdout).filter(
       (key) => key.name.startsWith("session-glm-docker-") && key.status === "active",
     );
+  return { workspace, inWorkspace, started, container, activeSessionKeys };
+}
+
+test("docker: `--via-hub glm start` holds a token for the session's life, renewed by runs into it; `glm stop` revokes it", async (t) => {
+  if (runtimeMissing(t, "docker")) return;
+  const { workspace, inWorkspace, started, activeSessionKeys } = await hubSessionIn(t, "env > env-dump.txt");
+  assert.match(started.stdout, /^glm: running since /);
   const [held] = await activeSessionKeys();
   assert.ok(held, "the session holds a token");
   assert.ok(held.expiresAt > Date.now() + 3_600_000, "for the session's life, not a run's two minutes");
@@ -286,16 +297,7 @@ test("docker: a `--via-hub` run into a session started without the hub is refuse
  * other hands; with the session's hub token as it was, and how to read the active ones.
  */
 async function hubSessionRemovedByOthers(t: TestContext) {
-  const workspace = hookedWorkspace(t, "true");
-  const inWorkspace = { env: world.env, cwd: workspace };
-  const started = await runCli(["--runtime", "docker", "--via-hub", "glm", "start"], inWorkspace);
-  assert.equal(started.code, 0, started.stderr);
-  const container = /\((aio-glm-[0-9a-f]+)\)/.exec(started.stdout)?.[1];
-  assert.ok(container, started.stdout);
-  const heldTokens = async () =>
-    sessionKeys((await runCli(["keys", "list", "--json"], { env: world.env })).stdout).filter(
-      (key) => key.name.startsWith("session-glm-docker-") && key.status === "active",
-    );
+  const { inWorkspace, container, activeSessionKeys: heldTokens } = await hubSessionIn(t, "true");
   const [held] = await heldTokens();
   assert.ok(held);
   const removed = await runProgram("docker", ["rm", "--force", container]);
@@ -324,6 +326,76 @@ test("docker: a session removed by other hands: the next run is answered in a sa
   assert.equal(keyed.code, 0, keyed.stderr);
   assert.match(keyed.stdout, /Simulated Z\.ai reply to: .*Say hello alone/);
   assert.deepEqual(await heldTokens(), [], "the gone session's token is revoked, not renewed");
+});
+
+/**
+ * A `docker` client in front of the real one that removes `container` right after the launcher's
+ * first look at it (`container inspect`), once: the session stopped by other hands between the
+ * launcher choosing to run in it and the run.
+ */
+function dockerRemovingAfterFirstLook(
+  t: TestContext,
+  container: string,
+): { env: NodeJS.ProcessEnv; armed: string } {
+  const real = programPath("docker");
+  const directory = mkdtempSync(join(tmpdir(), "aio-docker-wrapper-"));
+  t.after(() => rmSync(directory, { recursive: true, force: true }));
+  const armed = join(directory, "armed");
+  writeFileSync(armed, "");
+  writeFileSync(
+    join(directory, "docker"),
+    [
+      "#!/bin/sh",
+      `"${real}" "$@"; code=$?`,
+      `if [ "$1 $2 $3" = "container inspect ${container}" ] && [ -e "${armed}" ]; then`,
+      `  rm -f "${armed}"; "${real}" rm --force "${container}" >/dev/null`,
+      "fi",
+      'exit "$code"',
+      "",
+    ].join("\n"),
+    { mode: 0o755 },
+  );
+  return { env: { ...world.env, PATH: `${directory}:${world.env.PATH ?? ""}` }, armed };
+}
+
+/** The absolute path of a program on this process's PATH. */
+function programPath(name: string): string {
+  for (const directory of (process.env.PATH ?? "").split(":")) {
+    const candidate = join(directory, name);
+    if (directory !== "" && existsSync(candidate)) return candidate;
+  }
+  throw new Error(`${name} is not on PATH`);
+}
+
+test("docker: a `--via-hub` run whose session stops right after the run chose it mints its own token and is answered in a sandbox of its own", async (t) => {
+  if (runtimeMissing(t, "docker")) return;
+  const { workspace, container, activeSessionKeys } = await hubSessionIn(t, "env > env-dump.txt");
+  const [held] = await activeSessionKeys();
+  assert.ok(held, "the session holds a token");
+
+  const { env, armed } = dockerRemovingAfterFirstLook(t, container);
+  world.simulators.clearRequests();
+  const result = await runCli(
+    ["--runtime", "docker", "--via-hub", "glm", "-p", "Say hello after the session went"],
+    {
+      env,
+      cwd: workspace,
+    },
+  );
+  assert.equal(existsSync(armed), false, "the session was removed after the launcher's first look");
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /Simulated Z\.ai reply to: .*Say hello after the session went/);
+  assert.match(
+    result.stderr,
+    /ai-orchestrator: warning: the glm session stopped as this run started: running in a sandbox of its own\n/,
+  );
+  const token = environmentIn(join(workspace, "env-dump.txt")).get("ANTHROPIC_AUTH_TOKEN") ?? "";
+  assert.match(token, /^aio_/, "the run's sandbox held a hub session token of its own");
+  const expected = MODE_EXPECTATIONS.glm;
+  assert.ok(expected);
+  assertOwnTrafficOnly(world.simulators.requests(), expected);
+  assert.deepEqual(await activeSessionKeys(), [], "the gone session's token and the run's own are revoked");
+  assert.equal(await statusWithin(token, 401, 2_000), 401, "the run's token dies with the run");
 });
 
 for (const runtime of ["process", "bwrap"] as const) {
