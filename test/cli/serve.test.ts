@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -50,6 +50,30 @@ describe("serve", () => {
       .map((line) => pick(JSON.parse(line), "msg"));
     assert.ok(logs.includes("hub listening"), stderr);
     assert.ok(logs.includes("hub stopped"), stderr);
+  });
+
+  it("started by hand, is the home's hub: `hub start` and `--via-hub` use it rather than start one on its port", async (t) => {
+    const home = temporaryHome(t);
+    const env = homeEnv(home);
+    const child = spawn(process.execPath, [BIN, "serve", "--port", "0"], {
+      env,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    t.after(() => child.kill("SIGKILL"));
+    const first = String((await once(createInterface({ input: child.stdout }), "line"))[0]);
+    const url = first.replace(/^listening on /, "");
+    const status = await runCli(["hub", "status"], { env });
+    assert.equal(status.code, 0, status.stderr);
+    assert.equal(status.stdout.trim(), `hub running at ${url} (pid ${child.pid})`);
+    const start = await runCli(["hub", "start"], { env });
+    assert.equal(start.code, 0, start.stderr);
+    assert.equal(start.stdout.trim(), `hub already running at ${url} (pid ${child.pid})`);
+
+    child.kill("SIGTERM");
+    assert.deepEqual(await once(child, "exit"), [0, null]);
+    const after = await runCli(["hub", "status"], { env });
+    assert.equal(after.code, 3);
+    assert.equal(existsSync(join(home, "run", "hub.json")), false, "the record goes with the hub");
   });
 
   it("refuses a non-loopback address while no hub key exists, with the fix in one line", async (t) => {
