@@ -185,3 +185,15 @@ test("config show redacts secret-looking values and keeps variable names", async
   assert.doesNotMatch(result.stdout, /hunter2/);
   assert.match(result.stdout, /KIMI_CODE_API_KEY/);
 });
+
+test("config show prints the session tokens' lifetimes: settings named after tokens, not tokens", async (t) => {
+  const home = temporaryHome(t);
+  writeFileSync(join(home, "config.yaml"), "sessionTokenTtlSeconds: 300\n");
+  const result = await runCli(["config", "show", "--json"], {
+    env: { ...process.env, AI_ORCHESTRATOR_HOME: home },
+  });
+  assert.equal(result.code, 0, result.stderr);
+  const shown = JSON.parse(result.stdout);
+  assert.equal(shown.sessionTokenTtlSeconds, 300);
+  assert.equal(shown.persistentSessionTokenTtlSeconds, 43200);
+});
