@@ -42,9 +42,21 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
     migrate(database, options.migrations ?? MIGRATIONS);
   } catch (error) {
     database.close();
+    if (isNotADatabase(error))
+      throw new AppError(
+        "unavailable",
+        `cannot open the store ${file}: ${describe(error)}; make store.url (or AI_ORCHESTRATOR_STORE_URL) name the hub's database, or move the file away to start a new one`,
+        { cause: error },
+      );
     throw error;
   }
   return database;
+}
+
+// SQLITE_NOTADB (26) and SQLITE_CORRUPT (11): a store URL naming some other file, or a damaged one.
+function isNotADatabase(error: unknown): boolean {
+  const code = typeof error === "object" && error !== null && "errcode" in error ? error.errcode : undefined;
+  return typeof code === "number" && ((code & 0xff) === 26 || (code & 0xff) === 11);
 }
 
 // Switching a new file to WAL needs an exclusive lock, and SQLite reports "database is locked" at once,
