@@ -51,12 +51,7 @@ export async function listen(app: Hono<ServerEnv>, options: ListenOptions): Prom
     });
     void listener(request, response);
   };
-  const server = options.tls
-    ? createHttpsServer(
-        { cert: readTlsFile(options.tls.cert, "cert"), key: readTlsFile(options.tls.key, "key") },
-        handle,
-      )
-    : createHttpServer(handle);
+  const server = options.tls ? createTlsServer(options.tls, handle) : createHttpServer(handle);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
@@ -105,6 +100,25 @@ export async function listen(app: Hono<ServerEnv>, options: ListenOptions): Prom
       return { interrupted };
     },
   };
+}
+
+function createTlsServer(
+  tls: NonNullable<ServerConfig["tls"]>,
+  handle: (request: IncomingMessage, response: ServerResponse) => void,
+): Server {
+  const cert = readTlsFile(tls.cert, "cert");
+  const key = readTlsFile(tls.key, "key");
+  try {
+    return createHttpsServer({ cert, key }, handle);
+  } catch (error) {
+    // Files that read but are no PEM certificate and key of one pair (swapped, DER, mismatched).
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new AppError(
+      "config",
+      `server.tls: ${tls.cert} and ${tls.key} are not a usable certificate and key (${reason}); name a PEM certificate in server.tls.cert and its private key in server.tls.key`,
+      { cause: error },
+    );
+  }
 }
 
 function readTlsFile(path: string, which: string): string {
