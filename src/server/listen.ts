@@ -63,7 +63,12 @@ export async function listen(app: Hono<ServerEnv>, options: ListenOptions): Prom
             )
           : error.code === "EADDRNOTAVAIL"
             ? new AppError("usage", `${options.host} is not an address of this machine: pick another --host`)
-            : error,
+            : error.code === "ENOTFOUND" || error.code === "EAI_AGAIN"
+              ? new AppError(
+                  "usage",
+                  `${options.host} does not resolve to an address (${error.code}): pick another --host (or server.host), e.g. 127.0.0.1`,
+                )
+              : error,
       );
     };
     server.once("error", onError);

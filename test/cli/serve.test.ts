@@ -89,6 +89,19 @@ describe("serve", () => {
     );
   });
 
+  it("refuses a --host that does not resolve in one line naming it, not as an internal error", async (t) => {
+    const env = homeEnv(temporaryHome(t));
+    assert.equal((await runCli(["keys", "create", "--name", "remote"], { env })).code, 0);
+    const result = await runCli(["serve", "--host", "no-such-host.invalid", "--port", "0"], { env });
+    assert.equal(result.code, 2, result.stderr);
+    assert.equal(result.stdout, "");
+    assert.match(
+      result.stderr,
+      /^ai-orchestrator: no-such-host\.invalid does not resolve to an address \((ENOTFOUND|EAI_AGAIN)\): pick another --host/m,
+    );
+    assert.doesNotMatch(result.stderr, /internal error|\n\s+at /);
+  });
+
   it("rejects a port that is not a port", async (t) => {
     const result = await runCli(["serve", "--port", "70000"], { env: homeEnv(temporaryHome(t)) });
     assert.equal(result.code, 2);
