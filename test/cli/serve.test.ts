@@ -102,6 +102,17 @@ describe("serve", () => {
     assert.doesNotMatch(result.stderr, /internal error|\n\s+at /);
   });
 
+  it("refuses an AI_ORCHESTRATOR_REDIS_URL that is not a Redis URL in one line naming the variable", async (t) => {
+    const result = await runCli(["serve", "--port", "0"], {
+      env: homeEnv(temporaryHome(t), { AI_ORCHESTRATOR_REDIS_URL: "cache.internal:6379" }),
+    });
+    assert.equal(result.code, 2, result.stderr);
+    assert.equal(
+      result.stderr,
+      "ai-orchestrator: AI_ORCHESTRATOR_REDIS_URL=cache.internal:6379 must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379\n",
+    );
+  });
+
   it("rejects a port that is not a port", async (t) => {
     const result = await runCli(["serve", "--port", "70000"], { env: homeEnv(temporaryHome(t)) });
     assert.equal(result.code, 2);
