@@ -59,7 +59,7 @@ export async function listen(app: Hono<ServerEnv>, options: ListenOptions): Prom
         error.code === "EADDRINUSE"
           ? new AppError(
               "unavailable",
-              `port ${options.port} on ${options.host} is already in use: pick another with --port (0 takes a free one)`,
+              `port ${options.port} on ${options.host} is already in use: pick another with --port, or server.port in config.yaml for the background hub (0 takes a free one)`,
             )
           : error.code === "EADDRNOTAVAIL"
             ? new AppError("usage", `${options.host} is not an address of this machine: pick another --host`)

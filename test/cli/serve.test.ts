@@ -113,6 +113,22 @@ describe("serve", () => {
     );
   });
 
+  it("names --port and server.port when its port is taken, since `hub start` and launches take no --port", async (t) => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    t.after(() => taken.close());
+    const address = taken.address();
+    assert.ok(address !== null && typeof address === "object");
+    const result = await runCli(["serve", "--port", String(address.port)], {
+      env: homeEnv(temporaryHome(t)),
+    });
+    assert.notEqual(result.code, 0);
+    assert.equal(
+      result.stderr,
+      `ai-orchestrator: port ${address.port} on 127.0.0.1 is already in use: pick another with --port, or server.port in config.yaml for the background hub (0 takes a free one)\n`,
+    );
+  });
+
   it("rejects a port that is not a port", async (t) => {
     const result = await runCli(["serve", "--port", "70000"], { env: homeEnv(temporaryHome(t)) });
     assert.equal(result.code, 2);
