@@ -67,6 +67,8 @@ export interface HubKeysOptions {
   touchIntervalMs?: number;
 }
 
+// The largest rate both stores hold (a PostgreSQL integer); a larger one would be no limit anyway.
+const MAX_RPM = 2_147_483_647;
 const NAME_SHAPE = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$/;
 
 interface CacheEntry {
@@ -136,8 +138,11 @@ export class HubKeys {
         `key name "${input.name}" is not valid; use 1–64 letters, digits, '.', '_', ':', '@' or '-', starting with a letter or digit`,
       );
     }
-    if (input.rpm !== undefined && !(Number.isInteger(input.rpm) && input.rpm > 0)) {
-      throw new AppError("usage", `requests per minute must be a whole number above 0, not ${input.rpm}`);
+    if (input.rpm !== undefined && !(Number.isInteger(input.rpm) && input.rpm > 0 && input.rpm <= MAX_RPM)) {
+      throw new AppError(
+        "usage",
+        `requests per minute must be a whole number from 1 to ${MAX_RPM}, not ${input.rpm}`,
+      );
     }
     const material = mintKey();
     const now = this.#now();

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { type ConfigCheck, type ConfigProblem, checkConfig, formatProblem } from "../config/load.ts";
 import type { Paths } from "../config/paths.ts";
 import { configSchema } from "../config/schema/index.ts";
-import { missingBreakerRedis } from "../config/shared-state.ts";
+import { missingBreakerRedis, redisUrl } from "../config/shared-state.ts";
 import { AppError } from "../errors.ts";
 import { redactValue } from "../observability/logger.ts";
 import { modeProblems } from "./config-references.ts";
@@ -73,6 +73,13 @@ export function registerConfigCommands(program: Command): void {
 export function checkConfigHere(paths: Paths): { check: ConfigCheck; problems: ConfigProblem[] } {
   const check = checkConfig(paths.configFile, { mustExist: paths.configNamed, references: modeProblems });
   if (!check.ok) return { check, problems: check.problems };
+  try {
+    // Refuses an AI_ORCHESTRATOR_REDIS_URL that is no Redis URL, as the hub would at start.
+    redisUrl(check.loaded.config);
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    return { check, problems: [{ path: "", message: error.message }] };
+  }
   const noRedis = missingBreakerRedis(check.loaded.config);
   return { check, problems: noRedis === undefined ? [] : [{ path: "resilience.store", message: noRedis }] };
 }

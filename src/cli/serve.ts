@@ -12,6 +12,7 @@ import {
   HANDED_ALL,
   HANDED_CLIENT,
   HANDED_SOCKET,
+  recordServingHub,
   SOCKET_FROM_PARENT_ENV,
 } from "../hub/local-hub.ts";
 import { createLogger } from "../observability/logger.ts";
@@ -76,6 +77,7 @@ export function registerServeCommand(program: Command): void {
       const signalled = untilSignalled();
       logger.info({ url: listening.url }, "hub listening");
       print(`listening on ${listening.url}`);
+      const unrecord = recordServingHub(context.paths, listening.url);
       // Recovery of interrupted uploads runs once now, then the copies are verified on an interval.
       const maintenance =
         hub.files === undefined
@@ -91,6 +93,7 @@ export function registerServeCommand(program: Command): void {
         logger.warn({ interrupted }, "drain deadline passed: connections closed mid-answer");
       await maintenance?.stop();
       await hub.close();
+      unrecord();
       logger.info("hub stopped");
     });
 }

@@ -27,8 +27,13 @@ export function registerStatusCommand(program: Command): void {
       const live = hub === undefined ? [] : await liveHubSessions(config, context.paths, hub.url);
       if (!options.json && hub !== undefined) printHubSessions(hub, live);
       const version = await engineVersion(engine(config.docker.cli));
-      if (!version.ok) throw new AppError("unavailable", `no sessions to list: ${version.reason}`);
-      const sessions = await dockerRuntime({ config: config.docker, paths: context.paths }).sessions.list();
+      // Without an engine the hub's part is still shown (in JSON too), then the containers' problem.
+      const unlisted = version.ok
+        ? undefined
+        : new AppError("unavailable", `no sandbox containers to list: ${version.reason}`);
+      const sessions = version.ok
+        ? await dockerRuntime({ config: config.docker, paths: context.paths }).sessions.list()
+        : [];
       const now = Date.now();
       if (options.json) {
         printJson({
@@ -40,8 +45,10 @@ export function registerStatusCommand(program: Command): void {
             uptimeSeconds: session.startedAt ? Math.round((now - session.startedAt.getTime()) / 1000) : null,
           })),
         });
+        if (unlisted) throw unlisted;
         return;
       }
+      if (unlisted) throw unlisted;
       if (sessions.length === 0) {
         print("no sandbox containers");
         return;

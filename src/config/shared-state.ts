@@ -3,6 +3,7 @@
 // these URLs as messages and logs may show them.
 import { AppError } from "../errors.ts";
 import type { Paths } from "./paths.ts";
+import { redisUrl as redisUrlSchema } from "./schema/common.ts";
 import type { Config } from "./schema/index.ts";
 import { storeUrlProblem } from "./schema/references.ts";
 
@@ -25,12 +26,25 @@ export function storeUrl(
   return config.store.url || paths.databaseFile;
 }
 
-/** The Redis replicas share, if any: the override, then `redis.url`, then `resilience.redisUrl`. */
+/**
+ * The Redis replicas share, if any: the override, then `redis.url`, then `resilience.redisUrl`. The
+ * override is checked here, as the two settings are by the schema, and refused naming the variable.
+ */
 export function redisUrl(
   config: Pick<Config, "redis" | "resilience">,
   env: NodeJS.ProcessEnv = process.env,
 ): string | undefined {
-  return env.AI_ORCHESTRATOR_REDIS_URL || config.redis.url || config.resilience.redisUrl;
+  const override = env.AI_ORCHESTRATOR_REDIS_URL;
+  if (override) {
+    const checked = redisUrlSchema.safeParse(override);
+    if (!checked.success)
+      throw new AppError(
+        "config",
+        `AI_ORCHESTRATOR_REDIS_URL=${redactUrl(override)} ${checked.error.issues[0]?.message ?? "is not a Redis URL"}`,
+      );
+    return override;
+  }
+  return config.redis.url || config.resilience.redisUrl;
 }
 
 /** Why `resilience.store: redis` cannot run, if it cannot: no Redis named anywhere. */

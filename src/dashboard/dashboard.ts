@@ -11,6 +11,7 @@ import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import { streamSSE } from "hono/streaming";
 import type { AuditEvent, ChainVerdict } from "../audit/audit-trail.ts";
+import { checkProviderIds } from "../auth/provider-access.ts";
 import { grants } from "../auth/scopes.ts";
 import type { Config } from "../config/schema/index.ts";
 import { AppError } from "../errors.ts";
@@ -346,6 +347,8 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       return rerender({ problem: "Requests per minute must be a whole number above 0, or empty." }, 400);
     }
     try {
+      // As `keys create` and POST /admin/keys: a mistyped provider would make a key that reaches none.
+      checkProviderIds(chosenProviders, providers, "providers");
       const created = await keys.create(
         {
           name,

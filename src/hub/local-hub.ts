@@ -129,6 +129,31 @@ export async function ensureHub(options: StartOptions): Promise<{ hub: LocalHub;
   );
 }
 
+/**
+ * Records a `serve` started by hand as the home's hub, unless a live one is recorded already (an
+ * activated hub finds its own pid there): `--via-hub` launches, `hub status` and `hub stop` then use
+ * it instead of starting a second one on its port. Returns what undoes it at exit. Best effort: a
+ * home the hub cannot write (a read-only volume) leaves the hub serving, unrecorded.
+ */
+export function recordServingHub(
+  paths: Paths,
+  url: string,
+  env: NodeJS.ProcessEnv = process.env,
+): () => void {
+  const files = localHubFiles(paths);
+  if (recordedHub(paths) !== undefined) return () => {};
+  const hub = hubState({ paths, env }, process.pid, url);
+  try {
+    mkdirSync(paths.runDir, { recursive: true, mode: 0o700 });
+    writeFileSync(files.state, `${JSON.stringify(hub)}\n`, { mode: 0o600 });
+  } catch {
+    return () => {};
+  }
+  return () => {
+    if (readState(files.state)?.pid === process.pid) rmSync(files.state, { force: true });
+  };
+}
+
 /** Stops the home's hub (SIGTERM, then waits for it to exit); returns it, or undefined if none ran. */
 export async function stopHub(paths: Paths, timeoutMs = 15_000): Promise<LocalHub | undefined> {
   const files = localHubFiles(paths);

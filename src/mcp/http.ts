@@ -51,7 +51,10 @@ export function createMcpHttpEndpoint(factory: McpServerFactory, options: McpHtt
     async fetch(request) {
       const origin = request.headers.get("origin");
       if (origin !== null && !originAllowed(origin, options.allowedOrigins ?? [])) {
-        return rpcError(403, `origin ${origin} may not use this MCP endpoint; add it to the allowed origins`);
+        return rpcError(
+          403,
+          `origin ${origin} may not use this MCP endpoint; add it to mcp.allowedOrigins in the hub's config.yaml`,
+        );
       }
       let caller: McpCaller;
       try {

@@ -59,11 +59,16 @@ function redactFields(record: object, depth: number): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(record).map(([key, item]) => [
       key,
-      SECRET_FIELD.test(key) && !SECRET_NAME_FIELDS.has(key) && item !== undefined && item !== null
+      SECRET_FIELD.test(key) && !SECRET_NAME_FIELDS.has(key) && isSecretShaped(item)
         ? "[redacted]"
         : redactValue(item, depth + 1),
     ]),
   );
+}
+
+/** Secrets are text (or hold it): a number or a flag under such a name is a setting, like a token's lifetime. */
+function isSecretShaped(item: unknown): boolean {
+  return item !== undefined && item !== null && typeof item !== "number" && typeof item !== "boolean";
 }
 
 function errorFields(error: Error, depth: number): Record<string, unknown> {

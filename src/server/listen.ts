@@ -51,12 +51,7 @@ export async function listen(app: Hono<ServerEnv>, options: ListenOptions): Prom
     });
     void listener(request, response);
   };
-  const server = options.tls
-    ? createHttpsServer(
-        { cert: readTlsFile(options.tls.cert, "cert"), key: readTlsFile(options.tls.key, "key") },
-        handle,
-      )
-    : createHttpServer(handle);
+  const server = options.tls ? createTlsServer(options.tls, handle) : createHttpServer(handle);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
@@ -64,11 +59,16 @@ export async function listen(app: Hono<ServerEnv>, options: ListenOptions): Prom
         error.code === "EADDRINUSE"
           ? new AppError(
               "unavailable",
-              `port ${options.port} on ${options.host} is already in use: pick another with --port (0 takes a free one)`,
+              `port ${options.port} on ${options.host} is already in use: pick another with --port, or server.port in config.yaml for the background hub (0 takes a free one)`,
             )
           : error.code === "EADDRNOTAVAIL"
             ? new AppError("usage", `${options.host} is not an address of this machine: pick another --host`)
-            : error,
+            : error.code === "ENOTFOUND" || error.code === "EAI_AGAIN"
+              ? new AppError(
+                  "usage",
+                  `${options.host} does not resolve to an address (${error.code}): pick another --host (or server.host), e.g. 127.0.0.1`,
+                )
+              : error,
       );
     };
     server.once("error", onError);
@@ -105,6 +105,25 @@ export async function listen(app: Hono<ServerEnv>, options: ListenOptions): Prom
       return { interrupted };
     },
   };
+}
+
+function createTlsServer(
+  tls: NonNullable<ServerConfig["tls"]>,
+  handle: (request: IncomingMessage, response: ServerResponse) => void,
+): Server {
+  const cert = readTlsFile(tls.cert, "cert");
+  const key = readTlsFile(tls.key, "key");
+  try {
+    return createHttpsServer({ cert, key }, handle);
+  } catch (error) {
+    // Files that read but are no PEM certificate and key of one pair (swapped, DER, mismatched).
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new AppError(
+      "config",
+      `server.tls: ${tls.cert} and ${tls.key} are not a usable certificate and key (${reason}); name a PEM certificate in server.tls.cert and its private key in server.tls.key`,
+      { cause: error },
+    );
+  }
 }
 
 function readTlsFile(path: string, which: string): string {

@@ -42,9 +42,21 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
     migrate(database, options.migrations ?? MIGRATIONS);
   } catch (error) {
     database.close();
+    if (isNotADatabase(error))
+      throw new AppError(
+        "unavailable",
+        `cannot open the store ${file}: ${describe(error)}; make store.url (or AI_ORCHESTRATOR_STORE_URL) name the hub's database, or move the file away to start a new one`,
+        { cause: error },
+      );
     throw error;
   }
   return database;
+}
+
+// SQLITE_NOTADB (26) and SQLITE_CORRUPT (11): a store URL naming some other file, or a damaged one.
+function isNotADatabase(error: unknown): boolean {
+  const code = primaryCode(error);
+  return code === 26 || code === 11;
 }
 
 // Switching a new file to WAL needs an exclusive lock, and SQLite reports "database is locked" at once,
@@ -64,8 +76,14 @@ function enableWal(database: DatabaseSync, busyTimeoutMs: number): void {
 
 function isBusy(error: unknown): boolean {
   // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with or without an extended code.
+  const code = primaryCode(error);
+  return code === 5 || code === 6;
+}
+
+/** A node:sqlite error's primary result code (the low byte of its extended code), if it has one. */
+function primaryCode(error: unknown): number | undefined {
   const code = typeof error === "object" && error !== null && "errcode" in error ? error.errcode : undefined;
-  return typeof code === "number" && ((code & 0xff) === 5 || (code & 0xff) === 6);
+  return typeof code === "number" ? code & 0xff : undefined;
 }
 
 export interface AppliedMigration {

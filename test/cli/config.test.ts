@@ -185,3 +185,30 @@ test("config show redacts secret-looking values and keeps variable names", async
   assert.doesNotMatch(result.stdout, /hunter2/);
   assert.match(result.stdout, /KIMI_CODE_API_KEY/);
 });
+
+test("config show prints the session tokens' lifetimes: settings named after tokens, not tokens", async (t) => {
+  const home = temporaryHome(t);
+  writeFileSync(join(home, "config.yaml"), "sessionTokenTtlSeconds: 300\n");
+  const result = await runCli(["config", "show", "--json"], {
+    env: { ...process.env, AI_ORCHESTRATOR_HOME: home },
+  });
+  assert.equal(result.code, 0, result.stderr);
+  const shown = JSON.parse(result.stdout);
+  assert.equal(shown.sessionTokenTtlSeconds, 300);
+  assert.equal(shown.persistentSessionTokenTtlSeconds, 43200);
+});
+
+test("config check and doctor refuse an AI_ORCHESTRATOR_REDIS_URL that is no Redis URL, naming the variable", async (t) => {
+  const home = temporaryHome(t);
+  const env = {
+    ...process.env,
+    AI_ORCHESTRATOR_HOME: home,
+    AI_ORCHESTRATOR_REDIS_URL: "redis.internal:6379",
+  };
+  const line = "AI_ORCHESTRATOR_REDIS_URL=redis.internal:6379 must be a redis:// or rediss:// URL";
+  const check = await runCli(["config", "check"], { env });
+  assert.equal(check.code, 2);
+  assert.ok(check.stderr.includes(line), check.stderr);
+  const doctor = await runCli(["doctor"], { env });
+  assert.match(doctor.stdout, /^\s+FAIL\s+config: .*AI_ORCHESTRATOR_REDIS_URL=redis\.internal:6379 must be/m);
+});

@@ -125,6 +125,11 @@ test("mistakes get one line naming the problem and the fix, and a non-zero exit"
     ],
     [["keys", "create", "--name", "x", "--expires", "soon"], 2, /--expires "soon" is not a duration.*30d/],
     [["keys", "create", "--name", "x", "--rpm", "-3"], 2, /--rpm "-3" is not a whole number/],
+    [
+      ["keys", "create", "--name", "x", "--rpm", "99999999999999999999"],
+      2,
+      /requests per minute must be a whole number from 1 to 2147483647, not 100000000000000000000/,
+    ],
     [["keys", "create", "--name", "bad name"], 2, /key name "bad name" is not valid/],
     [
       ["keys", "create", "--name", "x", "--providers", "zai,nope"],

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -52,6 +52,30 @@ describe("serve", () => {
     assert.ok(logs.includes("hub stopped"), stderr);
   });
 
+  it("started by hand, is the home's hub: `hub start` and `--via-hub` use it rather than start one on its port", async (t) => {
+    const home = temporaryHome(t);
+    const env = homeEnv(home);
+    const child = spawn(process.execPath, [BIN, "serve", "--port", "0"], {
+      env,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    t.after(() => child.kill("SIGKILL"));
+    const first = String((await once(createInterface({ input: child.stdout }), "line"))[0]);
+    const url = first.replace(/^listening on /, "");
+    const status = await runCli(["hub", "status"], { env });
+    assert.equal(status.code, 0, status.stderr);
+    assert.equal(status.stdout.trim(), `hub running at ${url} (pid ${child.pid})`);
+    const start = await runCli(["hub", "start"], { env });
+    assert.equal(start.code, 0, start.stderr);
+    assert.equal(start.stdout.trim(), `hub already running at ${url} (pid ${child.pid})`);
+
+    child.kill("SIGTERM");
+    assert.deepEqual(await once(child, "exit"), [0, null]);
+    const after = await runCli(["hub", "status"], { env });
+    assert.equal(after.code, 3);
+    assert.equal(existsSync(join(home, "run", "hub.json")), false, "the record goes with the hub");
+  });
+
   it("refuses a non-loopback address while no hub key exists, with the fix in one line", async (t) => {
     const result = await runCli(["serve", "--host", "0.0.0.0", "--port", "0"], {
       env: homeEnv(temporaryHome(t)),
@@ -62,6 +86,46 @@ describe("serve", () => {
     assert.match(
       result.stderr,
       /refusing to listen on 0\.0\.0\.0 with no hub keys.*ai-orchestrator keys create --name NAME/,
+    );
+  });
+
+  it("refuses a --host that does not resolve in one line naming it, not as an internal error", async (t) => {
+    const env = homeEnv(temporaryHome(t));
+    assert.equal((await runCli(["keys", "create", "--name", "remote"], { env })).code, 0);
+    const result = await runCli(["serve", "--host", "no-such-host.invalid", "--port", "0"], { env });
+    assert.equal(result.code, 2, result.stderr);
+    assert.equal(result.stdout, "");
+    assert.match(
+      result.stderr,
+      /^ai-orchestrator: no-such-host\.invalid does not resolve to an address \((ENOTFOUND|EAI_AGAIN)\): pick another --host/m,
+    );
+    assert.doesNotMatch(result.stderr, /internal error|\n\s+at /);
+  });
+
+  it("refuses an AI_ORCHESTRATOR_REDIS_URL that is not a Redis URL in one line naming the variable", async (t) => {
+    const result = await runCli(["serve", "--port", "0"], {
+      env: homeEnv(temporaryHome(t), { AI_ORCHESTRATOR_REDIS_URL: "cache.internal:6379" }),
+    });
+    assert.equal(result.code, 2, result.stderr);
+    assert.equal(
+      result.stderr,
+      "ai-orchestrator: AI_ORCHESTRATOR_REDIS_URL=cache.internal:6379 must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379\n",
+    );
+  });
+
+  it("names --port and server.port when its port is taken, since `hub start` and launches take no --port", async (t) => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    t.after(() => taken.close());
+    const address = taken.address();
+    assert.ok(address !== null && typeof address === "object");
+    const result = await runCli(["serve", "--port", String(address.port)], {
+      env: homeEnv(temporaryHome(t)),
+    });
+    assert.notEqual(result.code, 0);
+    assert.equal(
+      result.stderr,
+      `ai-orchestrator: port ${address.port} on 127.0.0.1 is already in use: pick another with --port, or server.port in config.yaml for the background hub (0 takes a free one)\n`,
     );
   });
 

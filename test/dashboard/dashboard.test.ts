@@ -162,6 +162,18 @@ describe("dashboard sessions", () => {
     );
   });
 
+  it("refuses a key for a provider that is not configured, as `keys create` does, and creates none", async () => {
+    const { cookie, csrf } = await signIn(await createKey("providers-admin", ["admin"]));
+    const refused = await post(
+      "/ui/keys",
+      { csrf, name: "typo-provider", scopes: "chat", providers: "nope", expires: "never" },
+      { cookie },
+    );
+    assert.equal(refused.status, 400);
+    assert.match(await refused.text(), /providers: unknown provider &quot;nope&quot;; known providers: /);
+    assert.ok(!(await world.keys.list()).some((key) => key.name === "typo-provider"));
+  });
+
   it("ends the session on sign-out, and when its key is revoked", async () => {
     const key = await createKey("leaver", ["admin"]);
     const first = await signIn(key);

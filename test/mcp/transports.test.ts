@@ -155,7 +155,7 @@ test("HTTP: no key is 401 with WWW-Authenticate; a key without the mcp scope 403
   assert.equal(rebinding.status, 403);
   assert.match(
     ((await rebinding.json()) as { error: { message: string } }).error.message,
-    /origin http:\/\/evil\.example/,
+    /origin http:\/\/evil\.example may not use this MCP endpoint; add it to mcp\.allowedOrigins in the hub's config\.yaml/,
   );
 
   const local = await post({ authorization: `Bearer ${served.http.key}`, origin: "http://localhost:3000" });

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { Agent, request } from "undici";
+import { AppError } from "../../src/errors.ts";
 import { listen } from "../../src/server/listen.ts";
 import { simulatorConfig, startTestHub } from "../support/hub.ts";
 import { requireService } from "../support/services.ts";
@@ -63,6 +64,17 @@ describe("tls", () => {
         tls: { cert: join(directory, "missing.crt"), key },
       }),
       /server\.tls\.cert: .*missing\.crt cannot be read \(ENOENT\)/,
+    );
+    // Swapped files read fine but are no certificate: a config error naming both, not a stack.
+    await assert.rejects(
+      listen(hub.server.app, { host: "127.0.0.1", port: 0, tls: { cert: key, key: cert } }),
+      (error: unknown) =>
+        error instanceof AppError &&
+        error.kind === "config" &&
+        error.message.startsWith(`server.tls: ${key} and ${cert} are not a usable certificate and key (`) &&
+        error.message.endsWith(
+          "name a PEM certificate in server.tls.cert and its private key in server.tls.key",
+        ),
     );
   });
 });

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { statSync } from "node:fs";
+import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { test } from "node:test";
@@ -88,6 +88,21 @@ test("a database written by a newer version is refused with the fix", (t) => {
   assert.throws(
     () => openDatabase(file, { migrations: [notes] }),
     /newer ai-orchestrator \(schema version 2, this one knows up to 1\); upgrade/,
+  );
+});
+
+test("a file that is not a database is refused in one line naming it and the fix, not as an internal error", (t) => {
+  const file = join(temporaryHome(t), "notes.pdf");
+  writeFileSync(
+    file,
+    "%PDF-1.4 not a database, but long enough for SQLite to read a header from it\n".repeat(4),
+  );
+  assert.throws(
+    () => openDatabase(file),
+    (error: unknown) =>
+      error instanceof AppError &&
+      error.kind === "unavailable" &&
+      error.message.startsWith(`cannot open the store ${file}: file is not a database; make store.url`),
   );
 });
 
