@@ -252,8 +252,7 @@ function activateHub(
     }
   });
   child.once("exit", (code, signal) => {
-    const last = output.read().trim().split("\n").at(-1) ?? "";
-    settle(last || `code ${code ?? signal}`);
+    settle(lastWords(output.read()) || `code ${code ?? signal}`);
   });
   child.unref();
   child.channel?.unref();
@@ -282,10 +281,9 @@ async function spawnHub(options: StartOptions, files: LocalHubFiles, deadline: n
         return hub;
       }
       if (exited !== undefined) {
-        const last = text.trim().split("\n").at(-1) ?? "";
         throw new AppError(
           "unavailable",
-          `the hub exited at start (${last || `code ${exited}`}); see ${files.log}`,
+          `the hub exited at start (${lastWords(text) || `code ${exited}`}); see ${files.log}`,
         );
       }
       await wake.within(POLL_MS);
@@ -295,6 +293,11 @@ async function spawnHub(options: StartOptions, files: LocalHubFiles, deadline: n
   } finally {
     watcher?.close();
   }
+}
+
+/** The hub's last line in its log (at start, its one error line), without the program's name before it. */
+function lastWords(log: string): string {
+  return (log.trim().split("\n").at(-1) ?? "").replace(/^ai-orchestrator: /, "");
 }
 
 function hubState(options: StartOptions, pid: number, url: string): LocalHub {

@@ -628,7 +628,7 @@ test("an auto-started hub that fails at start: one line naming the cause, and a 
   assert.equal(lines.length, 1);
   assert.match(
     lines[0] ?? "",
-    /^the hub exited at start \(ai-orchestrator: cannot open the database .*orchestrator\.db.*\); see .*hub\.log$/,
+    /^the hub exited at start \(cannot open the database .*orchestrator\.db.*\); see .*hub\.log$/,
   );
   assert.equal(existsSync(localHubFiles(paths).state), false, "no hub is recorded");
   assert.deepEqual(serveProcesses(paths.home), []);
