@@ -73,6 +73,7 @@ export function registerServeCommand(program: Command): void {
         await hub.close();
         throw error;
       }
+      warnIfInClear(hub, host);
       // Listened for before `listening on` is printed: a signal sent as soon as it is read drains too.
       const signalled = untilSignalled();
       logger.info({ url: listening.url }, "hub listening");
@@ -159,11 +160,14 @@ async function refuseUnsafeBind(hub: Hub, host: string): Promise<void> {
       `refusing to listen on ${host} with no hub keys: create one first with \`ai-orchestrator keys create --name NAME\`, or listen on 127.0.0.1`,
     );
   }
-  if (hub.config.server.tls === undefined) {
-    process.stderr.write(
-      `ai-orchestrator: warning: listening on ${host} without TLS, so keys and prompts cross the network in clear: set server.tls (cert, key) or put a TLS reverse proxy in front\n`,
-    );
-  }
+}
+
+/** Said once the hub listens (a bind that fails says only why): a public address without TLS. */
+function warnIfInClear(hub: Hub, host: string): void {
+  if (isLoopback(host) || hub.config.server.tls !== undefined) return;
+  process.stderr.write(
+    `ai-orchestrator: warning: listening on ${host} without TLS, so keys and prompts cross the network in clear: set server.tls (cert, key) or put a TLS reverse proxy in front\n`,
+  );
 }
 
 function parsePort(value: string): number {

@@ -129,6 +129,38 @@ describe("serve", () => {
     );
   });
 
+  it("warns of a public address without TLS once it listens there, and not when the address cannot be had", async (t) => {
+    const env = homeEnv(temporaryHome(t));
+    assert.equal((await runCli(["keys", "create", "--name", "remote"], { env })).code, 0);
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "0.0.0.0", resolve));
+    const address = taken.address();
+    assert.ok(address !== null && typeof address === "object");
+    const refused = await runCli(["serve", "--host", "0.0.0.0", "--port", String(address.port)], { env });
+    taken.close();
+    assert.notEqual(refused.code, 0);
+    assert.equal(refused.stderr.trim().split("\n").length, 1, refused.stderr);
+    assert.match(refused.stderr, /already in use/);
+
+    const child = spawn(process.execPath, [BIN, "serve", "--host", "0.0.0.0", "--port", "0"], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    t.after(() => child.kill("SIGKILL"));
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk;
+    });
+    const first = String((await once(createInterface({ input: child.stdout }), "line"))[0]);
+    assert.match(first, /^listening on http:\/\/0\.0\.0\.0:\d+$/);
+    child.kill("SIGTERM");
+    assert.deepEqual(await once(child, "exit"), [0, null]);
+    const said = stderr.split("\n").filter((line) => line.startsWith("ai-orchestrator:"));
+    assert.deepEqual(said, [
+      "ai-orchestrator: warning: listening on 0.0.0.0 without TLS, so keys and prompts cross the network in clear: set server.tls (cert, key) or put a TLS reverse proxy in front",
+    ]);
+  });
+
   it("rejects a port that is not a port", async (t) => {
     const result = await runCli(["serve", "--port", "70000"], { env: homeEnv(temporaryHome(t)) });
     assert.equal(result.code, 2);
