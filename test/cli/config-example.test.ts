@@ -23,9 +23,15 @@ test("config.example.yaml sets every key of the schema, custom providers and mod
   const missing = uncoveredKeys(schema, example, "");
   assert.deepEqual(missing, [], `keys of the schema missing from config.example.yaml: ${missing.join(", ")}`);
 
-  const providers = (example as { providers: Record<string, { extends?: string }> }).providers;
+  const providers = (example as { providers: Record<string, { extends?: string; baseUrl?: string }> })
+    .providers;
   assert.equal(providers["zai-cn"]?.extends, "zai", "GLM on the China endpoint, as a custom provider");
   assert.equal(providers["kimi-coding"]?.extends, "moonshot", "Kimi For Coding, with its own key");
+  assert.equal(
+    providers["kimi-coding"]?.baseUrl,
+    "https://api.kimi.com/coding/v1",
+    "its own OpenAI-style API, which its key opens: not the Moonshot platform's",
+  );
 });
 
 test("config.schema.json is what `config schema` prints (regenerate with `npm run schema`)", async () => {
