@@ -32,9 +32,10 @@ export function baseProgram(): Command {
       .exitOverride()
       .configureOutput({
         writeErr: (text) => process.stderr.write(text),
-        outputError: (text, write) => write(`ai-orchestrator: ${text.replace(/^error: /, "")}`),
+        // One line: the mistake, then where the usage is (commander's own hint would be a second line).
+        outputError: (text, write) =>
+          write(`ai-orchestrator: ${text.replace(/^error: /, "").trimEnd()} (add --help for usage)\n`),
       })
-      .showHelpAfterError("(add --help for usage)")
   );
 }
 
