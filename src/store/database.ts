@@ -42,21 +42,23 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
     migrate(database, options.migrations ?? MIGRATIONS);
   } catch (error) {
     database.close();
-    if (isNotADatabase(error))
-      throw new AppError(
-        "unavailable",
-        `cannot open the store ${file}: ${describe(error)}; make store.url (or AI_ORCHESTRATOR_STORE_URL) name the hub's database, or move the file away to start a new one`,
-        { cause: error },
-      );
-    throw error;
+    throw notADatabase(file, error) ?? error;
   }
   return database;
 }
 
-// SQLITE_NOTADB (26) and SQLITE_CORRUPT (11): a store URL naming some other file, or a damaged one.
-function isNotADatabase(error: unknown): boolean {
+/**
+ * The one line for a store file SQLite cannot read as a database — SQLITE_NOTADB (26) or SQLITE_CORRUPT
+ * (11): a store URL naming some other file, or a damaged one — when that is what `error` is.
+ */
+export function notADatabase(file: string, error: unknown): AppError | undefined {
   const code = primaryCode(error);
-  return code === 26 || code === 11;
+  if (code !== 26 && code !== 11) return undefined;
+  return new AppError(
+    "unavailable",
+    `cannot open the store ${file}: ${describe(error)}; make store.url (or AI_ORCHESTRATOR_STORE_URL) name the hub's database, or move the file away to start a new one`,
+    { cause: error },
+  );
 }
 
 // Switching a new file to WAL needs an exclusive lock, and SQLite reports "database is locked" at once,

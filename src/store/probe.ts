@@ -5,6 +5,7 @@ import { statSync } from "node:fs";
 import { DatabaseSync } from "node:sqlite";
 import { AppError } from "../errors.ts";
 import type { Logger } from "../observability/logger.ts";
+import { notADatabase } from "./database.ts";
 import { isPostgresUrl } from "./store.ts";
 
 /** `answers`: the store opened and answered; `not created`: no SQLite file yet. */
@@ -44,7 +45,7 @@ function probeSqlite(file: string): StoreProbe {
     database.prepare("SELECT count(*) FROM sqlite_schema").get();
     return "answers";
   } catch (error) {
-    throw cannotOpen(file, error);
+    throw notADatabase(file, error) ?? cannotOpen(file, error);
   } finally {
     database?.close();
   }

@@ -202,7 +202,7 @@ test("doctor's store line opens the SQLite file read-only: not created yet (and 
   assert.equal(broken.code, 1);
   assert.ok(
     failLines(broken.stdout).some((line) =>
-      /store: cannot open the store .*notes\.db: file is not a database; check its permissions, or move it away to start a new one$/.test(
+      /store: cannot open the store .*notes\.db: file is not a database; make store\.url \(or AI_ORCHESTRATOR_STORE_URL\) name the hub's database, or move the file away to start a new one$/.test(
         line,
       ),
     ),
