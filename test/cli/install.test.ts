@@ -11,6 +11,7 @@ import { after, before, type TestContext, test } from "node:test";
 import { stringify } from "yaml";
 import { type Simulators, startSimulators } from "../../src/simulators/index.ts";
 import { runProgram } from "../support/cli.ts";
+import { removeScratch } from "../support/scratch.ts";
 import { requireService } from "../support/services.ts";
 import { homeEnv } from "./home-env.ts";
 
@@ -36,7 +37,7 @@ before(async () => {
 
 after(async () => {
   await simulators.close();
-  rmSync(scratch, { recursive: true, force: true });
+  removeScratch(scratch);
 });
 
 interface Installed {

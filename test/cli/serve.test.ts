@@ -62,6 +62,7 @@ describe("serve", () => {
     t.after(() => child.kill("SIGKILL"));
     const first = String((await once(createInterface({ input: child.stdout }), "line"))[0]);
     const url = first.replace(/^listening on /, "");
+    assert.ok(existsSync(join(home, "run", "hub.json")), "recorded before `listening on` is printed");
     const status = await runCli(["hub", "status"], { env });
     assert.equal(status.code, 0, status.stderr);
     assert.equal(status.stdout.trim(), `hub running at ${url} (pid ${child.pid})`);

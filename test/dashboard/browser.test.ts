@@ -3,13 +3,14 @@
 // revoked, a cross-site form refused, sign-out. Each page is photographed on the way (into
 // docs/images/ when AIO_DASHBOARD_SCREENSHOTS=docs, else into a temporary folder).
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { Locator, Page } from "playwright-core";
+import { removeScratch } from "../support/scratch.ts";
 import { requireService } from "../support/services.ts";
 import { type Browser, chromiumUnavailable, launchChromium } from "./chromium.ts";
 import { type DashboardWorld, startDashboardWorld } from "./support.ts";
@@ -58,7 +59,7 @@ describe("the dashboard in Chromium", () => {
   after(async () => {
     await browser?.close();
     await world?.close();
-    if (!toDocs) rmSync(shots, { recursive: true, force: true });
+    if (!toDocs) removeScratch(shots);
   });
 
   it("sends a /ui page without a session to sign-in, and back to it after signing in by keyboard", async (t) => {
@@ -201,7 +202,7 @@ describe("the dashboard in Chromium", () => {
       providers: ["zai", "moonshot", "google"],
       actor: "cli:test",
     });
-    rmSync(folder, { recursive: true, force: true });
+    removeScratch(folder);
     await page.goto(`${world.origin}/ui/files`);
     assert.match(await text(page.locator("table.files")), /design-notes\.md/);
     await photograph("files");

@@ -1,9 +1,10 @@
 // Debian's Chromium driven by playwright-core, the way CI and a person's machine have it: the system
 // binary (never a downloaded one), headless, no network of its own, a fresh profile each time.
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium } from "playwright-core";
+import { removeScratch } from "../support/scratch.ts";
 
 export const CHROMIUM = "/usr/bin/chromium";
 
@@ -37,7 +38,7 @@ export async function launchChromium(options: { width?: number; height?: number 
     context,
     async close() {
       await context.close();
-      rmSync(profile, { recursive: true, force: true });
+      removeScratch(profile);
     },
   };
 }

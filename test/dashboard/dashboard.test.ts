@@ -2,12 +2,13 @@
 // read-only and admin keys, cross-site and token-less posts refused, sign-out and revocation ending
 // the session, the live feed, and pages that load nothing from elsewhere.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Scope } from "../../src/auth/scopes.ts";
 import { pick } from "../support/hub.ts";
+import { removeScratch } from "../support/scratch.ts";
 import { type DashboardWorld, startDashboardWorld } from "./support.ts";
 
 let world: DashboardWorld;
@@ -215,7 +216,7 @@ describe("dashboard sessions", () => {
       providers: ["zai", "moonshot"],
       actor: "cli:test",
     });
-    rmSync(folder, { recursive: true, force: true });
+    removeScratch(folder);
     const { cookie, csrf } = await signIn(await createKey("librarian", ["admin"]));
     const page = await (await get("/ui/files", cookie)).text();
     assert.match(page, /<th scope="row">notes\.txt<\/th>/);

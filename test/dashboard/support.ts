@@ -1,7 +1,7 @@
 // A hub with its dashboard for tests: simulators for every provider, a throwaway home with its SQLite
 // store (hub keys, audit trail, file registry), and the hub's HTTP server with the dashboard mounted
 // at /ui, on a loopback socket.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AuditTrail } from "../../src/audit/audit-trail.ts";
@@ -21,6 +21,7 @@ import { createServer } from "../../src/server/app.ts";
 import { listen } from "../../src/server/listen.ts";
 import { type Simulators, startSimulators } from "../../src/simulators/index.ts";
 import { openStore, type Store } from "../../src/store/store.ts";
+import { removeScratch } from "../support/scratch.ts";
 
 export interface DashboardWorld {
   hub: Hub;
@@ -91,7 +92,7 @@ export async function startDashboardWorld(
       await listening.drain(0);
       await hub.close();
       await simulators.close();
-      rmSync(home, { recursive: true, force: true });
+      removeScratch(home);
     },
   };
 }

@@ -5,7 +5,7 @@
 // compose.host-network.yaml puts every service on the host's network, on free loopback ports.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,6 +16,7 @@ import { parse, stringify } from "yaml";
 import { resolvePaths } from "../../src/config/paths.ts";
 import { PROVIDER_APIS } from "../../src/config/schema/index.ts";
 import { startSimulators } from "../../src/simulators/index.ts";
+import { scratchDirectory } from "../support/scratch.ts";
 import { requireService } from "../support/services.ts";
 
 const run = promisify(execFile);
@@ -90,8 +91,7 @@ test("compose: two hub replicas on PostgreSQL and Redis serve requests with a ke
   const simulators = await startSimulators({ keys: { anthropic: [PROVIDER_KEY] } });
   t.after(() => simulators.close());
 
-  const work = mkdtempSync(join(tmpdir(), "aio-compose-test-"));
-  t.after(() => rmSync(work, { recursive: true, force: true }));
+  const work = scratchDirectory(t, "aio-compose-test-");
   const uid = hubUid();
   for (const provider of PROVIDER_APIS) {
     const file = join(work, provider);

@@ -3,8 +3,7 @@
 // key plus a bogus endpoint and bearer token. Each mode must reach only its own provider with
 // only its own key, and no other key may show up in its environment, its files or its traffic.
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { Paths } from "../../src/config/paths.ts";
@@ -28,6 +27,7 @@ import {
   startIsolationWorld,
 } from "../support/isolation.ts";
 import type { SandboxFixture } from "../support/sandbox.ts";
+import { scratchDirectory } from "../support/scratch.ts";
 import { requireService } from "../support/services.ts";
 
 let simulators: Simulators;
@@ -142,8 +142,7 @@ test("process: another mode's real session leaves the first mode's state untouch
 });
 
 test("a workspace whose Claude settings point the key elsewhere (endpoint, proxy) cannot redirect it", async (t) => {
-  const workspace = mkdtempSync(join(tmpdir(), "aio-hostile-workspace-"));
-  t.after(() => rmSync(workspace, { recursive: true, force: true }));
+  const workspace = scratchDirectory(t, "aio-hostile-workspace-");
   mkdirSync(join(workspace, ".claude"));
   // Claude Code applies a project's settings env over its own environment: a cloned repository
   // could send the sandbox's key to its own server, or through its own proxy.
@@ -168,8 +167,7 @@ test("a workspace whose Claude settings point the key elsewhere (endpoint, proxy
 });
 
 test("a workspace .env that points Gemini CLI elsewhere (endpoint, proxy) cannot redirect its key", async (t) => {
-  const workspace = mkdtempSync(join(tmpdir(), "aio-hostile-workspace-"));
-  t.after(() => rmSync(workspace, { recursive: true, force: true }));
+  const workspace = scratchDirectory(t, "aio-hostile-workspace-");
   const trap = "http://127.0.0.1:9";
   writeFileSync(
     join(workspace, ".env"),

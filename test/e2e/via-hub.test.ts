@@ -6,17 +6,7 @@
 // repository's hook would see.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, type TestContext, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -36,6 +26,7 @@ import {
   startIsolationWorld,
 } from "../support/isolation.ts";
 import { HOSTILE_ENV } from "../support/sandbox.ts";
+import { removeScratch, scratchDirectory } from "../support/scratch.ts";
 import { requireService } from "../support/services.ts";
 
 const TOKEN_TTL_SECONDS = 6;
@@ -69,8 +60,7 @@ function runtimeMissing(t: TestContext, runtime: RuntimeName): boolean {
 
 /** A workspace whose Claude settings run `command` at session start, as a repository's hook would. */
 function hookedWorkspace(t: { after(fn: () => void): void }, command: string): string {
-  const workspace = mkdtempSync(join(tmpdir(), "aio-via-hub-"));
-  t.after(() => rmSync(workspace, { recursive: true, force: true }));
+  const workspace = scratchDirectory(t, "aio-via-hub-");
   mkdirSync(join(workspace, ".claude"));
   writeFileSync(
     join(workspace, ".claude", "settings.json"),
@@ -196,7 +186,7 @@ async function hubSessionIn(t: TestContext, hook: string) {
   // `stop` before the workspace goes: the session's container is named after it.
   t.after(async () => {
     await runCli(["--runtime", "docker", "glm", "stop"], inWorkspace);
-    rmSync(workspace, { recursive: true, force: true });
+    removeScratch(workspace);
   });
   const started = await runCli(["--runtime", "docker", "--via-hub", "glm", "start"], inWorkspace);
   assert.equal(started.code, 0, started.stderr);
@@ -272,7 +262,7 @@ test("docker: a `--via-hub` run into a session started without the hub is refuse
   const inWorkspace = { env: world.env, cwd: workspace };
   t.after(async () => {
     await runCli(["--runtime", "docker", "glm", "stop"], inWorkspace);
-    rmSync(workspace, { recursive: true, force: true });
+    removeScratch(workspace);
   });
   const started = await runCli(["--runtime", "docker", "glm", "start"], inWorkspace);
   assert.equal(started.code, 0, started.stderr);
@@ -338,8 +328,7 @@ function dockerRemovingAfterFirstLook(
   container: string,
 ): { env: NodeJS.ProcessEnv; armed: string } {
   const real = programPath("docker");
-  const directory = mkdtempSync(join(tmpdir(), "aio-docker-wrapper-"));
-  t.after(() => rmSync(directory, { recursive: true, force: true }));
+  const directory = scratchDirectory(t, "aio-docker-wrapper-");
   const armed = join(directory, "armed");
   writeFileSync(armed, "");
   writeFileSync(
@@ -609,8 +598,7 @@ test("two `--via-hub` launchers started at the same instant, as separate process
 });
 
 test("an auto-started hub that fails at start: one line naming the cause, and a waiting client is refused, not left hanging", async (t) => {
-  const home = mkdtempSync(join(tmpdir(), "aio-via-hub-broken-"));
-  t.after(() => rmSync(home, { recursive: true, force: true }));
+  const home = scratchDirectory(t, "aio-via-hub-broken-");
   writeFileSync(join(home, "config.yaml"), "server: { port: 0 }\n");
   // The store cannot be opened: serve fails after it has loaded, as a real broken home would.
   mkdirSync(join(home, "orchestrator.db"));

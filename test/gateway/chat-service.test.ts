@@ -3,7 +3,7 @@
 // provider takes them (inline, or the file registry's copy, uploaded once and kept), and two hubs in
 // one process counting and tripping apart.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, beforeEach, describe, it, type TestContext } from "node:test";
@@ -18,6 +18,7 @@ import { ProviderError } from "../../src/providers/errors.ts";
 import type { RecordedRequest } from "../../src/simulators/index.ts";
 import { type Simulators, startSimulators } from "../../src/simulators/index.ts";
 import { openStore, type Store } from "../../src/store/store.ts";
+import { removeScratch, scratchDirectory } from "../support/scratch.ts";
 
 let simulators: Simulators;
 let home: string;
@@ -33,7 +34,7 @@ before(async () => {
 after(async () => {
   await Promise.all(hubs.map((hub) => hub.close()));
   await simulators.close();
-  rmSync(home, { recursive: true, force: true });
+  removeScratch(home);
 });
 beforeEach(() => {
   simulators.faults.clear();
@@ -180,8 +181,7 @@ describe("fallback", () => {
 describe("attachments", () => {
   /** A hub with its own store (so its own file registry), closed when the test ends. */
   const filesHub = async (t: TestContext): Promise<Hub> => {
-    const dir = mkdtempSync(join(tmpdir(), "aio-chat-files-"));
-    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const dir = scratchDirectory(t, "aio-chat-files-");
     const logger = createLogger({ level: "silent" });
     const store = await openStore({ paths: resolvePaths({ env: { AI_ORCHESTRATOR_HOME: dir } }), logger });
     return hub({}, store);
@@ -306,8 +306,7 @@ describe("attachments", () => {
   });
 
   it("a file's upload takes no second slot of its provider's bulkhead: one slot is enough for a chat with files", async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), "aio-chat-files-"));
-    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const dir = scratchDirectory(t, "aio-chat-files-");
     const store = await openStore({
       paths: resolvePaths({ env: { AI_ORCHESTRATOR_HOME: dir } }),
       logger: createLogger({ level: "silent" }),

@@ -1,7 +1,7 @@
 // Thread limits over the real SQLite thread store, with a fake clock: age, turns and size each
 // refuse a continuation with the setting's name; and clink's shortening of long output.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -10,6 +10,7 @@ import { shorten } from "../../src/mcp/tools/clink-tool.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import { LOCAL_THREAD_OWNER } from "../../src/store/repositories.ts";
 import { openStore, type Store } from "../../src/store/store.ts";
+import { removeScratch } from "../support/scratch.ts";
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -21,7 +22,7 @@ async function temporaryStore(t: { after(fn: () => Promise<void> | void): void }
   });
   t.after(async () => {
     await store.close();
-    rmSync(directory, { recursive: true, force: true });
+    removeScratch(directory);
   });
   return store;
 }

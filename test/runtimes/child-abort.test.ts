@@ -1,12 +1,12 @@
 // An aborted run without a terminal (a clink timing out, an MCP cancellation) ends the child's whole
 // process group: a grandchild that ignores SIGTERM is killed too, and nothing is left behind.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { runChild } from "../../src/runtimes/child.ts";
+import { scratchDirectory } from "../support/scratch.ts";
 
 function alive(pid: number): boolean {
   try {
@@ -18,8 +18,7 @@ function alive(pid: number): boolean {
 }
 
 test("aborting a piped run kills its whole process group, a SIGTERM-ignoring grandchild included", async (t) => {
-  const directory = mkdtempSync(join(tmpdir(), "aio-abort-"));
-  t.after(() => rmSync(directory, { recursive: true, force: true }));
+  const directory = scratchDirectory(t, "aio-abort-");
   const pidFile = join(directory, "grandchild.pid");
   // The grandchild ignores SIGTERM and outlives its parent unless the group is killed.
   const script = `trap '' TERM; (trap '' TERM; sleep 60) & echo $! > ${pidFile}; wait`;

@@ -3,7 +3,7 @@
 // security flags and limits; secrets survive the trip through a real shell byte for byte.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
@@ -21,6 +21,7 @@ import {
 } from "../../src/runtimes/docker-container.ts";
 import { buildArgs, DOCKER_DIR, PINNED } from "../../src/runtimes/docker-image.ts";
 import { CANARIES, configFrom, HOSTILE_ENV, sandboxFixture, specFor } from "../support/sandbox.ts";
+import { removeScratch } from "../support/scratch.ts";
 
 const USER = { uid: 4321, gid: 4321 };
 
@@ -131,7 +132,7 @@ test("a secret with quotes, spaces, dollars and newlines reaches the shell insid
     assert.equal(result.stdout, value);
     assert.throws(() => secretsText({ "BAD NAME": "x" }), /cannot be passed/);
   } finally {
-    rmSync(directory, { recursive: true, force: true });
+    removeScratch(directory);
   }
 });
 

@@ -2,8 +2,7 @@
 // state: bwrap and docker run it with that folder masked; the process runtime, which cannot hide
 // it, refuses and says why. The "assistant" is a script that looks for the keys.
 import assert from "node:assert/strict";
-import { chmodSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
 import { resolvePaths } from "../../src/config/paths.ts";
@@ -13,6 +12,7 @@ import { homeEnv } from "../cli/home-env.ts";
 import { runCli } from "../support/cli.ts";
 import { assertNoContainersLeft, dockerUnavailable, testDockerConfig } from "../support/docker.ts";
 import { specFor } from "../support/sandbox.ts";
+import { scratchDirectory } from "../support/scratch.ts";
 import { requireService } from "../support/services.ts";
 
 const SECRET = "zai-home-folder-secret-0001";
@@ -27,8 +27,7 @@ interface HomeFolder {
 }
 
 function homeFolder(t: TestContext): HomeFolder {
-  const folder = realpathSync(mkdtempSync(join(tmpdir(), "aio-user-home-")));
-  t.after(() => rmSync(folder, { recursive: true, force: true }));
+  const folder = scratchDirectory(t, "aio-user-home-");
   const home = join(folder, ".ai-orchestrator");
   mkdirSync(join(home, "secrets"), { recursive: true, mode: 0o700 });
   writeFileSync(join(home, "secrets", "zai"), `${SECRET}\n`, { mode: 0o600 });

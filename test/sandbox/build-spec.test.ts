@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { checkConfig } from "../../src/config/load.ts";
 import { resolvePaths } from "../../src/config/paths.ts";
 import { isAppError } from "../../src/errors.ts";
 import { CANARIES, configFrom, HOSTILE_ENV, sandboxFixture, specFor } from "../support/sandbox.ts";
+import { scratchDirectory } from "../support/scratch.ts";
 
 const HOST_ENV = {
   ...HOSTILE_ENV,
@@ -173,8 +173,7 @@ test("a workspace that is the filesystem's root, or lies inside ai-orchestrator'
 
 test("a workspace that holds the home, even through a symlinked path, runs with the home's real path hidden", (t) => {
   const fixture = sandboxFixture(t);
-  const base = realpathSync(mkdtempSync(join(tmpdir(), "aio-links-")));
-  t.after(() => rmSync(base, { recursive: true, force: true }));
+  const base = scratchDirectory(t, "aio-links-");
   // The workspace is a real path; the home is named through links elsewhere, as with a dotfiles repo.
   const project = join(base, "project");
   mkdirSync(join(project, "aio-home"), { recursive: true });

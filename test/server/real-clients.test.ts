@@ -2,9 +2,8 @@
 // streamed, a tool call), Claude Code `-p` on GLM through the hub, and Gemini CLI `-p` through the
 // hub's Gemini endpoint. Only the providers are simulated.
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import type { ServerResponse } from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it, type TestContext } from "node:test";
 import Anthropic from "@anthropic-ai/sdk";
@@ -12,6 +11,7 @@ import OpenAI from "openai";
 import { startSimulators } from "../../src/simulators/index.ts";
 import { runProgram } from "../support/cli.ts";
 import { simulatorConfig, startTestHub } from "../support/hub.ts";
+import { scratchDirectory } from "../support/scratch.ts";
 import { requireService } from "../support/services.ts";
 import { startUpstream } from "../support/upstream.ts";
 
@@ -282,8 +282,7 @@ describe("assistant CLIs through the hub", () => {
     )
       return;
     const { url, key, simulators } = await simulatedHub(t);
-    const home = mkdtempSync(join(tmpdir(), "aio-hub-claude-"));
-    t.after(() => rmSync(home, { recursive: true, force: true }));
+    const home = scratchDirectory(t, "aio-hub-claude-");
     writeFileSync(join(home, ".claude.json"), JSON.stringify({ hasCompletedOnboarding: true }));
     const result = await runProgram(CLAUDE, ["-p", "ping through the hub"], {
       env: {
@@ -328,8 +327,7 @@ describe("assistant CLIs through the hub", () => {
       )
         return;
       const { url, key, simulators } = await simulatedHub(t);
-      const home = mkdtempSync(join(tmpdir(), "aio-hub-gemini-"));
-      t.after(() => rmSync(home, { recursive: true, force: true }));
+      const home = scratchDirectory(t, "aio-hub-gemini-");
       mkdirSync(join(home, ".gemini"));
       writeFileSync(
         join(home, ".gemini", "settings.json"),

@@ -2,14 +2,13 @@
 // config error naming the key, not a stack.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { Agent, request } from "undici";
 import { AppError } from "../../src/errors.ts";
 import { listen } from "../../src/server/listen.ts";
 import { simulatorConfig, startTestHub } from "../support/hub.ts";
+import { scratchDirectory } from "../support/scratch.ts";
 import { requireService } from "../support/services.ts";
 
 function openssl(): string | undefined {
@@ -24,8 +23,7 @@ function openssl(): string | undefined {
 describe("tls", () => {
   it("serves HTTPS with server.tls and names an unreadable file", async (t) => {
     if (!requireService(t, "openssl", openssl())) return;
-    const directory = mkdtempSync(join(tmpdir(), "aio-tls-"));
-    t.after(() => rmSync(directory, { recursive: true, force: true }));
+    const directory = scratchDirectory(t, "aio-tls-");
     const cert = join(directory, "hub.crt");
     const key = join(directory, "hub.key");
     execFileSync(

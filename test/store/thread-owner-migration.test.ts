@@ -1,8 +1,6 @@
 // Upgrading a store written before threads had owners: its threads and their turns survive and
 // belong to the local (stdio) user, and no hub key reaches them. SQLite and PostgreSQL alike.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
 import { createLogger } from "../../src/observability/logger.ts";
@@ -13,6 +11,7 @@ import { migratePostgres, POSTGRES_MIGRATIONS } from "../../src/store/postgres/m
 import { LOCAL_THREAD_OWNER } from "../../src/store/repositories.ts";
 import { openStore } from "../../src/store/store.ts";
 import { postgresSchemaUrl, withRawPostgres } from "../support/postgres.ts";
+import { scratchDirectory } from "../support/scratch.ts";
 
 const logger = createLogger({ level: "silent" });
 const OWNERS_MIGRATION = "thread owners";
@@ -45,8 +44,7 @@ async function assertUpgraded(t: TestContext, url: string): Promise<void> {
 }
 
 test("SQLite: a database from before thread owners keeps its threads, now the local user's", async (t) => {
-  const directory = mkdtempSync(join(tmpdir(), "aio-owners-"));
-  t.after(() => rmSync(directory, { recursive: true, force: true }));
+  const directory = scratchDirectory(t, "aio-owners-");
   const file = join(directory, "orchestrator.db");
   const before = MIGRATIONS.slice(
     0,

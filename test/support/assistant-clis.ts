@@ -1,9 +1,9 @@
 // The real Claude Code and Gemini CLI (devDependencies) for tests that drive them: where they are,
 // a PATH that finds the pinned Node first, and a fresh home prepared so neither asks anything.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
+import { scratchDirectory } from "./scratch.ts";
 import { requireService } from "./services.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -21,8 +21,7 @@ export function requireCli(t: TestContext, cli: "Claude Code" | "Gemini CLI"): b
 
 /** A home removed when the test ends, with Claude Code's onboarding done and Gemini CLI set to an API key. */
 export function freshCliHome(t: TestContext): string {
-  const home = mkdtempSync(join(tmpdir(), "aio-cli-home-"));
-  t.after(() => rmSync(home, { recursive: true, force: true }));
+  const home = scratchDirectory(t, "aio-cli-home-");
   writeFileSync(join(home, ".claude.json"), JSON.stringify({ hasCompletedOnboarding: true }));
   mkdirSync(join(home, ".gemini"));
   writeFileSync(

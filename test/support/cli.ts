@@ -1,8 +1,7 @@
 // Runs the built ai-orchestrator command as a user would, in a throwaway home.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { scratchDirectory } from "./scratch.ts";
 
 export const BIN = join(import.meta.dirname, "..", "..", "bin", "ai-orchestrator.js");
 
@@ -53,7 +52,5 @@ export function runProgram(
 
 /** A fresh AI_ORCHESTRATOR_HOME, removed when the test ends. */
 export function temporaryHome(t: { after(fn: () => void): void }): string {
-  const home = mkdtempSync(join(tmpdir(), "aio-test-"));
-  t.after(() => rmSync(home, { recursive: true, force: true }));
-  return home;
+  return scratchDirectory(t, "aio-test-");
 }

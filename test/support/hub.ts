@@ -1,7 +1,7 @@
 // A hub for tests: a throwaway home with provider keys in secrets/, config pointing every provider
 // at the simulators (or at an upstream of the test's own), the real key store (SQLite in the home),
 // and the Hono app — in-process for app.request() tests, or on a loopback socket.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +14,7 @@ import { writeSecret } from "../../src/providers/credentials.ts";
 import { createServer, type HubServer } from "../../src/server/app.ts";
 import { type ListeningServer, listen } from "../../src/server/listen.ts";
 import type { Simulators } from "../../src/simulators/index.ts";
+import { removeScratch } from "./scratch.ts";
 
 export const PROVIDER_KEY = "sk-simulator-provider-key-0001";
 
@@ -79,7 +80,7 @@ export async function startTestHub(
   const close = async (): Promise<void> => {
     for (const running of listening.splice(0)) await running.drain(0);
     await hub.close();
-    rmSync(home, { recursive: true, force: true });
+    removeScratch(home);
   };
   t.after(close);
   return {

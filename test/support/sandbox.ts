@@ -1,13 +1,11 @@
 // Builds real sandbox specs for tests: a throwaway ai-orchestrator home and workspace, a config
 // from plain data, and one canary key per provider so any key that crosses is recognisable.
-import { mkdtempSync, realpathSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { type Paths, resolvePaths } from "../../src/config/paths.ts";
 import { type Config, configSchema } from "../../src/config/schema/index.ts";
 import { resolveMode } from "../../src/modes/registry.ts";
 import { buildSandboxSpec } from "../../src/sandbox/build-spec.ts";
 import type { SandboxSpec } from "../../src/sandbox/spec.ts";
+import { scratchDirectory } from "./scratch.ts";
 
 /** One distinct, greppable key per credential variable a parent shell might hold. */
 export const CANARIES = {
@@ -36,12 +34,8 @@ export interface SandboxFixture {
 
 /** A fresh AI_ORCHESTRATOR_HOME and a separate workspace (real paths), removed after the test. */
 export function sandboxFixture(t: { after(fn: () => void): void }): SandboxFixture {
-  const home = realpathSync(mkdtempSync(join(tmpdir(), "aio-home-")));
-  const workspace = realpathSync(mkdtempSync(join(tmpdir(), "aio-workspace-")));
-  t.after(() => {
-    rmSync(home, { recursive: true, force: true });
-    rmSync(workspace, { recursive: true, force: true });
-  });
+  const home = scratchDirectory(t, "aio-home-");
+  const workspace = scratchDirectory(t, "aio-workspace-");
   return { home, workspace, paths: resolvePaths({ env: { AI_ORCHESTRATOR_HOME: home } }) };
 }
 
