@@ -76,9 +76,10 @@ export function registerServeCommand(program: Command): void {
       warnIfInClear(hub, host);
       // Listened for before `listening on` is printed: a signal sent as soon as it is read drains too.
       const signalled = untilSignalled();
+      // Recorded before `listening on` is printed: whoever reads that line finds the home's hub.
+      const unrecord = recordServingHub(context.paths, listening.url);
       logger.info({ url: listening.url }, "hub listening");
       print(`listening on ${listening.url}`);
-      const unrecord = recordServingHub(context.paths, listening.url);
       // Recovery of interrupted uploads runs once now, then the copies are verified on an interval.
       const maintenance =
         hub.files === undefined
