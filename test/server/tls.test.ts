@@ -1,50 +1,20 @@
 // server.tls: the hub terminates TLS itself with the configured PEM files; an unreadable file is a
 // config error naming the key, not a stack.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
 import { Agent, request } from "undici";
 import { AppError } from "../../src/errors.ts";
 import { listen } from "../../src/server/listen.ts";
 import { simulatorConfig, startTestHub } from "../support/hub.ts";
-import { scratchDirectory } from "../support/scratch.ts";
-import { requireService } from "../support/services.ts";
-
-function openssl(): string | undefined {
-  try {
-    execFileSync("openssl", ["version"], { stdio: "ignore" });
-    return undefined;
-  } catch {
-    return "the openssl command is not installed";
-  }
-}
+import { selfSignedCertificate } from "../support/tls.ts";
 
 describe("tls", () => {
   it("serves HTTPS with server.tls and names an unreadable file", async (t) => {
-    if (!requireService(t, "openssl", openssl())) return;
-    const directory = scratchDirectory(t, "aio-tls-");
-    const cert = join(directory, "hub.crt");
-    const key = join(directory, "hub.key");
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        key,
-        "-out",
-        cert,
-        "-days",
-        "1",
-        "-subj",
-        "/CN=127.0.0.1",
-      ],
-      { stdio: "ignore" },
-    );
+    const certificate = selfSignedCertificate(t);
+    if (certificate === undefined) return;
+    const { cert, key } = certificate;
+    const directory = dirname(cert);
     const hub = await startTestHub(t, simulatorConfig(undefined));
     const running = await listen(hub.server.app, { host: "127.0.0.1", port: 0, tls: { cert, key } });
     t.after(() => running.drain(0).then(() => undefined));

@@ -9,7 +9,6 @@ import { AuditTrail } from "../../src/audit/audit-trail.ts";
 import { isAppError } from "../../src/errors.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import { startSimulators } from "../../src/simulators/index.ts";
-import { connectPostgres } from "../../src/store/postgres/connection.ts";
 import { POSTGRES_MIGRATIONS } from "../../src/store/postgres/migrations.ts";
 import { LOCAL_THREAD_OWNER } from "../../src/store/repositories.ts";
 import { openStore, type Store } from "../../src/store/store.ts";
@@ -20,6 +19,7 @@ import {
   postgresSchemaUrl,
   postgresStandIn,
   postgresUnavailable,
+  settled,
   withRawPostgres,
 } from "../support/postgres.ts";
 import { requireService } from "../support/services.ts";
@@ -54,7 +54,7 @@ test("PostgreSQL going away mid-load: failures are quick AppErrors, nothing hang
     while (!stop) {
       const current = index++;
       // A bound far above any healthy or failing answer: only a hang reaches it.
-      const settled = await Promise.race([
+      const outcome = await Promise.race([
         Promise.all([
           store.threads.append(LOCAL_THREAD_OWNER, "load", [
             { role: "user", content: `turn ${current}`, at: current },
@@ -66,8 +66,8 @@ test("PostgreSQL going away mid-load: failures are quick AppErrors, nothing hang
         ),
         sleep(15_000).then(() => ({ index: current, ok: false, error: new Error("hung") })),
       ]);
-      outcomes.push(settled);
-      if (!settled.ok) await sleep(50);
+      outcomes.push(outcome);
+      if (!outcome.ok) await sleep(50);
     }
   })();
 
@@ -161,24 +161,6 @@ test("a store URL at a server that accepts connections and closes them at once f
   );
   assert.doesNotMatch(outcome.message, /hunter2/);
 });
-
-/** Settles `work` as its value or its error, or says it was still waiting after `limitMs`: only a hang reaches it. */
-async function settled<T>(
-  work: Promise<T>,
-  limitMs: number,
-): Promise<{ value?: T; error?: unknown; ms: number }> {
-  const started = performance.now();
-  const outcome: { value?: T; error?: unknown } = await Promise.race([
-    work.then(
-      (value) => ({ value }),
-      (error: unknown) => ({ error }),
-    ),
-    sleep(limitMs, undefined, { ref: false }).then(() => ({
-      error: new Error(`still waiting after ${limitMs / 1000} s`),
-    })),
-  ]);
-  return { ...outcome, ms: performance.now() - started };
-}
 
 /** A store on a fresh schema reached through a stand-in, with these URL settings; undefined when skipped. */
 async function storeBehindStandIn(
@@ -378,50 +360,6 @@ test("forty statements in flight on a pool of four when PostgreSQL goes silent a
         Array.from({ length: burst }, () => undefined),
         "a burst succeeds again",
       );
-    });
-  }
-});
-
-test("with sslmode=require, a server that answers the SSL request and then closes, or never goes on, fails each statement as one unavailable line instead of hanging", async (t) => {
-  // Answers the client's SSLRequest with "S" (TLS accepted), then closes or says nothing more: no
-  // PostgreSQL needed, the store never gets as far as a handshake.
-  for (const then of ["closes", "goes silent"] as const) {
-    await t.test(`the server ${then}`, async (t) => {
-      const server: Server = createServer((socket) => {
-        socket.on("error", () => {});
-        socket.once("data", () => {
-          if (then === "closes") socket.end("S");
-          else socket.write("S");
-        });
-      });
-      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-      t.after(() => server.close());
-      const address = server.address();
-      assert.ok(address !== null && typeof address === "object");
-      const connection = connectPostgres({
-        url: `postgres://aio:hunter2@127.0.0.1:${address.port}/aio?sslmode=require&connect_timeout=1`,
-        logger: createLogger({ level: "silent" }),
-      });
-      t.after(() => connection.sql.end({ timeout: 0 }));
-      const outcomes = await Promise.all(
-        Array.from({ length: 3 }, () =>
-          settled(
-            connection.run((sql) => sql`SELECT 1`),
-            20_000,
-          ),
-        ),
-      );
-      for (const outcome of outcomes) {
-        assert.ok(
-          isAppError(outcome.error) && outcome.error.kind === "unavailable",
-          `a clear unavailable error, not ${String(outcome.error)}`,
-        );
-        assert.match(
-          outcome.error.message,
-          /^cannot reach PostgreSQL at postgres:\/\/aio:\[redacted\]@127\.0\.0\.1:\d+\/aio\?sslmode=require&connect_timeout=1 \(.+\); check that it runs/,
-        );
-        assert.doesNotMatch(outcome.error.message, /hunter2/);
-      }
     });
   }
 });

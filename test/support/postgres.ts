@@ -4,6 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import type { TestContext } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import postgres from "postgres";
 import { requireService } from "./services.ts";
 
@@ -146,4 +147,22 @@ export async function postgresStandIn(
   await standIn.become("forward");
   owner.after(() => standIn.become("closed"));
   return standIn;
+}
+
+/** Settles `work` as its value or its error, or says it was still waiting after `limitMs`: only a hang reaches it. */
+export async function settled<T>(
+  work: Promise<T>,
+  limitMs: number,
+): Promise<{ value?: T; error?: unknown; ms: number }> {
+  const started = performance.now();
+  const outcome: { value?: T; error?: unknown } = await Promise.race([
+    work.then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    ),
+    sleep(limitMs, undefined, { ref: false }).then(() => ({
+      error: new Error(`still waiting after ${limitMs / 1000} s`),
+    })),
+  ]);
+  return { ...outcome, ms: performance.now() - started };
 }

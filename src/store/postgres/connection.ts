@@ -2,11 +2,12 @@
 // and one translation of its failures into the error vocabulary — a lost or refused connection is
 // AppError("unavailable") naming the server with its password redacted, never a hang or a stack.
 // Every statement goes through `run`, which is also where an outage is bounded: see `run`.
-import { connect, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import postgres, { type Sql } from "postgres";
 import { redactUrl } from "../../config/shared-state.ts";
 import { AppError } from "../../errors.ts";
 import type { Logger } from "../../observability/logger.ts";
+import { type ServerAddress, serverSocket, serverTls, UNTRUSTED_CERTIFICATE } from "./server-socket.ts";
 
 export interface PostgresConnection {
   readonly sql: Sql;
@@ -56,22 +57,25 @@ export function connectPostgres(options: ConnectOptions): PostgresConnection {
       `store.url ${where} has max=${inUrl.get("max")}; write ?max= as a whole number of connections, 1 or more`,
     );
   }
+  const tls = serverTls(inUrl, where);
   const clientOptions: postgres.Options<Record<string, postgres.PostgresType>> & {
-    socket: (parsed: ServerAddress) => Socket;
+    socket: (parsed: ServerAddress) => Socket | Promise<Socket>;
   } = {
     max,
     connect_timeout: connectTimeoutSeconds,
+    // TLS is the socket's own (src/store/postgres/server-socket.ts), whatever the URL's sslmode says to the client.
+    ssl: false,
     idle_timeout: 60,
     prepare: true,
     // The client's own curve (3^n / 100 s, halved at random) but never above 1 s: a connection lost
     // during an outage is tried again soon after the server is back.
     backoff: (retries) => (0.5 + Math.random() / 2) * Math.min(3 ** retries / 100, 1),
-    socket: serverSocket(),
+    socket: serverSocket(tls, connectTimeoutSeconds * 1000),
     // The server's notices ("relation already exists, skipping") are not the user's business.
     onnotice: (notice) => options.logger.debug({ notice: notice.message }, "postgres notice"),
     connection: { application_name: "ai-orchestrator" },
   };
-  const sql = postgres(options.url, clientOptions);
+  const sql = postgres(withoutRootCert(options.url), clientOptions);
   const connectTimeoutMs = connectTimeoutSeconds * 1000;
   const answerDeadlineMs = connectTimeoutMs + 2_000;
 
@@ -89,11 +93,13 @@ export function connectPostgres(options: ConnectOptions): PostgresConnection {
   const slots = new Slots(max);
 
   const translate = (error: unknown): unknown => {
-    const failure = isConnectionFailure(error)
-      ? unreachable(where, error)
-      : isRefusedLogin(error)
-        ? refusedLogin(where, error)
-        : undefined;
+    const failure = isUntrustedServer(error)
+      ? untrustedServer(where, error)
+      : isConnectionFailure(error)
+        ? unreachable(where, error)
+        : isRefusedLogin(error)
+          ? refusedLogin(where, error)
+          : undefined;
     if (failure === undefined) return error;
     outage = true;
     slots.failWaiting(failure);
@@ -188,47 +194,12 @@ function copyOf(failure: AppError): AppError {
   return new AppError(failure.kind, failure.message, { cause: failure.cause });
 }
 
-/** The parts of the client's parsed options that say where the server is. */
-interface ServerAddress {
-  host: string[];
-  port: number[];
-  path: string | false | undefined;
-}
-
-/**
- * The client's connections, opened as it would open them but with one difference: a server that
- * closes a connection cleanly (a FIN, no error message) is treated as an error. The client (3.4.9)
- * otherwise retries a statement waiting on that connection at once and forever, neither failing it
- * nor honouring connect_timeout — what a pooler whose database is down, or a port that is not
- * PostgreSQL's, does to it (porsager/postgres#1193). As an error, the statement fails with
- * CONNECTION_CLOSED and the next attempt waits out the backoff. (The store never calls a query's
- * `.cancel()`: the server ends a cancel request's connection the same way, which would reject it.)
- * With sslmode, once the server agrees to TLS the client replaces this socket's listeners by its
- * TLS socket's: a server that completes the handshake and then closes cleanly is retried forever.
- */
-function serverSocket(): (parsed: ServerAddress) => Socket {
-  let next = 0;
-  return (parsed) => {
-    let socket: Socket;
-    if (typeof parsed.path === "string") socket = connect(parsed.path);
-    else {
-      const index = next++ % parsed.host.length;
-      const host = parsed.host[index] ?? "localhost";
-      socket = connect(parsed.port[index] ?? 5432, host);
-      // The client names the TLS server from this, as it does for the sockets it opens itself.
-      Object.assign(socket, { host });
-    }
-    socket.on("end", () => {
-      // Our own end (the client closing an idle connection) is not the server leaving.
-      if (socket.writableEnded) return;
-      socket.destroy(
-        Object.assign(new Error("the server closed the connection"), {
-          code: "CONNECTION_CLOSED",
-        }),
-      );
-    });
-    return socket;
-  };
+/** The URL without sslrootcert (read by serverTls): the client would send it to the server as a setting. */
+function withoutRootCert(url: string): string {
+  const parsed = new URL(url);
+  if (!parsed.searchParams.has("sslrootcert")) return url;
+  parsed.searchParams.delete("sslrootcert");
+  return parsed.toString();
 }
 
 export function unreachable(where: string, error: unknown): AppError {
@@ -237,6 +208,22 @@ export function unreachable(where: string, error: unknown): AppError {
     "unavailable",
     `cannot reach PostgreSQL at ${where} (${redactUrl(reason)}); check that it runs and that store.url (or AI_ORCHESTRATOR_STORE_URL) names it`,
     { cause: error },
+  );
+}
+
+/** The server's certificate did not verify under sslmode=verify-ca or verify-full. */
+function untrustedServer(where: string, error: unknown): AppError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new AppError(
+    "unavailable",
+    `PostgreSQL at ${where}: ${reason}; name the CA that signed it with ?sslrootcert=/path/to/ca.pem, or write sslmode=require to encrypt without checking the certificate`,
+    { cause: error },
+  );
+}
+
+function isUntrustedServer(error: unknown): boolean {
+  return (
+    typeof error === "object" && error !== null && "code" in error && error.code === UNTRUSTED_CERTIFICATE
   );
 }
 
@@ -268,6 +255,9 @@ const CONNECTION_CODES = new Set([
   "CONNECTION_CLOSED",
   "CONNECTION_ENDED",
   "CONNECTION_DESTROYED",
+  // Set by the store's own socket (server-socket.ts): the server declined TLS, or did not answer as PostgreSQL.
+  "SSL_DECLINED",
+  "SSL_PROTOCOL",
 ]);
 
 // 28000/28P01: the user or its password is refused; 3D000: the database does not exist.
