@@ -33,17 +33,17 @@ export function serverTls(params: URLSearchParams, where: string): ServerTls | u
   const given = params.get("sslmode");
   const mode = rootCert === "system" ? "verify-full" : given;
   if (mode === null || mode === "disable" || mode === "false") return undefined;
-  if (!SSL_MODES.includes(mode as ServerTls["mode"])) {
+  const known = SSL_MODES.find((candidate) => candidate === mode);
+  if (known === undefined) {
     throw new AppError(
       "config",
       `store.url ${where} has sslmode=${given}; write one of disable, allow, prefer, require, verify-ca or verify-full`,
     );
   }
-  if (rootCert === null) return { mode: mode as ServerTls["mode"], direct };
-  if (rootCert === "system")
-    return { mode: mode as ServerTls["mode"], ca: getCACertificates("system").join("\n"), direct };
+  if (rootCert === null) return { mode: known, direct };
+  if (rootCert === "system") return { mode: known, ca: getCACertificates("system").join("\n"), direct };
   try {
-    return { mode: mode as ServerTls["mode"], ca: readFileSync(rootCert, "utf8"), direct };
+    return { mode: known, ca: readFileSync(rootCert, "utf8"), direct };
   } catch (error) {
     throw new AppError(
       "config",
