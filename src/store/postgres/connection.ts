@@ -5,6 +5,7 @@
 import type { Socket } from "node:net";
 import postgres, { type Sql } from "postgres";
 import { redactUrl } from "../../config/shared-state.ts";
+import { errnoCode } from "../../errno.ts";
 import { AppError } from "../../errors.ts";
 import type { Logger } from "../../observability/logger.ts";
 import { type ServerAddress, serverSocket, serverTls, UNTRUSTED_CERTIFICATE } from "./server-socket.ts";
@@ -50,6 +51,7 @@ export function connectPostgres(options: ConnectOptions): PostgresConnection {
   // The URL's own ?max= and ?connect_timeout= win; otherwise a pool of 10, and an outage that fails
   // statements after 3 s instead of the client's default 30.
   const connectTimeoutSeconds = Number(inUrl.get("connect_timeout") ?? 3);
+  const connectTimeoutMs = connectTimeoutSeconds * 1000;
   const max = Number(inUrl.get("max") ?? 10);
   if (!Number.isInteger(max) || max < 1) {
     throw new AppError(
@@ -70,13 +72,12 @@ export function connectPostgres(options: ConnectOptions): PostgresConnection {
     // The client's own curve (3^n / 100 s, halved at random) but never above 1 s: a connection lost
     // during an outage is tried again soon after the server is back.
     backoff: (retries) => (0.5 + Math.random() / 2) * Math.min(3 ** retries / 100, 1),
-    socket: serverSocket(tls, connectTimeoutSeconds * 1000),
+    socket: serverSocket(tls, connectTimeoutMs),
     // The server's notices ("relation already exists, skipping") are not the user's business.
     onnotice: (notice) => options.logger.debug({ notice: notice.message }, "postgres notice"),
     connection: { application_name: "ai-orchestrator" },
   };
   const sql = postgres(withoutRootCert(options.url), clientOptions);
-  const connectTimeoutMs = connectTimeoutSeconds * 1000;
   const answerDeadlineMs = connectTimeoutMs + 2_000;
 
   // Set by a statement that failed to reach the server, cleared by the next `SELECT 1` it answers.
@@ -93,13 +94,14 @@ export function connectPostgres(options: ConnectOptions): PostgresConnection {
   const slots = new Slots(max);
 
   const translate = (error: unknown): unknown => {
-    const failure = isUntrustedServer(error)
-      ? untrustedServer(where, error)
-      : isConnectionFailure(error)
-        ? unreachable(where, error)
-        : isRefusedLogin(error)
-          ? refusedLogin(where, error)
-          : undefined;
+    const failure =
+      errnoCode(error) === UNTRUSTED_CERTIFICATE
+        ? untrustedServer(where, error)
+        : isConnectionFailure(error)
+          ? unreachable(where, error)
+          : isRefusedLogin(error)
+            ? refusedLogin(where, error)
+            : undefined;
     if (failure === undefined) return error;
     outage = true;
     slots.failWaiting(failure);
@@ -221,12 +223,6 @@ function untrustedServer(where: string, error: unknown): AppError {
   );
 }
 
-function isUntrustedServer(error: unknown): boolean {
-  return (
-    typeof error === "object" && error !== null && "code" in error && error.code === UNTRUSTED_CERTIFICATE
-  );
-}
-
 /** The server answered but would not let the store in: a wrong user or password, or no such database. */
 function refusedLogin(where: string, error: unknown): AppError {
   const reason = error instanceof Error ? error.message : String(error);
@@ -272,6 +268,6 @@ function isConnectionFailure(error: unknown): boolean {
   const state = sqlState(error);
   // 08: connection exception; 57P01–03: the server is shutting down or not accepting; 53300: too many connections.
   if (state !== undefined) return state.startsWith("08") || /^57P0[123]$/.test(state) || state === "53300";
-  const code = typeof error === "object" && error !== null && "code" in error ? error.code : undefined;
-  return typeof code === "string" && CONNECTION_CODES.has(code);
+  const code = errnoCode(error);
+  return code !== undefined && CONNECTION_CODES.has(code);
 }
